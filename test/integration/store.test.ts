@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock, DAY } from '../../lambdas/core/clock';
+import { ttlAfter } from '../../lambdas/adapters/store';
+import { startTestStore } from '../support/dynamo';
+
+describe('store on dynalite', () => {
+  const clock = new ManualClock(Date.parse('2018-01-26T00:00:00Z'));
+
+  it('conditional put succeeds once, then reports the conflict', async () => {
+    const t = await startTestStore(clock);
+    try {
+      expect(await t.store.put({ pk: 'A', sk: '1', v: 1 }, { ifAbsent: true })).toBe(true);
+      expect(await t.store.put({ pk: 'A', sk: '1', v: 2 }, { ifAbsent: true })).toBe(false);
+      expect((await t.store.get('A', '1'))?.v).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('expired items are invisible to get and query and can be overwritten', async () => {
+    const t = await startTestStore(clock);
+    try {
+      await t.store.put({ pk: 'S', sk: 'old', expiresAt: ttlAfter(clock.now(), 1) });
+      await t.store.put({ pk: 'S', sk: 'new', expiresAt: ttlAfter(clock.now(), 3) });
+      clock.advance(2 * DAY);
+      expect(await t.store.get('S', 'old')).toBeUndefined();
+      expect((await t.store.query('S')).map((i) => i.sk)).toEqual(['new']);
+      expect(await t.store.put({ pk: 'S', sk: 'old' }, { ifAbsent: true })).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('update with an expected value refuses when the value changed', async () => {
+    const t = await startTestStore(clock);
+    try {
+      await t.store.put({ pk: 'O', sk: '1', status: 'pending' });
+      expect(await t.store.update('O', '1', { status: 'sent' }, { expected: { status: 'pending' } })).toBe(
+        true,
+      );
+      expect(await t.store.update('O', '1', { status: 'sent' }, { expected: { status: 'pending' } })).toBe(
+        false,
+      );
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('sparse gsi1 lists only items that carry its keys', async () => {
+    const t = await startTestStore(clock);
+    try {
+      await t.store.put({ pk: 'X', sk: '1', gsi1pk: 'PENDING', gsi1sk: '001' });
+      await t.store.put({ pk: 'X', sk: '2' });
+      const pending = await t.store.query('PENDING', { index: 'gsi1' });
+      expect(pending.map((i) => i.sk)).toEqual(['1']);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('data on disk survives a restart of the embedded store', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'goxwatch-store-'));
+    try {
+      const first = await startTestStore(clock, dir);
+      await first.store.put({ pk: 'P', sk: '1', v: 'kept' });
+      await first.close();
+      const second = await startTestStore(clock, dir);
+      expect((await second.store.get('P', '1'))?.v).toBe('kept');
+      await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
