@@ -1,0 +1,78 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, DEFAULT_CONFIG, parseConfig, type Config } from '../../lambdas/core/config';
+import { loadConfig } from '../../lambdas/adapters/config-file';
+
+function withChanges(change: (c: Config) => void): unknown {
+  const copy = structuredClone(DEFAULT_CONFIG);
+  change(copy);
+  return copy;
+}
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseConfig(raw);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('config validation', () => {
+  it('the built-in default is valid and watches zaif XEM/JPY with the refund reference', () => {
+    const config = parseConfig(DEFAULT_CONFIG);
+    expect(config.sources).toContainEqual({ exchange: 'zaif', symbol: 'XEM/JPY' });
+    expect(config.rules.referencePrices.JPY).toBe(88.549);
+    expect(config.intervals.priceSeconds).toBe(60);
+  });
+
+  it('a bad symbol names the field and the reason', () => {
+    const problems = problemsOf(withChanges((c) => (c.sources[0]!.symbol = 'xem-jpy')));
+    expect(problems).toEqual(['sources.0.symbol: must be a unified symbol like XEM/JPY']);
+  });
+
+  it('a channel with no kinds and a non-numeric id is refused with both reasons', () => {
+    const problems = problemsOf(withChanges((c) => c.channels.push({ id: 'general', kinds: [] })));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'channels.0.id: must be a Discord channel id (digits)',
+        'channels.0.kinds: must list at least one of price, news, refund',
+      ]),
+    );
+  });
+
+  it('a 0 % drop rule is refused', () => {
+    const problems = problemsOf(withChanges((c) => (c.rules.drops[0]!.percent = 0)));
+    expect(problems).toEqual(['rules.drops.0.percent: must be above 0']);
+  });
+
+  it('an unknown field is refused rather than silently ignored', () => {
+    const problems = problemsOf({ ...DEFAULT_CONFIG, sorces: [] });
+    expect(problems.join('\n')).toMatch(/sorces/);
+  });
+
+  it('an incident naming an unknown feed is refused', () => {
+    const problems = problemsOf(withChanges((c) => c.incidents[0]!.feeds.push('nope')));
+    expect(problems).toEqual(['incidents.0.feeds.4: unknown feed id "nope"']);
+  });
+
+  it('a config file with broken JSON says which file and why', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'goxwatch-config-'));
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, '{ "sources": [ }');
+    expect(() => loadConfig({ file, env: {} })).toThrow(/bad\.json: not valid JSON/);
+  });
+
+  it('GOXWATCH_CONFIG points at a file whose fields are validated', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'goxwatch-config-'));
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify(withChanges((c) => (c.intervals.priceSeconds = 1))));
+    expect(() => loadConfig({ env: { GOXWATCH_CONFIG: file } })).toThrow(/intervals\.priceSeconds/);
+  });
+
+  it('no file and no env gives the built-in default', () => {
+    expect(loadConfig({ env: {} }).origin).toBe('built-in default');
+  });
+});
