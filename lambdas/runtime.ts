@@ -1,0 +1,93 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Clock } from './core/clock';
+import type { Config } from './core/config';
+import { registerSecret, type Logger } from './core/log';
+import type { Announcement } from './core/messages';
+import { JobRuns } from './adapters/job-runs';
+import { Outbox } from './adapters/outbox';
+import { Store } from './adapters/store';
+import { Subscriptions } from './adapters/subscriptions';
+import { publish } from './jobs/publish';
+
+/** Everything a job needs, built once per process (warm Lambdas keep it). */
+export interface Runtime {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  store: Store;
+  outbox: Outbox;
+  subscriptions: Subscriptions;
+  jobRuns: JobRuns;
+  /** Bind an announcement to its channels as outbox entries. */
+  publish(announcement: Announcement): Promise<number>;
+}
+
+export function createRuntime(opts: { config: Config; store: Store; clock: Clock; logger: Logger }): Runtime {
+  const { config, store, clock, logger } = opts;
+  const outbox = new Outbox(store, clock);
+  const subscriptions = new Subscriptions(store, clock, config.channels);
+  return {
+    config,
+    clock,
+    logger,
+    store,
+    outbox,
+    subscriptions,
+    jobRuns: new JobRuns(store, clock),
+    publish: (a) => publish(a, { outbox, subscriptions, defaultLanguage: config.language }),
+  };
+}
+
+export const DEFAULT_DISCORD_API_BASE = 'https://discord.com/api';
+
+/** Discord settings from the environment; the token and key come from env locally, Secrets Manager in AWS. */
+export interface DiscordSettings {
+  apiBase: string;
+  token: string | undefined;
+  publicKey: string | undefined;
+  applicationId: string | undefined;
+}
+
+const SECRET_CACHE_MS = 5 * 60_000;
+const secretCache = new Map<string, { value: string | undefined; until: number }>();
+let secretsClient: SecretsManagerClient | undefined;
+
+/**
+ * A secret's value: the plain env var when set (local runs, tests), else the Secrets Manager
+ * secret whose ARN is in `${name}_SECRET_ARN`-style env, cached for 5 minutes. An empty secret
+ * (created by the stack, not yet filled by the maintainer) reads as undefined.
+ */
+async function secret(plainEnv: string, arnEnv: string): Promise<string | undefined> {
+  const plain = process.env[plainEnv];
+  if (plain) return plain;
+  const arn = process.env[arnEnv];
+  if (!arn) return undefined;
+  const cached = secretCache.get(arn);
+  if (cached && cached.until > Date.now()) return cached.value;
+  secretsClient ??= new SecretsManagerClient({});
+  let value: string | undefined;
+  try {
+    const out = await secretsClient.send(new GetSecretValueCommand({ SecretId: arn }));
+    value = out.SecretString?.trim() || undefined;
+  } catch (err) {
+    // A secret created empty has no value version yet: treat as unset, say so without the ARN's value.
+    if (!(err instanceof Error && err.name === 'ResourceNotFoundException')) throw err;
+  }
+  secretCache.set(arn, { value, until: Date.now() + SECRET_CACHE_MS });
+  registerSecret(value);
+  return value;
+}
+
+export async function discordSettings(): Promise<DiscordSettings> {
+  const [token, publicKey] = await Promise.all([
+    secret('DISCORD_BOT_TOKEN', 'DISCORD_TOKEN_SECRET_ARN'),
+    secret('DISCORD_PUBLIC_KEY', 'DISCORD_PUBLIC_KEY_SECRET_ARN'),
+  ]);
+  registerSecret(token);
+  return {
+    apiBase: process.env.DISCORD_API_BASE || DEFAULT_DISCORD_API_BASE,
+    token,
+    publicKey,
+    applicationId: process.env.DISCORD_APPLICATION_ID || undefined,
+  };
+}
