@@ -1,0 +1,147 @@
+import type { RulesConfig } from './config';
+
+/** One price seen on one venue. */
+export interface Quote {
+  /** "<exchange>:<symbol>", e.g. "zaif:XEM/JPY". */
+  sourceId: string;
+  exchange: string;
+  /** Unified symbol, e.g. "XEM/JPY". Sources sharing a symbol form one series. */
+  symbol: string;
+  price: number;
+  /** ms; the exchange's own time when the ticker has one, else the fetch time. */
+  timestamp: number;
+  /** ms; when we fetched it (our clock). */
+  fetchedAt: number;
+}
+
+export interface DroppedQuote {
+  sourceId: string;
+  reason: string;
+}
+
+export interface ConsensusResult {
+  symbol: string;
+  /** Median of the quotes kept; undefined when there is no trustworthy consensus. */
+  price: number | undefined;
+  used: Quote[];
+  dropped: DroppedQuote[];
+}
+
+/** One stored consensus price of a series (what the rules read), oldest first in a series. */
+export interface ConsensusPoint {
+  at: number;
+  price: number;
+  /** Exchanges whose quotes made this price. */
+  venues: string[];
+}
+
+export function sourceIdOf(exchange: string, symbol: string): string {
+  return `${exchange}:${symbol}`;
+}
+
+/** "XEM/JPY" → { base: "XEM", quote: "JPY" }. */
+export function splitSymbol(symbol: string): { base: string; quote: string } {
+  const [base = symbol, quote = ''] = symbol.split('/');
+  return { base, quote };
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) throw new Error('median of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const hi = sorted[mid] as number;
+  return sorted.length % 2 ? hi : ((sorted[mid - 1] as number) + hi) / 2;
+}
+
+function pctOff(value: number, from: number): number {
+  return (Math.abs(value - from) / from) * 100;
+}
+
+function round(n: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+/**
+ * The consensus price of one symbol from this poll's quotes:
+ * - quotes of another symbol, with a non-positive/non-finite price, or older than
+ *   `maxQuoteAgeSeconds` (exchange time) are dropped;
+ * - outliers are removed one at a time, furthest from the median first, while at least 3 quotes
+ *   remain: a quote further than `outlierPercent` from the median of the *others* goes;
+ * - the outliers must be a minority (a 2–2 split is not a consensus);
+ * - two quotes that disagree by more than `outlierPercent` give no consensus (we cannot tell
+ *   which one is wrong, so we do not guess);
+ * - the price is the median of what is left.
+ * The symbol is the first quote's unless given.
+ */
+export function computeConsensus(
+  quotes: Quote[],
+  nowMs: number,
+  rules: RulesConfig,
+  symbol: string = quotes[0]?.symbol ?? '',
+): ConsensusResult {
+  const dropped: DroppedQuote[] = [];
+  let fresh: Quote[] = [];
+  const maxAgeMs = rules.maxQuoteAgeSeconds * 1000;
+  for (const q of quotes) {
+    if (q.symbol !== symbol) {
+      dropped.push({ sourceId: q.sourceId, reason: `different symbol ${q.symbol} (series is ${symbol})` });
+    } else if (!Number.isFinite(q.price) || q.price <= 0) {
+      dropped.push({ sourceId: q.sourceId, reason: `invalid price ${q.price}` });
+    } else if (nowMs - q.timestamp > maxAgeMs) {
+      const age = Math.round((nowMs - q.timestamp) / 1000);
+      dropped.push({
+        sourceId: q.sourceId,
+        reason: `stale: ${age} s old (max ${rules.maxQuoteAgeSeconds} s)`,
+      });
+    } else {
+      fresh.push(q);
+    }
+  }
+  const freshCount = fresh.length;
+
+  while (fresh.length >= 3) {
+    const m = median(fresh.map((q) => q.price));
+    let worst = fresh[0] as Quote;
+    for (const q of fresh) if (pctOff(q.price, m) > pctOff(worst.price, m)) worst = q;
+    const othersMedian = median(fresh.filter((q) => q !== worst).map((q) => q.price));
+    const off = pctOff(worst.price, othersMedian);
+    if (off <= rules.outlierPercent) break;
+    dropped.push({
+      sourceId: worst.sourceId,
+      reason: `outlier: ${round(off)}% from the median of the others ${othersMedian} (max ${rules.outlierPercent}%)`,
+    });
+    fresh = fresh.filter((q) => q !== worst);
+  }
+
+  if (fresh.length === 2) {
+    const [a, b] = fresh as [Quote, Quote];
+    const off = pctOff(Math.max(a.price, b.price), Math.min(a.price, b.price));
+    if (off > rules.outlierPercent) {
+      const reason = `disagree: ${a.sourceId} ${a.price} vs ${b.sourceId} ${b.price} differ by ${round(off)}% (max ${rules.outlierPercent}%), no consensus from two venues`;
+      dropped.push({ sourceId: a.sourceId, reason }, { sourceId: b.sourceId, reason });
+      return { symbol, price: undefined, used: [], dropped };
+    }
+  }
+
+  // Removing outliers must leave a strict majority of the fresh quotes, else it is a split market.
+  if (fresh.length * 2 <= freshCount && freshCount > 2) {
+    for (const q of fresh) {
+      dropped.push({
+        sourceId: q.sourceId,
+        reason: `split: only ${fresh.length} of ${freshCount} fresh quotes agree, no majority`,
+      });
+    }
+    return { symbol, price: undefined, used: [], dropped };
+  }
+
+  if (fresh.length === 0) return { symbol, price: undefined, used: [], dropped };
+  return { symbol, price: median(fresh.map((q) => q.price)), used: fresh, dropped };
+}
+
+/** Quotes grouped by symbol, in first-seen order. */
+export function groupBySymbol(quotes: Quote[]): Map<string, Quote[]> {
+  const out = new Map<string, Quote[]>();
+  for (const q of quotes) out.set(q.symbol, [...(out.get(q.symbol) ?? []), q]);
+  return out;
+}

@@ -1,0 +1,67 @@
+import type { Language } from './config';
+
+/**
+ * Formatting shared by every message (price alerts, news, slash commands), per language.
+ * Pure and deterministic: no locale or time zone of the machine leaks in (Lambda runs in UTC,
+ * a laptop may not), so the same alert renders the same everywhere.
+ */
+
+const JST_OFFSET_MS = 9 * 60 * 60 * 1000;
+
+/**
+ * A number with thousands separators and a sensible number of significant digits: prices span
+ * 0.00007 BTC to 88.549 JPY, so a fixed number of decimals would either lose or invent digits.
+ */
+export function formatNumber(value: number, _language: Language, significantDigits = 5): string {
+  if (!Number.isFinite(value)) return String(value);
+  const abs = Math.abs(value);
+  // Integer digits are always kept; below that, enough decimals to show `significantDigits`.
+  const intDigits = abs >= 1 ? Math.floor(Math.log10(abs)) + 1 : 0;
+  const leadingZeros = abs > 0 && abs < 1 ? -Math.floor(Math.log10(abs)) - 1 : 0;
+  const decimals = Math.min(12, Math.max(0, significantDigits - intDigits + leadingZeros));
+  return new Intl.NumberFormat('en-US', {
+    minimumFractionDigits: 0,
+    maximumFractionDigits: decimals,
+    useGrouping: true,
+  }).format(value);
+}
+
+/** "88.549 JPY" in both languages: currency codes read the same in Japanese crypto news. */
+export function formatPrice(value: number, currency: string, language: Language): string {
+  return `${formatNumber(value, language)} ${currency}`;
+}
+
+/** Signed percent with one decimal ("-12.0%", "+3.5%"); `signed=false` drops the plus sign. */
+export function formatPercent(value: number, _language: Language, signed = true): string {
+  const rounded = Math.round(value * 10) / 10;
+  const text = `${Math.abs(rounded).toFixed(1)}%`;
+  if (rounded < 0) return `-${text}`;
+  return signed && rounded > 0 ? `+${text}` : text;
+}
+
+/** A window length: "1時間" / "1 h", "24時間" / "24 h", "30分" / "30 min", "2日" / "2 d". */
+export function formatDuration(minutes: number, language: Language): string {
+  const ja = language === 'ja';
+  if (minutes % 1440 === 0 && minutes >= 2880) return ja ? `${minutes / 1440}日` : `${minutes / 1440} d`;
+  if (minutes % 60 === 0) return ja ? `${minutes / 60}時間` : `${minutes / 60} h`;
+  return ja ? `${minutes}分` : `${minutes} min`;
+}
+
+/** Wall-clock time: Japanese in JST (the incident's and the readers' zone), English in UTC. */
+export function formatTime(ms: number, language: Language): string {
+  if (language === 'ja') {
+    const d = new Date(ms + JST_OFFSET_MS);
+    return `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} JST`;
+  }
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
+}
+
+/** A list of names: "zaif、binance" / "zaif, binance". */
+export function formatList(items: string[], language: Language): string {
+  return items.join(language === 'ja' ? '、' : ', ');
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}

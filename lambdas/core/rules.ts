@@ -1,0 +1,278 @@
+import { MINUTE } from './clock';
+import type { DropRule, RulesConfig } from './config';
+import { splitSymbol, type ConsensusPoint } from './consensus';
+
+/**
+ * Price rules, evaluated on the stored consensus series (oldest first), never on a single poll,
+ * so a missed poll does not hide a drop: the window's high is still in the series.
+ *
+ * Rule ids: `drop-<percent>-<windowMinutes>` (e.g. "drop-5-60") and `below-ref`.
+ *
+ * Decisions (docs/adr/0002-reference-price-and-currencies.md):
+ * - Confirmation ("never an alert from a single quote"): a condition counts at a point when that
+ *   point's consensus came from ≥2 venues (they agreed within outlierPercent), or when the point
+ *   before it satisfied the condition too (a single venue must say it twice in a row).
+ * - The window's high only counts levels that were confirmed the same way: a single-venue point
+ *   contributes min(its price, the previous point's price), so one wild spike up cannot become the
+ *   "high" that a normal price then appears to drop from.
+ * - Hysteresis: after firing, a rule stays quiet until the condition clears by hysteresisPercent
+ *   (drop back under percent − hysteresis; price back above reference × (1 + hysteresis)).
+ * - Cooldown: after an alert the same rule of the same symbol stays quiet cooldownMinutes even if
+ *   re-armed, so a price wobbling around a threshold alerts once.
+ * - The alert key holds the episode start: the time of the first point of the current unbroken run
+ *   of points satisfying the condition, read from the series. A re-run (even after a crash between
+ *   publishing and saving the state) computes the same key, and the outbox refuses the duplicate.
+ * - below-ref alerts on a crossing only: when the series starts below the reference (a fresh
+ *   install while the price is already under it) the rule is marked fired silently.
+ */
+
+export interface RuleState {
+  ruleId: string;
+  /** Fired and not yet re-armed by hysteresis. */
+  active: boolean;
+  episodeStart?: number;
+  lastAlertAt?: number;
+  lastAlertKey?: string;
+  updatedAt: number;
+}
+
+export type PriceRuleKind = 'drop' | 'below-ref';
+
+export interface PriceAlert {
+  /** Deterministic: `price:<symbol>:<ruleId>:<episode start ISO>`. */
+  key: string;
+  ruleId: string;
+  rule: PriceRuleKind;
+  symbol: string;
+  asset: string;
+  quoteCurrency: string;
+  price: number;
+  at: number;
+  venues: string[];
+  /** drop: the confirmed high of the window and when it was seen. */
+  high?: number;
+  highAt?: number;
+  /** drop: % change from the high (negative); below-ref: % distance to the reference (negative). */
+  changePercent: number;
+  windowMinutes?: number;
+  thresholdPercent?: number;
+  /** The refund price in this series' quote currency, when configured. */
+  referencePrice?: number;
+  /** % distance from the reference price ((price − ref) / ref × 100). */
+  referenceDistancePercent?: number;
+  episodeStart: number;
+}
+
+export interface EvaluateInput {
+  symbol: string;
+  series: ConsensusPoint[];
+  state: Record<string, RuleState>;
+  rules: RulesConfig;
+  now: number;
+}
+
+export interface EvaluateResult {
+  alerts: PriceAlert[];
+  state: Record<string, RuleState>;
+}
+
+export const BELOW_REF = 'below-ref';
+
+export function dropRuleId(rule: DropRule): string {
+  return `drop-${rule.percent}-${rule.windowMinutes}`;
+}
+
+export function ruleIdsFor(rules: RulesConfig): string[] {
+  return [...rules.drops.map(dropRuleId), BELOW_REF];
+}
+
+/** The longest look-back any rule needs (the series to load for an evaluation). */
+export function seriesLookbackMs(rules: RulesConfig): number {
+  const longest = Math.max(60, ...rules.drops.map((d) => d.windowMinutes));
+  return longest * MINUTE;
+}
+
+interface Condition {
+  /** Does the condition hold at point i? */
+  holds(i: number): boolean;
+  /** Has it cleared by the hysteresis margin at point i (re-arm)? */
+  cleared(i: number): boolean;
+  /** How far back an episode may be walked. */
+  lookbackMs: number;
+}
+
+export function evaluateRules(input: EvaluateInput): EvaluateResult {
+  const { symbol, series, rules, now } = input;
+  const state: Record<string, RuleState> = { ...input.state };
+  const alerts: PriceAlert[] = [];
+  const last = series.length - 1;
+  const latest = series[last];
+  // Only a current point is evaluated: a series whose newest point is stale says nothing new.
+  if (!latest || now - latest.at > rules.maxQuoteAgeSeconds * 1000) return { alerts, state };
+  const { base, quote } = splitSymbol(symbol);
+  const reference = rules.referencePrices[quote];
+  const refDistance = reference !== undefined ? ((latest.price - reference) / reference) * 100 : undefined;
+  const common = {
+    symbol,
+    asset: base,
+    quoteCurrency: quote,
+    price: latest.price,
+    at: latest.at,
+    venues: latest.venues,
+    ...(reference !== undefined ? { referencePrice: reference, referenceDistancePercent: refDistance } : {}),
+  };
+
+  for (const drop of rules.drops) {
+    const ruleId = dropRuleId(drop);
+    const windowMs = drop.windowMinutes * MINUTE;
+    const dropAt = (i: number) => dropFromHigh(series, i, windowMs);
+    const condition: Condition = {
+      holds: (i) => (dropAt(i)?.percent ?? 0) >= drop.percent,
+      cleared: (i) => {
+        const d = dropAt(i)?.percent ?? 0;
+        return d <= 0 || d < drop.percent - rules.hysteresisPercent;
+      },
+      lookbackMs: windowMs,
+    };
+    const outcome = step(symbol, ruleId, condition, series, state[ruleId], rules, now, false);
+    state[ruleId] = outcome.state;
+    const d = dropAt(last);
+    if (outcome.fire && d) {
+      alerts.push({
+        ...common,
+        key: alertKey(symbol, ruleId, outcome.fire.episodeStart),
+        ruleId,
+        rule: 'drop',
+        high: d.high,
+        highAt: d.highAt,
+        changePercent: -d.percent,
+        windowMinutes: drop.windowMinutes,
+        thresholdPercent: drop.percent,
+        episodeStart: outcome.fire.episodeStart,
+      });
+    }
+  }
+
+  if (reference !== undefined) {
+    const condition: Condition = {
+      holds: (i) => (series[i] as ConsensusPoint).price < reference,
+      cleared: (i) => (series[i] as ConsensusPoint).price > reference * (1 + rules.hysteresisPercent / 100),
+      lookbackMs: Number.POSITIVE_INFINITY,
+    };
+    const outcome = step(symbol, BELOW_REF, condition, series, state[BELOW_REF], rules, now, true);
+    state[BELOW_REF] = outcome.state;
+    if (outcome.fire) {
+      alerts.push({
+        ...common,
+        key: alertKey(symbol, BELOW_REF, outcome.fire.episodeStart),
+        ruleId: BELOW_REF,
+        rule: 'below-ref',
+        changePercent: refDistance ?? 0,
+        episodeStart: outcome.fire.episodeStart,
+      });
+    }
+  }
+  return { alerts, state };
+}
+
+export function alertKey(symbol: string, ruleId: string, episodeStart: number): string {
+  return `price:${symbol}:${ruleId}:${new Date(episodeStart).toISOString()}`;
+}
+
+/** One rule's state transition at the latest point. */
+function step(
+  symbol: string,
+  ruleId: string,
+  condition: Condition,
+  series: ConsensusPoint[],
+  previous: RuleState | undefined,
+  rules: RulesConfig,
+  now: number,
+  needsCrossing: boolean,
+): { state: RuleState; fire?: { episodeStart: number } } {
+  const last = series.length - 1;
+  const current: RuleState = previous
+    ? { ...previous, updatedAt: now }
+    : { ruleId, active: false, updatedAt: now };
+  if (current.active) {
+    if (condition.cleared(last)) current.active = false;
+    return { state: current };
+  }
+  if (!confirmed(series, last, condition)) return { state: current };
+  const episodeStart = episodeStartOf(series, last, condition);
+  if (needsCrossing && episodeStart.atSeriesStart && !previous) {
+    // Already past the threshold when watching began: not a crossing, so no alert.
+    return { state: { ...current, active: true, episodeStart: episodeStart.at } };
+  }
+  if (current.lastAlertAt !== undefined && now - current.lastAlertAt < rules.cooldownMinutes * MINUTE) {
+    return { state: current };
+  }
+  return {
+    state: {
+      ...current,
+      active: true,
+      episodeStart: episodeStart.at,
+      lastAlertAt: now,
+      lastAlertKey: alertKey(symbol, ruleId, episodeStart.at),
+    },
+    fire: { episodeStart: episodeStart.at },
+  };
+}
+
+function confirmed(series: ConsensusPoint[], i: number, condition: Condition): boolean {
+  const point = series[i];
+  if (!point || !condition.holds(i)) return false;
+  if (point.venues.length >= 2) return true;
+  return i > 0 && condition.holds(i - 1);
+}
+
+/** First point of the unbroken run of points (ending at i) where the condition holds. */
+function episodeStartOf(
+  series: ConsensusPoint[],
+  i: number,
+  condition: Condition,
+): { at: number; atSeriesStart: boolean } {
+  const end = series[i] as ConsensusPoint;
+  let j = i;
+  while (
+    j > 0 &&
+    condition.holds(j - 1) &&
+    end.at - (series[j - 1] as ConsensusPoint).at <= condition.lookbackMs
+  ) {
+    j--;
+  }
+  return { at: (series[j] as ConsensusPoint).at, atSeriesStart: j === 0 };
+}
+
+/**
+ * The confirmed high over the window ending at point i, and the % fall from it to point i.
+ * Undefined when the window holds no confirmed level.
+ */
+export function dropFromHigh(
+  series: ConsensusPoint[],
+  i: number,
+  windowMs: number,
+): { high: number; highAt: number; percent: number } | undefined {
+  const point = series[i];
+  if (!point) return undefined;
+  let high: number | undefined;
+  let highAt = point.at;
+  for (let j = i; j >= 0; j--) {
+    const p = series[j] as ConsensusPoint;
+    if (point.at - p.at > windowMs) break;
+    const level = confirmedLevel(series, j);
+    if (level !== undefined && (high === undefined || level > high)) {
+      high = level;
+      highAt = p.at;
+    }
+  }
+  if (high === undefined) return undefined;
+  return { high, highAt, percent: Math.max(0, ((high - point.price) / high) * 100) };
+}
+
+function confirmedLevel(series: ConsensusPoint[], j: number): number | undefined {
+  const p = series[j] as ConsensusPoint;
+  if (p.venues.length >= 2) return p.price;
+  const prev = series[j - 1];
+  return prev ? Math.min(p.price, prev.price) : undefined;
+}
