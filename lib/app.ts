@@ -1,0 +1,52 @@
+import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadConfig } from '../lambdas/adapters/config-file';
+import { GoxwatchStack } from './goxwatch-stack';
+
+/** CDK context keys (`npx cdk deploy -c key=value`), all optional. */
+export interface AppContext {
+  /** Path to a config JSON file (validated with parseConfig); unset = DEFAULT_CONFIG. */
+  config?: string;
+  stackName?: string;
+  alarmEmail?: string;
+  discordApplicationId?: string;
+  discordApiBase?: string;
+  /** "destroy" deletes the table with the stack; anything else (default) retains it. */
+  tableRemoval?: string;
+}
+
+export const DEFAULT_STACK_NAME = 'Goxwatch';
+
+/**
+ * The CDK app: the goxwatch stack plus cdk-nag's AwsSolutions pack as a policy-validation plugin,
+ * so `cdk synth` fails on any unacknowledged finding. Used by bin/cdk.ts and the infra tests.
+ */
+export function buildApp(opts: { outdir?: string; context?: AppContext } = {}): {
+  app: App;
+  stack: GoxwatchStack;
+} {
+  const app = new App({
+    ...(opts.outdir ? { outdir: opts.outdir } : {}),
+    context: { ...opts.context },
+  });
+  const ctx = (key: keyof AppContext): string | undefined => {
+    const v: unknown = app.node.tryGetContext(key);
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  };
+  // Only the explicit -c config=path: a GOXWATCH_CONFIG set for local runs must not leak into a deploy.
+  const configPath = ctx('config');
+  const { config } = loadConfig({ ...(configPath ? { file: configPath } : {}), env: {} });
+  const alarmEmail = ctx('alarmEmail');
+  const discordApplicationId = ctx('discordApplicationId');
+  const discordApiBase = ctx('discordApiBase');
+  const stack = new GoxwatchStack(app, ctx('stackName') ?? DEFAULT_STACK_NAME, {
+    description: 'goxwatch: Discord bot watching XEM prices, incident news and refund status',
+    config,
+    ...(alarmEmail ? { alarmEmail } : {}),
+    ...(discordApplicationId ? { discordApplicationId } : {}),
+    ...(discordApiBase ? { discordApiBase } : {}),
+    tableRemovalPolicy: ctx('tableRemoval') === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}

@@ -1,0 +1,521 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { TABLE } from '../lambdas/adapters/table';
+import type { Config } from '../lambdas/core/config';
+import {
+  METRICS_NAMESPACE,
+  METRIC_DIMENSION,
+  type MetricJob,
+  type MetricName,
+} from '../lambdas/core/metrics';
+import { GoxwatchFunction } from './goxwatch-function';
+
+/** Lambda's limit on all environment variables of one function together. */
+const LAMBDA_ENV_LIMIT_BYTES = 4096;
+/** Room left in that limit for the other variables (ARNs, table name, NODE_OPTIONS). */
+const CONFIG_ENV_BUDGET_BYTES = 3000;
+
+export const HANDLER_ENTRIES = {
+  price: 'lambdas/handlers/price.ts',
+  news: 'lambdas/handlers/news.ts',
+  delivery: 'lambdas/handlers/delivery.ts',
+  interactions: 'lambdas/handlers/interactions.ts',
+} as const;
+export type HandlerName = keyof typeof HANDLER_ENTRIES;
+
+/**
+ * Partitions the interactions function may write: the stored subscriptions that
+ * `/alerts subscribe|unsubscribe` change (lambdas/adapters/subscriptions.ts). Everything else it
+ * only reads. Keep in step with that file's SUBS / DISABLED keys.
+ */
+export const INTERACTIONS_WRITABLE_PARTITIONS = ['SUB', 'CHANNEL#DISABLED'];
+
+export interface GoxwatchStackProps extends StackProps {
+  /** The validated config (parseConfig); also handed to every Lambda as GOXWATCH_CONFIG_JSON. */
+  config: Config;
+  /** Discord API base for the Lambdas; unset = the runtime's default (https://discord.com/api). */
+  discordApiBase?: string;
+  /** Discord application id (public, not a secret): for command registration and follow-ups. */
+  discordApplicationId?: string;
+  /** Email address subscribed to the alarm topic (confirm the subscription mail). */
+  alarmEmail?: string;
+  /** How often the delivery sweep drains the outbox (the jobs also deliver right after each run). */
+  deliverySweepMinutes?: number;
+  /** Table removal on stack deletion; default RETAIN (subscriptions and the sent record survive). */
+  tableRemovalPolicy?: RemovalPolicy;
+}
+
+/** EventBridge rate for an interval in seconds; schedules run in whole minutes, at most once a minute. */
+export function scheduleMinutes(field: string, seconds: number): number {
+  if (seconds < 60 || seconds % 60 !== 0)
+    throw new Error(
+      `config ${field}=${seconds}: EventBridge schedules run in whole minutes, at most once a minute; ` +
+        `use a multiple of 60 (60, 120, 300, ...) for the AWS deployment`,
+    );
+  return seconds / 60;
+}
+
+/**
+ * The goxwatch deployment: one DynamoDB table (lambdas/adapters/table.ts), four Lambdas (price,
+ * news, delivery, interactions), EventBridge schedules from the config's intervals, a Function URL
+ * for Discord interactions, two Secrets Manager secrets created empty, a dead-letter queue, alarms
+ * on an SNS topic and a dashboard.
+ */
+export class GoxwatchStack extends Stack {
+  readonly table: dynamodb.Table;
+  readonly functions: Record<HandlerName, GoxwatchFunction>;
+  readonly botToken: secretsmanager.Secret;
+  readonly publicKey: secretsmanager.Secret;
+  readonly deadLetters: sqs.Queue;
+  readonly alarmTopic: sns.Topic;
+  readonly functionUrl: lambda.FunctionUrl;
+
+  constructor(scope: Construct, id: string, props: GoxwatchStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const priceMinutes = scheduleMinutes('intervals.priceSeconds', config.intervals.priceSeconds);
+    const newsMinutes = scheduleMinutes('intervals.newsSeconds', config.intervals.newsSeconds);
+    const deliveryMinutes = props.deliverySweepMinutes ?? 5;
+    const configJson = JSON.stringify(config);
+    if (Buffer.byteLength(configJson) > CONFIG_ENV_BUDGET_BYTES)
+      throw new Error(
+        `config is ${Buffer.byteLength(configJson)} bytes as JSON; the Lambdas receive it in ` +
+          `GOXWATCH_CONFIG_JSON and Lambda allows ${LAMBDA_ENV_LIMIT_BYTES} bytes of environment in all ` +
+          `(${CONFIG_ENV_BUDGET_BYTES} for the config): trim feeds/channels or move channels to /alerts subscribe`,
+      );
+
+    // ---- Storage: the same table definition as the local runner (lambdas/adapters/table.ts).
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TABLE.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE.gsi1.name,
+      partitionKey: { name: TABLE.gsi1.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE.gsi1.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+
+    // ---- Secrets, created EMPTY. The L2 Secret would otherwise add GenerateSecretString and
+    // CloudFormation would store a random string as the "token". With neither SecretString nor
+    // GenerateSecretString the secret has no value until the maintainer runs
+    // `aws secretsmanager put-secret-value` (docs/deploy.md); the runtime reads an empty secret as
+    // unset and says so. No value ever passes through the template or the environment.
+    this.botToken = this.emptySecret('DiscordBotToken', 'goxwatch: Discord bot token (fill after deploy)');
+    this.publicKey = this.emptySecret(
+      'DiscordPublicKey',
+      'goxwatch: Discord application public key, hex (fill after deploy)',
+    );
+
+    // ---- Failed async invocations (after Lambda's retries) and undeliverable schedule events.
+    this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue: the Lambda on-failure destination and the ' +
+        'EventBridge target DLQ; its messages are inspected by hand, never consumed, so it needs no DLQ.',
+    });
+
+    // ---- Functions.
+    const common: Record<string, string> = {
+      GOXWATCH_TABLE: this.table.tableName,
+      GOXWATCH_CONFIG_JSON: configJson,
+      ...(props.discordApiBase ? { DISCORD_API_BASE: props.discordApiBase } : {}),
+      ...(props.discordApplicationId ? { DISCORD_APPLICATION_ID: props.discordApplicationId } : {}),
+    };
+    const withToken = { ...common, DISCORD_TOKEN_SECRET_ARN: this.botToken.secretArn };
+    const poller = (
+      id: string,
+      entry: string,
+      description: string,
+      timeout: Duration,
+      memorySize: number,
+    ): GoxwatchFunction =>
+      new GoxwatchFunction(this, id, {
+        entry,
+        description,
+        timeout,
+        memorySize,
+        environment: withToken,
+        // Never two runs of one job at once: a slow run makes the next tick wait (throttle and
+        // retry), not race it on the same samples and outbox entries.
+        reservedConcurrentExecutions: 1,
+      });
+    this.functions = {
+      // Timeouts stay under the schedule interval (at least 60 s) so a run ends before the next tick.
+      price: poller(
+        'Price',
+        HANDLER_ENTRIES.price,
+        'goxwatch: poll prices (ccxt), run drop rules, deliver',
+        Duration.seconds(50),
+        // ccxt parses JSON and builds large objects; more memory also buys CPU for the cold start.
+        512,
+      ),
+      news: poller(
+        'News',
+        HANDLER_ENTRIES.news,
+        'goxwatch: fetch incident news feeds, deliver',
+        Duration.seconds(Math.min(120, config.intervals.newsSeconds - 10)),
+        512,
+      ),
+      delivery: poller(
+        'Delivery',
+        HANDLER_ENTRIES.delivery,
+        'goxwatch: drain the Discord outbox',
+        Duration.seconds(60),
+        256,
+      ),
+      interactions: new GoxwatchFunction(this, 'Interactions', {
+        entry: HANDLER_ENTRIES.interactions,
+        description: 'goxwatch: Discord interactions endpoint (slash commands)',
+        // Discord wants an answer within 3 s; anything slower is deferred, so 10 s is plenty.
+        timeout: Duration.seconds(10),
+        // CPU scales with memory: the cold start is on the 3 s clock.
+        memorySize: 512,
+        environment: { ...common, DISCORD_PUBLIC_KEY_SECRET_ARN: this.publicKey.secretArn },
+      }),
+    };
+
+    // ---- Least-privilege IAM: explicit actions on the table and its one index, no wildcards.
+    const indexArn = `${this.table.tableArn}/index/${TABLE.gsi1.name}`;
+    for (const name of ['price', 'news', 'delivery'] as const) {
+      const fn = this.functions[name];
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'TableReadWrite',
+          actions: [
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:Query',
+          ],
+          resources: [this.table.tableArn],
+        }),
+      );
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ sid: 'IndexQuery', actions: ['dynamodb:Query'], resources: [indexArn] }),
+      );
+      fn.addToRolePolicy(this.readSecret(this.botToken));
+    }
+    const interactions = this.functions.interactions;
+    interactions.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'TableRead',
+        actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+        resources: [this.table.tableArn, indexArn],
+      }),
+    );
+    // Slash commands change subscriptions only: writes are limited to those partitions.
+    interactions.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'SubscriptionWrite',
+        actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': INTERACTIONS_WRITABLE_PARTITIONS },
+        },
+      }),
+    );
+    interactions.addToRolePolicy(this.readSecret(this.publicKey));
+
+    // ---- Async failure handling for the scheduled functions. A failed or throttled tick is not
+    // retried by Lambda: the next tick is the retry (the jobs are idempotent and rules run on the
+    // stored series). An event older than one interval is superseded and goes to the DLQ.
+    const onFailure = new SqsDestination(this.deadLetters);
+    const scheduled: [HandlerName, number][] = [
+      ['price', priceMinutes],
+      ['news', newsMinutes],
+      ['delivery', deliveryMinutes],
+    ];
+    for (const [name, minutes] of scheduled) {
+      const fn = this.functions[name];
+      fn.configureAsyncInvoke({
+        retryAttempts: 0,
+        maxEventAge: Duration.minutes(Math.max(1, minutes)),
+        onFailure,
+      });
+      new events.Rule(this, `${fn.node.id}Schedule`, {
+        description: `goxwatch ${name} every ${minutes} min`,
+        schedule: events.Schedule.rate(Duration.minutes(minutes)),
+        targets: [
+          new targets.LambdaFunction(fn, {
+            deadLetterQueue: this.deadLetters,
+            retryAttempts: 2,
+            maxEventAge: Duration.minutes(Math.max(1, minutes)),
+          }),
+        ],
+      });
+    }
+
+    // ---- Interactions endpoint: a Function URL with auth NONE (docs/adr/0004). Discord cannot sign
+    // with SigV4; the handler verifies Discord's Ed25519 signature on every request instead.
+    this.functionUrl = interactions.addFunctionUrl({
+      authType: lambda.FunctionUrlAuthType.NONE,
+      invokeMode: lambda.InvokeMode.BUFFERED,
+    });
+
+    // ---- Alarms and dashboard.
+    this.alarmTopic = new sns.Topic(this, 'Alarms', { displayName: 'goxwatch alarms', enforceSSL: true });
+    // No KMS key on the topic: notifications carry only alarm names and states, and CloudWatch
+    // cannot publish to a topic encrypted with the AWS-managed SNS key (a customer key costs $1/month).
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new subs.EmailSubscription(props.alarmEmail));
+    const alarms = this.alarms(config, priceMinutes, newsMinutes, deliveryMinutes);
+    this.dashboard(alarms);
+
+    new CfnOutput(this, 'InteractionsUrl', {
+      value: this.functionUrl.url,
+      description: 'Paste into Discord developer portal > General Information > Interactions Endpoint URL',
+    });
+    new CfnOutput(this, 'BotTokenSecretArn', { value: this.botToken.secretArn });
+    new CfnOutput(this, 'PublicKeySecretArn', { value: this.publicKey.secretArn });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetters.queueUrl });
+  }
+
+  private emptySecret(id: string, description: string): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, id, { description, removalPolicy: RemovalPolicy.DESTROY });
+    (secret.node.defaultChild as secretsmanager.CfnSecret).addPropertyDeletionOverride(
+      'GenerateSecretString',
+    );
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Discord issues the bot token and the public key; neither can be rotated by a Secrets Manager ' +
+        'rotation Lambda. The maintainer resets the token in the Discord developer portal and puts the ' +
+        'new value (docs/deploy.md); the public key is fixed per application.',
+    });
+    return secret;
+  }
+
+  /** GetSecretValue on one secret: the runtime needs nothing else (no Describe, no List). */
+  private readSecret(secret: secretsmanager.Secret): iam.PolicyStatement {
+    return new iam.PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [secret.secretArn],
+    });
+  }
+
+  private metric(name: MetricName, job: MetricJob, statistic: string, period: Duration): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: name,
+      dimensionsMap: { [METRIC_DIMENSION]: job },
+      statistic,
+      period,
+    });
+  }
+
+  private alarms(
+    config: Config,
+    priceMinutes: number,
+    newsMinutes: number,
+    deliveryMinutes: number,
+  ): cloudwatch.Alarm[] {
+    const action = new cwActions.SnsAction(this.alarmTopic);
+    const alarms: cloudwatch.Alarm[] = [];
+    const add = (alarm: cloudwatch.Alarm): void => {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+      alarms.push(alarm);
+    };
+    const window = Duration.minutes(15);
+
+    // Job failures: more than half the runs of the last 15 minutes failed as a whole. One failed
+    // poll (an exchange hiccup) is normal; a job that keeps failing is not.
+    const runsPerWindow: Record<'price' | 'news' | 'delivery', number> = {
+      price: Math.max(1, Math.floor(15 / priceMinutes)),
+      news: Math.max(1, Math.floor(15 / newsMinutes)),
+      delivery: Math.max(1, Math.floor(15 / deliveryMinutes)),
+    };
+    for (const job of ['price', 'news', 'delivery'] as const) {
+      add(
+        new cloudwatch.Alarm(this, `${cap(job)}JobFailures`, {
+          alarmDescription: `goxwatch ${job} job: most runs of the last 15 minutes failed (JobFailures)`,
+          metric: this.metric('JobFailures', job, 'Sum', window),
+          threshold: Math.ceil(runsPerWindow[job] / 2),
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
+    // Handler errors (uncaught: a bug, a missing module, a timeout) for every function.
+    for (const [name, fn] of Object.entries(this.functions)) {
+      add(
+        new cloudwatch.Alarm(this, `${cap(name)}Errors`, {
+          alarmDescription: `goxwatch ${name} Lambda: 3 or more errors or timeouts in 15 minutes`,
+          metric: fn.metricErrors({ period: window, statistic: 'Sum' }),
+          threshold: 3,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
+    // Stale prices: the newest consensus price is older than the stale-quote limit (at least three
+    // polls), or the price job emits nothing at all (missing data counts as stale).
+    const staleAfter = Math.max(config.rules.maxQuoteAgeSeconds, 3 * priceMinutes * 60);
+    add(
+      new cloudwatch.Alarm(this, 'StalePrices', {
+        alarmDescription: `goxwatch: no fresh consensus price for ${staleAfter} s (PriceAgeSeconds), or the price job is silent`,
+        metric: this.metric('PriceAgeSeconds', 'price', 'Minimum', Duration.minutes(5)),
+        threshold: staleAfter,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+    );
+
+    // Pending outbox: entries stayed pending through every delivery pass for 15 minutes
+    // (Discord outage, missing permission, bad token). Minimum: a backlog that drains is fine.
+    add(
+      new cloudwatch.Alarm(this, 'OutboxPending', {
+        alarmDescription: 'goxwatch: outbox entries pending for 15 minutes (OutboxPending)',
+        metric: this.metric('OutboxPending', 'delivery', 'Minimum', Duration.minutes(5)),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+
+    // Discord auth failure: any 401, from any job that talks to Discord. Usually the token
+    // secret is empty or was reset in the developer portal.
+    const authFailures = new cloudwatch.MathExpression({
+      label: 'DiscordAuthFailures',
+      expression: 'FILL(p, 0) + FILL(n, 0) + FILL(d, 0)',
+      usingMetrics: {
+        p: this.metric('DiscordAuthFailures', 'price', 'Sum', Duration.minutes(5)),
+        n: this.metric('DiscordAuthFailures', 'news', 'Sum', Duration.minutes(5)),
+        d: this.metric('DiscordAuthFailures', 'delivery', 'Sum', Duration.minutes(5)),
+      },
+      period: Duration.minutes(5),
+    });
+    add(
+      new cloudwatch.Alarm(this, 'DiscordAuthFailures', {
+        alarmDescription: 'goxwatch: Discord rejected the bot token (401); fill or update the token secret',
+        metric: authFailures,
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+
+    // Anything in the dead-letter queue is a lost tick or a failed async run worth a look.
+    add(
+      new cloudwatch.Alarm(this, 'DeadLettersVisible', {
+        alarmDescription: 'goxwatch: failed invocations in the dead-letter queue',
+        metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+
+    // Interactions must answer Discord within 3 s.
+    add(
+      new cloudwatch.Alarm(this, 'InteractionsSlow', {
+        alarmDescription: 'goxwatch interactions: p99 duration above 2.5 s (Discord times out at 3 s)',
+        metric: this.functions.interactions.metricDuration({ period: Duration.minutes(5), statistic: 'p99' }),
+        threshold: 2500,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    return alarms;
+  }
+
+  private dashboard(alarms: cloudwatch.Alarm[]): void {
+    const fns = Object.entries(this.functions);
+    const period = Duration.minutes(5);
+    new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.days(1),
+      widgets: [
+        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24, height: 4 })],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Newest consensus price age (s)',
+            left: [this.metric('PriceAgeSeconds', 'price', 'Maximum', period)],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Outbox pending',
+            left: [this.metric('OutboxPending', 'delivery', 'Maximum', period)],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Job failures / Discord 401s',
+            left: (['price', 'news', 'delivery'] as const).map((j) =>
+              this.metric('JobFailures', j, 'Sum', period),
+            ),
+            right: (['price', 'news', 'delivery'] as const).map((j) =>
+              this.metric('DiscordAuthFailures', j, 'Sum', period),
+            ),
+            width: 8,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Invocations',
+            left: fns.map(([, fn]) => fn.metricInvocations({ period, statistic: 'Sum' })),
+            width: 6,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Errors',
+            left: fns.map(([, fn]) => fn.metricErrors({ period, statistic: 'Sum' })),
+            width: 6,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Duration p99 (ms)',
+            left: fns.map(([, fn]) => fn.metricDuration({ period, statistic: 'p99' })),
+            width: 6,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Throttles / dead letters',
+            left: fns.map(([, fn]) => fn.metricThrottles({ period, statistic: 'Sum' })),
+            right: [
+              this.deadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+            ],
+            width: 6,
+          }),
+        ],
+      ],
+    });
+  }
+}
+
+function cap(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
