@@ -4,7 +4,8 @@ import type { MessageKind } from '../core/config';
 import type { MessagePayload } from '../core/messages';
 import { ttlAfter, type Item, type Store } from './store';
 
-export type OutboxStatus = 'pending' | 'sent' | 'dropped';
+/** 'printed': shown on the terminal because no bot token was set (kept as the record, not sent). */
+export type OutboxStatus = 'pending' | 'sent' | 'dropped' | 'printed';
 
 export interface OutboxEntry extends Item {
   id: string;
@@ -86,6 +87,16 @@ export class Outbox {
       id,
       { status: 'sent', sentAt: this.clock.now(), discordMessageId },
       { remove: ['gsi1pk', 'gsi1sk', 'lastError'], expected: { status: 'pending' } },
+    );
+  }
+
+  /** No token: the entry was printed on the terminal instead; only a pending entry moves. */
+  async markPrinted(id: string): Promise<boolean> {
+    return this.store.update(
+      PK,
+      id,
+      { status: 'printed', sentAt: this.clock.now() },
+      { remove: ['gsi1pk', 'gsi1sk'], expected: { status: 'pending' } },
     );
   }
 
