@@ -119,7 +119,9 @@ export function formErrors(errors: unknown, path = ''): string[] {
   const node = asRecord(errors);
   if (!node) return [];
   const out: string[] = [];
-  for (const [key, value] of Object.entries(node)) {
+  // A node's own errors first, then its children (integer-like keys would otherwise come first).
+  const entries = Object.entries(node).sort(([a], [b]) => Number(b === '_errors') - Number(a === '_errors'));
+  for (const [key, value] of entries) {
     if (key === '_errors' && Array.isArray(value)) {
       for (const e of value) {
         const err = asRecord(e);
