@@ -1,0 +1,99 @@
+import type { Language } from './config';
+
+/**
+ * Refund status of an incident: a small stage machine. The main line moves forward only
+ * (none → announced → terms-fixed → scheduled → paying → paid); `partial` sits between paying
+ * and paid (some holders paid, or only part of the amount); `disputed` is a side state that
+ * evidence can enter from anywhere before `paid` and leave only by evidence of payment.
+ * Automatic moves (from news evidence) follow those rules; maintainers may set any stage by hand.
+ */
+export const REFUND_STAGES = [
+  'none',
+  'announced',
+  'terms-fixed',
+  'scheduled',
+  'paying',
+  'partial',
+  'paid',
+  'disputed',
+] as const;
+export type RefundStage = (typeof REFUND_STAGES)[number];
+
+const MAIN_LINE: readonly RefundStage[] = [
+  'none',
+  'announced',
+  'terms-fixed',
+  'scheduled',
+  'paying',
+  'partial',
+  'paid',
+];
+
+export function isRefundStage(value: unknown): value is RefundStage {
+  return typeof value === 'string' && (REFUND_STAGES as readonly string[]).includes(value);
+}
+
+/** One stage change, as stored in the refund history and posted once. */
+export interface RefundChange {
+  incidentId: string;
+  /** 1, 2, 3 ... per incident: the change's place in the history. */
+  seq: number;
+  from: RefundStage;
+  to: RefundStage;
+  /** Epoch ms (from the injected clock). */
+  at: number;
+  /** true = moved by news evidence; false = set by hand (then actor and reason are the audit). */
+  auto: boolean;
+  /** Rate per unit of the asset, when the evidence (or the maintainer) gave one. */
+  rate?: number;
+  currency?: string;
+  /** Payment date as written in the evidence, normalised to YYYY-MM-DD when possible. */
+  paymentDate?: string;
+  /** Links of the news items (or documents) that evidence the change. */
+  evidence: string[];
+  actor?: string;
+  reason?: string;
+}
+
+/** The current refund status of an incident. */
+export interface RefundRecord {
+  incidentId: string;
+  stage: RefundStage;
+  /** Number of changes so far (0 = never set); also the optimistic-lock version. */
+  version: number;
+  rate?: number;
+  currency?: string;
+  paymentDate?: string;
+  updatedAt?: number;
+  /** Evidence links of the last change. */
+  evidence: string[];
+}
+
+/** May news evidence move the stage from `from` to `to` without a maintainer? */
+export function canAutoTransition(from: RefundStage, to: RefundStage): boolean {
+  if (from === to) return false;
+  if (to === 'none') return false;
+  if (to === 'disputed') return from !== 'paid';
+  if (from === 'disputed') return to === 'paying' || to === 'partial' || to === 'paid';
+  return MAIN_LINE.indexOf(to) > MAIN_LINE.indexOf(from);
+}
+
+/** A maintainer may set any stage other than the current one (audited). */
+export function canManualTransition(from: RefundStage, to: RefundStage): boolean {
+  return from !== to;
+}
+
+const LABELS: Record<RefundStage, Record<Language, string>> = {
+  none: { en: 'no refund announced', ja: '返金の発表なし' },
+  announced: { en: 'refund announced', ja: '返金を発表' },
+  'terms-fixed': { en: 'terms fixed', ja: '返金条件が確定' },
+  scheduled: { en: 'payment scheduled', ja: '返金日が決定' },
+  paying: { en: 'paying out', ja: '返金中' },
+  partial: { en: 'partly paid', ja: '一部返金済み' },
+  paid: { en: 'paid', ja: '返金完了' },
+  disputed: { en: 'disputed', ja: '係争中' },
+};
+
+export function stageLabel(stage: RefundStage, language: Language): string {
+  return LABELS[stage][language];
+}
