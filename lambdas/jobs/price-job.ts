@@ -1,0 +1,212 @@
+import { JobRuns } from '../adapters/job-runs';
+import { PriceRepo, type SourceFailureReason, type SourceHealth } from '../adapters/price-repo';
+import { QuoteError, type PriceSource } from '../adapters/prices';
+import type { Store } from '../adapters/store';
+import { MINUTE, type Clock } from '../core/clock';
+import type { Config } from '../core/config';
+import { computeConsensus, type DroppedQuote, type Quote } from '../core/consensus';
+import { formatNumber } from '../core/format';
+import { errorMessage, type Logger } from '../core/log';
+import type { Announcement } from '../core/messages';
+import { priceAlertAnnouncement } from '../core/render-price';
+import { evaluateRules, seriesLookbackMs, type PriceAlert, type RuleState } from '../core/rules';
+
+export interface PriceJobDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  sources: PriceSource[];
+  /** lambdas/jobs/publish.ts bound by the caller: returns how many outbox entries were new. */
+  publish: (announcement: Announcement) => Promise<number>;
+}
+
+export interface SourceOutcome {
+  sourceId: string;
+  ok: boolean;
+  price?: number;
+  reason?: SourceFailureReason;
+  error?: string;
+}
+
+export interface SymbolOutcome {
+  symbol: string;
+  /** Consensus price of this poll; undefined = no consensus (see dropped). */
+  price: number | undefined;
+  venues: string[];
+  dropped: DroppedQuote[];
+  alerts: PriceAlert[];
+}
+
+export interface PriceCycleResult {
+  at: number;
+  sources: SourceOutcome[];
+  symbols: SymbolOutcome[];
+  alerts: PriceAlert[];
+  /** New outbox entries (a re-run of the same cycle adds none). */
+  enqueued: number;
+  /** Every source failed this poll (offline?): the runner exits non-zero on --once. */
+  allSourcesFailed: boolean;
+  /** Storage or publishing problems; the rest of the cycle went on. */
+  errors: string[];
+  /** One line: sources ok/failed with reasons, consensus per symbol, rules fired. */
+  summary: string;
+}
+
+/**
+ * One price poll: fetch every source concurrently, store samples and source health, compute and
+ * store the consensus per symbol, evaluate the rules on the stored series, publish each alert,
+ * save the rule state, record the run. A failing source, symbol or alert is reported and the
+ * rest goes on.
+ *
+ * Order matters for duplicates: alerts are published before the rule state is saved, and their
+ * keys come from the stored series, so a crash or a re-run in between re-publishes the same key,
+ * which the outbox refuses. A failed publish keeps the rule armed so the next poll retries it.
+ */
+export async function runPriceJob(deps: PriceJobDeps): Promise<PriceCycleResult> {
+  const { config, store, clock, logger, sources } = deps;
+  const rules = config.rules;
+  const repo = new PriceRepo(store, clock);
+  const startedAt = clock.now();
+  const now = startedAt;
+  const errors: string[] = [];
+
+  const fetched = await Promise.all(
+    sources.map((s) =>
+      s.fetchQuote(now).then(
+        (quote) => ({ source: s, quote, error: undefined }),
+        (err: unknown) => ({ source: s, quote: undefined, error: err }),
+      ),
+    ),
+  );
+
+  let health = new Map<string, SourceHealth>();
+  try {
+    health = new Map((await repo.sourceHealth()).map((h) => [h.sourceId, h]));
+  } catch (err) {
+    errors.push(`reading source health: ${errorMessage(err)}`);
+  }
+
+  const outcomes: SourceOutcome[] = [];
+  const quotes: Quote[] = [];
+  for (const { source, quote, error } of fetched) {
+    if (quote) {
+      quotes.push(quote);
+      outcomes.push({ sourceId: source.id, ok: true, price: quote.price });
+      await guard(errors, `storing sample of ${source.id}`, async () => {
+        await repo.putSample(quote, rules.sampleRetentionDays);
+        await repo.recordSourceOk(quote, health.get(source.id));
+      });
+      continue;
+    }
+    const reason: SourceFailureReason = error instanceof QuoteError ? error.reason : 'permanent';
+    const message = error instanceof QuoteError ? error.message : `${source.id}: ${errorMessage(error)}`;
+    outcomes.push({ sourceId: source.id, ok: false, reason, error: message });
+    // A missing market was reported once by the adapter; repeating it every poll is noise.
+    if (reason !== 'market-missing') logger.warn(`price source ${message}`);
+    await guard(errors, `storing health of ${source.id}`, () =>
+      repo
+        .recordSourceFailure(
+          { sourceId: source.id, exchange: source.exchange, symbol: source.symbol },
+          reason,
+          message,
+          health.get(source.id),
+        )
+        .then(() => undefined),
+    );
+  }
+
+  const symbols: SymbolOutcome[] = [];
+  const alerts: PriceAlert[] = [];
+  let enqueued = 0;
+  for (const symbol of [...new Set(sources.map((s) => s.symbol))]) {
+    const ofSymbol = outcomes.filter((o) => sources.find((s) => s.id === o.sourceId)?.symbol === symbol);
+    // A symbol whose every source is a missing market has nothing to record.
+    if (ofSymbol.every((o) => o.reason === 'market-missing')) continue;
+    const consensus = computeConsensus(
+      quotes.filter((q) => q.symbol === symbol),
+      now,
+      rules,
+      symbol,
+    );
+    const outcome: SymbolOutcome = {
+      symbol,
+      price: consensus.price,
+      venues: [...new Set(consensus.used.map((q) => q.exchange))],
+      dropped: consensus.dropped,
+      alerts: [],
+    };
+    symbols.push(outcome);
+    await guard(errors, `evaluating ${symbol}`, async () => {
+      await repo.putConsensus(consensus, now, rules.sampleRetentionDays);
+      const series = await repo.consensusSeries(symbol, now - seriesLookbackMs(rules) - MINUTE, now);
+      const before = await repo.ruleStates(symbol);
+      const evaluated = evaluateRules({ symbol, series, state: before, rules, now });
+      const state: Record<string, RuleState> = { ...evaluated.state };
+      for (const alert of evaluated.alerts) {
+        try {
+          enqueued += await deps.publish(priceAlertAnnouncement(alert));
+          outcome.alerts.push(alert);
+          alerts.push(alert);
+        } catch (err) {
+          errors.push(`publishing ${alert.key}: ${errorMessage(err)}`);
+          const prev = before[alert.ruleId];
+          if (prev) state[alert.ruleId] = prev;
+          else delete state[alert.ruleId];
+        }
+      }
+      await repo.saveRuleStates(symbol, state, before);
+    });
+  }
+
+  const allSourcesFailed = sources.length > 0 && quotes.length === 0;
+  const summary = summarize(now, outcomes, symbols, enqueued, errors);
+  for (const e of errors) logger.error(`price job: ${e}`);
+  await guard(errors, 'recording the run', () =>
+    new JobRuns(store, clock).record('price', startedAt, !allSourcesFailed && errors.length === 0, summary),
+  );
+  return { at: now, sources: outcomes, symbols, alerts, enqueued, allSourcesFailed, errors, summary };
+}
+
+async function guard(errors: string[], what: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    errors.push(`${what}: ${errorMessage(err)}`);
+  }
+}
+
+function shortError(o: SourceOutcome): string {
+  if (o.reason === 'offline') return 'offline';
+  if (o.reason === 'market-missing') return 'market missing';
+  const message = (o.error ?? '').replace(`${o.sourceId}: `, '');
+  return `${o.reason}: ${message.length > 80 ? `${message.slice(0, 79)}…` : message}`;
+}
+
+function summarize(
+  at: number,
+  sources: SourceOutcome[],
+  symbols: SymbolOutcome[],
+  enqueued: number,
+  errors: string[],
+): string {
+  const ok = sources.filter((s) => s.ok).length;
+  const failed = sources.filter((s) => !s.ok).map((s) => `${s.sourceId} ${shortError(s)}`);
+  const parts = [
+    `price ${new Date(at).toISOString().slice(0, 16)}Z: sources ${ok}/${sources.length} ok${failed.length ? ` (failed: ${failed.join('; ')})` : ''}`,
+  ];
+  for (const s of symbols) {
+    const droppedText = s.dropped.length
+      ? `, dropped ${s.dropped.map((d) => `${d.sourceId} ${d.reason.split(':')[0]}`).join(', ')}`
+      : '';
+    parts.push(
+      s.price === undefined
+        ? `${s.symbol} no consensus${droppedText}`
+        : `${s.symbol} ${formatNumber(s.price, 'en')} (${s.venues.join('+')}${droppedText})`,
+    );
+  }
+  const fired = symbols.flatMap((s) => s.alerts.map((a) => `${a.symbol} ${a.ruleId}`));
+  parts.push(fired.length ? `fired: ${fired.join(', ')} (${enqueued} queued)` : 'no rule fired');
+  if (errors.length) parts.push(`${errors.length} error(s)`);
+  return parts.join('; ');
+}

@@ -1,0 +1,168 @@
+import { MINUTE } from '../../lambdas/core/clock';
+import { DEFAULT_CONFIG, type RulesConfig } from '../../lambdas/core/config';
+import type { ConsensusPoint } from '../../lambdas/core/consensus';
+import { evaluateRules, ruleIdsFor, type PriceAlert, type RuleState } from '../../lambdas/core/rules';
+
+const T0 = Date.parse('2018-01-26T00:00:00Z');
+const THREE = ['zaif', 'binance', 'upbit'];
+
+const baseRules: RulesConfig = {
+  ...DEFAULT_CONFIG.rules,
+  drops: [{ percent: 5, windowMinutes: 60 }],
+  referencePrices: { JPY: 88.549 },
+  cooldownMinutes: 60,
+  hysteresisPercent: 1,
+  maxQuoteAgeSeconds: 300,
+};
+
+/** A series builder: one point per minute from `start`, each with the given venues. */
+function series(prices: number[], venues = THREE, start = T0): ConsensusPoint[] {
+  return prices.map((price, i) => ({ at: start + i * MINUTE, price, venues }));
+}
+
+/**
+ * Feed the points one poll at a time, as the job does (state carried over), and collect alerts.
+ */
+function replay(
+  points: ConsensusPoint[],
+  rules: RulesConfig = baseRules,
+  symbol = 'XEM/JPY',
+  initial: Record<string, RuleState> = {},
+): { alerts: PriceAlert[]; state: Record<string, RuleState> } {
+  let state = initial;
+  const alerts: PriceAlert[] = [];
+  for (let i = 0; i < points.length; i++) {
+    const point = points[i] as ConsensusPoint;
+    const out = evaluateRules({ symbol, series: points.slice(0, i + 1), state, rules, now: point.at });
+    alerts.push(...out.alerts);
+    state = out.state;
+  }
+  return { alerts, state };
+}
+
+describe('price rules', () => {
+  it('lists rule ids drop-<percent>-<window> and below-ref', () => {
+    expect(ruleIdsFor(DEFAULT_CONFIG.rules)).toEqual(['drop-5-60', 'drop-10-1440', 'below-ref']);
+  });
+
+  it('a 12 % drop within the hour fires drop-5-60 once with the high, change and reference', () => {
+    const { alerts } = replay(series([110, 110, 109, 110, 96.8, 96.8]));
+    expect(alerts).toHaveLength(1);
+    const a = alerts[0] as PriceAlert;
+    expect(a.ruleId).toBe('drop-5-60');
+    expect(a.key).toBe('price:XEM/JPY:drop-5-60:2018-01-26T00:04:00.000Z');
+    expect(a.high).toBe(110);
+    expect(a.changePercent).toBeCloseTo(-12, 6);
+    expect(a.windowMinutes).toBe(60);
+    expect(a.asset).toBe('XEM');
+    expect(a.quoteCurrency).toBe('JPY');
+    expect(a.venues).toEqual(THREE);
+    expect(a.referencePrice).toBe(88.549);
+    expect(a.referenceDistancePercent).toBeCloseTo(((96.8 - 88.549) / 88.549) * 100, 6);
+  });
+
+  it('a missed poll does not hide a drop: the high is read from the stored series', () => {
+    // Polls stop at 00:02 and resume at 00:40 already 12 % lower.
+    const points = [...series([110, 110, 110]), { at: T0 + 40 * MINUTE, price: 96.8, venues: THREE }];
+    const { alerts } = replay(points);
+    expect(alerts.map((a) => a.ruleId)).toEqual(['drop-5-60']);
+  });
+
+  it('a drop older than the window does not fire', () => {
+    const points = [...series([110]), { at: T0 + 61 * MINUTE, price: 96.8, venues: THREE }];
+    expect(replay(points).alerts).toEqual([]);
+  });
+
+  it('never alerts from a single quote: a single-venue drop needs the next poll to confirm it', () => {
+    const zaifOnly = ['zaif'];
+    const first = replay(series([110, 110, 110, 96.8], zaifOnly));
+    expect(first.alerts).toEqual([]);
+    const second = replay(series([110, 110, 110, 96.8, 96.5], zaifOnly));
+    expect(second.alerts).toHaveLength(1);
+    // The episode starts at the first point of the drop, so the key does not depend on the confirming poll.
+    expect(second.alerts[0]?.key).toBe('price:XEM/JPY:drop-5-60:2018-01-26T00:03:00.000Z');
+  });
+
+  it('a single-venue spike up does not become the high that a normal price then drops from', () => {
+    const zaifOnly = ['zaif'];
+    expect(replay(series([100, 100, 150, 100, 100], zaifOnly)).alerts).toEqual([]);
+  });
+
+  it('a wobble around the threshold alerts once (hysteresis, even with no cooldown)', () => {
+    const rules = { ...baseRules, cooldownMinutes: 0 };
+    const { alerts } = replay(series([100, 100, 94.9, 95.1, 94.8, 95.3, 94.7, 95.2, 94.9]), rules);
+    expect(alerts).toHaveLength(1);
+  });
+
+  it('re-arms after recovering past the hysteresis margin, but the cooldown still holds', () => {
+    // 94 (alert), back to 100 (re-armed), 94 again 10 min later: inside the 60 min cooldown.
+    const early = replay(series([100, 94, 100, 100, 94, 94]));
+    expect(early.alerts).toHaveLength(1);
+    expect(early.state['drop-5-60']?.active).toBe(false);
+    // Same pattern, the second drop 70 min after the first alert (and still 6 % under a high in the window).
+    const points = [
+      ...series([100, 94, 100]),
+      ...series([100, 100], THREE, T0 + 40 * MINUTE),
+      ...series([94, 94], THREE, T0 + 71 * MINUTE),
+    ];
+    const late = replay(points);
+    expect(late.alerts.map((a) => a.key)).toEqual([
+      'price:XEM/JPY:drop-5-60:2018-01-26T00:01:00.000Z',
+      'price:XEM/JPY:drop-5-60:2018-01-26T01:11:00.000Z',
+    ]);
+  });
+
+  it('evaluating the same poll twice does not alert twice, and without saved state gives the same key', () => {
+    const points = series([110, 110, 96.8]);
+    const now = T0 + 2 * MINUTE;
+    const first = evaluateRules({ symbol: 'XEM/JPY', series: points, state: {}, rules: baseRules, now });
+    expect(first.alerts).toHaveLength(1);
+    const again = evaluateRules({
+      symbol: 'XEM/JPY',
+      series: points,
+      state: first.state,
+      rules: baseRules,
+      now,
+    });
+    expect(again.alerts).toEqual([]);
+    const crashed = evaluateRules({ symbol: 'XEM/JPY', series: points, state: {}, rules: baseRules, now });
+    expect(crashed.alerts[0]?.key).toBe(first.alerts[0]?.key);
+  });
+
+  it('crossing below the reference price fires below-ref once, with the distance to it', () => {
+    const rules = { ...baseRules, drops: [] };
+    const { alerts } = replay(series([90, 89.5, 88.4, 88.6, 88.3, 88.9]), rules);
+    expect(alerts).toHaveLength(1);
+    const a = alerts[0] as PriceAlert;
+    expect(a.ruleId).toBe('below-ref');
+    expect(a.key).toBe('price:XEM/JPY:below-ref:2018-01-26T00:02:00.000Z');
+    expect(a.referencePrice).toBe(88.549);
+    expect(a.changePercent).toBeCloseTo(((88.4 - 88.549) / 88.549) * 100, 6);
+  });
+
+  it('a series that is already below the reference when watching starts is not a crossing', () => {
+    const rules = { ...baseRules, drops: [] };
+    const { alerts, state } = replay(series([0.5, 0.5, 0.49]), rules);
+    expect(alerts).toEqual([]);
+    expect(state['below-ref']?.active).toBe(true);
+  });
+
+  it('a series in a quote currency with no reference price has no below-ref rule', () => {
+    const rules = { ...baseRules, drops: [] };
+    const { alerts, state } = replay(series([0.0001, 0.00005]), rules, 'XEM/BTC');
+    expect(alerts).toEqual([]);
+    expect(state['below-ref']).toBeUndefined();
+  });
+
+  it('a stale newest point evaluates nothing', () => {
+    const points = series([110, 96.8]);
+    const out = evaluateRules({
+      symbol: 'XEM/JPY',
+      series: points,
+      state: {},
+      rules: baseRules,
+      now: T0 + 30 * MINUTE,
+    });
+    expect(out.alerts).toEqual([]);
+  });
+});
