@@ -48,11 +48,14 @@ export interface DiscordClient {
     applicationId: string,
     commands: RESTPutAPIApplicationCommandsJSONBody,
   ): Promise<APIApplicationCommand[]>;
-  /** PUT /applications/:app/guilds/:guild/commands (instant, for a test guild). */
+  /**
+   * PUT /applications/:app/guilds/:guild/commands (instant, for a test guild). Takes the global shape
+   * too; strip the global-only `contexts` / `integration_types` before calling.
+   */
   putGuildCommands(
     applicationId: string,
     guildId: string,
-    commands: RESTPutAPIApplicationGuildCommandsJSONBody,
+    commands: RESTPutAPIApplicationGuildCommandsJSONBody | RESTPutAPIApplicationCommandsJSONBody,
   ): Promise<APIApplicationCommand[]>;
 }
 

@@ -214,7 +214,8 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
 
   function handle(req: IncomingMessage, res: ServerResponse, body: unknown): void {
     const method = req.method ?? 'GET';
-    const path = (req.url ?? '').split('?')[0] ?? '';
+    // The client percent-encodes path segments (e.g. messages/%40original).
+    const path = decodeURIComponent((req.url ?? '').split('?')[0] ?? '');
     const channelPost = /^\/api\/v10\/channels\/(\d+)\/messages$/.exec(path);
     const webhookEdit = /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/.exec(path);
     const webhookPost = /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)$/.exec(path);
