@@ -66,8 +66,9 @@ function escapeRegExp(text: string): string {
 function keywordPattern(keyword: string): RegExp {
   const k = normalizeText(keyword);
   if (!/^[\x20-\x7e]+$/.test(k)) return new RegExp(escapeRegExp(k), 'u');
-  const end = k.length <= 3 ? '(?![\\p{L}\\p{N}])' : '';
-  return new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(k)}${end}`, 'u');
+  // Boundaries are Latin letters and digits only: in "XEMの" the の ends the word.
+  const end = k.length <= 3 ? '(?![a-z0-9])' : '';
+  return new RegExp(`(?<![a-z0-9])${escapeRegExp(k)}${end}`, 'u');
 }
 
 /** Distinct keywords an item must contain to belong to an incident: one word like "hack" is too weak. */
@@ -200,7 +201,8 @@ const PAID =
   /(?:返金|補償|支払い?|払い戻し)(?:が|を|は)?(?:全て|すべて)?完了|返金済み|完了しました|completed|(?:has|have|had|were|was) (?:been )?(?:fully )?(?:paid|refunded|reimbursed|compensated)|paid out|fully paid|finished (?:paying|refund)/u;
 const PAYING =
   /(?:返金|補償|支払い?|払い戻し)(?:を|が)?(?:開始|実施|始め)|began|begun|started (?:paying|refund|to pay|to refund|compensat)|starts? (?:paying|refund)|begins? (?:paying|refund)|are being (?:paid|refunded)|payouts? (?:began|begin|started)/u;
-const PARTIAL = /一部(?:の)?(?:返金|補償|支払|顧客|ユーザー|利用者)|partial(?:ly)?|\bpartly\b|some (?:holders|users|customers)/u;
+const PARTIAL =
+  /一部(?:の)?(?:返金|補償|支払|顧客|ユーザー|利用者)|partial(?:ly)?|\bpartly\b|some (?:holders|users|customers)/u;
 const ANNOUNCE =
   /発表|方針|決定|表明|明らかに|announc|will (?:refund|compensate|reimburse|repay)|to (?:refund|compensate|reimburse|repay)|plans? to|pledge|promis|vow/u;
 const PAYMENT_WORDS = /返金|補償|支払|払い戻し|払戻|refund|pay|compensat|reimburs/u;
