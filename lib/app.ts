@@ -21,7 +21,7 @@ export const DEFAULT_STACK_NAME = 'Goxwatch';
  * The CDK app: the goxwatch stack plus cdk-nag's AwsSolutions pack as a policy-validation plugin,
  * so `cdk synth` fails on any unacknowledged finding. Used by bin/cdk.ts and the infra tests.
  */
-export function buildApp(opts: { outdir?: string; context?: AppContext } = {}): {
+export function buildApp(opts: { outdir?: string; context?: AppContext & Record<string, unknown> } = {}): {
   app: App;
   stack: GoxwatchStack;
 } {

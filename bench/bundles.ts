@@ -1,0 +1,117 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_CONFIG } from '../lambdas/core/config';
+
+/** One Lambda's bundle in a synthesized cloud assembly (cdk.out). */
+export interface LambdaBundle {
+  /** Construct id of the function: Price, News, Delivery, Interactions. */
+  name: string;
+  /** The asset directory (what Lambda unzips to /var/task). */
+  dir: string;
+  /** The bundled entry, `<dir>/index.js`. */
+  file: string;
+}
+
+interface TemplateResource {
+  Type: string;
+  Properties?: { Code?: { S3Key?: unknown } };
+  Metadata?: Record<string, unknown>;
+}
+
+interface AssetManifest {
+  files?: Record<string, { source: { path?: string } }>;
+}
+
+/**
+ * Every Lambda bundle in an assembly: each stack's AWS::Lambda::Function resources, their code's
+ * S3 key (`<asset hash>.zip`) looked up in the stack's asset manifest, which names the asset dir.
+ */
+export function findLambdaBundles(assemblyDir: string): LambdaBundle[] {
+  const manifest = JSON.parse(readFileSync(join(assemblyDir, 'manifest.json'), 'utf8')) as {
+    artifacts?: Record<string, { type: string; properties?: { templateFile?: string } }>;
+  };
+  const bundles: LambdaBundle[] = [];
+  for (const [artifactId, artifact] of Object.entries(manifest.artifacts ?? {})) {
+    const templateFile = artifact.properties?.templateFile;
+    if (artifact.type !== 'aws:cloudformation:stack' || !templateFile) continue;
+    const template = JSON.parse(readFileSync(join(assemblyDir, templateFile), 'utf8')) as {
+      Resources?: Record<string, TemplateResource>;
+    };
+    const assetsFile = join(assemblyDir, `${artifactId}.assets.json`);
+    const assets = existsSync(assetsFile)
+      ? (JSON.parse(readFileSync(assetsFile, 'utf8')) as AssetManifest)
+      : {};
+    for (const [logicalId, res] of Object.entries(template.Resources ?? {})) {
+      const key = res.Properties?.Code?.S3Key;
+      if (res.Type !== 'AWS::Lambda::Function' || typeof key !== 'string') continue;
+      const hash = key.replace(/\.zip$/, '');
+      const path = assets.files?.[hash]?.source.path;
+      if (!path)
+        throw new Error(`${templateFile}: ${logicalId} code ${key} is not in ${artifactId}.assets.json`);
+      const dir = join(assemblyDir, path);
+      const cdkPath = res.Metadata?.['aws:cdk:path'];
+      // "Goxwatch/Price/Resource" -> Price; without path metadata, the logical id minus its hash.
+      const name =
+        typeof cdkPath === 'string'
+          ? (cdkPath.split('/')[1] ?? logicalId)
+          : logicalId.replace(/[0-9A-F]{8}$/, '');
+      bundles.push({ name, dir, file: join(dir, 'index.js') });
+    }
+  }
+  return bundles.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Env a bundle may read at load time; no secrets and no endpoint, so nothing is contacted. */
+export function loadEnv(): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    AWS_REGION: 'us-east-1',
+    GOXWATCH_TABLE: 'goxwatch-bench',
+    GOXWATCH_CONFIG_JSON: JSON.stringify(DEFAULT_CONFIG),
+    AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+  };
+}
+
+// Runs in the fresh process: time only the require, not node's own start-up.
+const LOAD_SCRIPT =
+  'const t=process.hrtime.bigint();require(process.argv[1]);' +
+  'process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))';
+
+/** Milliseconds to require `file` in a fresh node process (its own start-up excluded). */
+export function coldLoadMs(file: string, env: NodeJS.ProcessEnv = loadEnv()): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', LOAD_SCRIPT, file], { env, timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`loading ${file} failed: ${err.message}\n${stderr}`));
+      else resolve(Number(stdout));
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/**
+ * Size and cold load time of each Lambda bundle in a synthesized assembly (run `npx cdk synth`
+ * first; default dir cdk.out). bytes = index.js as Lambda loads it (the .map ships beside it);
+ * coldLoadMs = median of `runs` requires, each in a fresh node process, runs in sequence.
+ */
+export async function measureBundles(
+  assemblyDir: string,
+  runs = 5,
+): Promise<{ name: string; bytes: number; coldLoadMs: number }[]> {
+  const out: { name: string; bytes: number; coldLoadMs: number }[] = [];
+  for (const bundle of findLambdaBundles(assemblyDir)) {
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) times.push(await coldLoadMs(bundle.file));
+    out.push({
+      name: bundle.name,
+      bytes: statSync(bundle.file).size,
+      coldLoadMs: Math.round(median(times) * 10) / 10,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,381 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { TABLE } from '../../lambdas/adapters/table';
+import { DEFAULT_CONFIG } from '../../lambdas/core/config';
+import { buildApp } from '../../lib/app';
+import { NODE_RUNTIME } from '../../lib/goxwatch-function';
+import { INTERACTIONS_WRITABLE_PARTITIONS, scheduleMinutes } from '../../lib/goxwatch-stack';
+import { SYNTH_ENV_SECRETS, synthApp, type Synthesized } from '../support/synth';
+
+type Json = Record<string, unknown>;
+interface Resource {
+  Type: string;
+  Properties: Json;
+  DeletionPolicy?: string;
+  Metadata?: Json;
+}
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+  Effect: string;
+  Condition?: Json;
+}
+
+let synth: Synthesized;
+let template: Template;
+let json: { Resources: Record<string, Resource>; Outputs: Record<string, Json> };
+let templateText: string;
+
+beforeAll(() => {
+  synth = synthApp();
+  templateText = readFileSync(join(synth.outdir, 'Goxwatch.template.json'), 'utf8');
+  json = JSON.parse(templateText) as typeof json;
+  template = Template.fromJSON(json);
+}, 120_000);
+
+function resources(type: string): [string, Resource][] {
+  return Object.entries(json.Resources).filter(([, r]) => r.Type === type);
+}
+
+/** The logical id of one of the stack's functions (Price, News, Delivery, Interactions). */
+function fnId(name: string): string {
+  const found = resources('AWS::Lambda::Function').filter(([id]) =>
+    new RegExp(`^${name}[0-9A-F]{8}$`).test(id),
+  );
+  if (found.length !== 1) throw new Error(`expected one ${name} function, found ${found.length}`);
+  return found[0]![0];
+}
+
+function fn(name: string): Resource {
+  return json.Resources[fnId(name)]!;
+}
+
+/** Statements of the policies attached to a function's role. */
+function statementsOf(name: string): Statement[] {
+  const role = (fn(name).Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  return resources('AWS::IAM::Policy')
+    .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: role }]))
+    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+function actions(s: Statement): string[] {
+  return Array.isArray(s.Action) ? s.Action : [s.Action];
+}
+
+function refs(value: unknown): string[] {
+  return [...JSON.stringify(value).matchAll(/"(?:Ref|Fn::GetAtt)":\s*(?:\["|")([A-Za-z0-9]+)"/g)].map(
+    (m) => m[1]!,
+  );
+}
+
+const TABLE_ID = () => resources('AWS::DynamoDB::Table')[0]![0];
+
+describe('goxwatch stack template', () => {
+  it('has the table from lambdas/adapters/table.ts: keys, gsi1, TTL, on-demand, PITR, retained', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: TABLE.gsi1.name,
+            KeySchema: [
+              { AttributeName: TABLE.gsi1.partitionKey, KeyType: 'HASH' },
+              { AttributeName: TABLE.gsi1.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+        TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      },
+    });
+  });
+
+  it.each([
+    ['Price', 50, 512, 1],
+    ['News', 120, 512, 1],
+    ['Delivery', 60, 256, 1],
+    ['Interactions', 10, 512, undefined],
+  ])(
+    '%s runs on the newest Node on arm64 with %i s, %i MB, reserved concurrency %s',
+    (name, timeout, memory, reserved) => {
+      const props = fn(name).Properties;
+      expect(props.Runtime).toBe(NODE_RUNTIME.name);
+      expect(NODE_RUNTIME.name).toBe('nodejs24.x');
+      expect(props.Architectures).toEqual(['arm64']);
+      expect(props.Timeout).toBe(timeout);
+      expect(props.MemorySize).toBe(memory);
+      expect(props.ReservedConcurrentExecutions).toBe(reserved);
+      expect(props.Handler).toBe('index.handler');
+      // Its own log group, with retention.
+      const logGroupId = refs(props.LoggingConfig)[0]!;
+      expect(json.Resources[logGroupId]).toMatchObject({
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { RetentionInDays: 30 },
+      });
+    },
+  );
+
+  it('every function gets the table name and the config JSON, and only the secret ARN it needs', () => {
+    const env = (name: string) => (fn(name).Properties.Environment as { Variables: Json }).Variables;
+    for (const name of ['Price', 'News', 'Delivery', 'Interactions']) {
+      expect(env(name).GOXWATCH_TABLE).toEqual({ Ref: TABLE_ID() });
+      expect(JSON.parse(env(name).GOXWATCH_CONFIG_JSON as string)).toEqual(DEFAULT_CONFIG);
+    }
+    const [token] = resources('AWS::SecretsManager::Secret').find(([id]) =>
+      id.startsWith('DiscordBotToken'),
+    )!;
+    const [key] = resources('AWS::SecretsManager::Secret').find(([id]) => id.startsWith('DiscordPublicKey'))!;
+    for (const name of ['Price', 'News', 'Delivery']) {
+      expect(env(name).DISCORD_TOKEN_SECRET_ARN).toEqual({ Ref: token });
+      expect(env(name).DISCORD_PUBLIC_KEY_SECRET_ARN).toBeUndefined();
+    }
+    expect(env('Interactions').DISCORD_PUBLIC_KEY_SECRET_ARN).toEqual({ Ref: key });
+    expect(env('Interactions').DISCORD_TOKEN_SECRET_ARN).toBeUndefined();
+  });
+
+  it('schedules price every minute and news every 5 minutes (the default config intervals)', () => {
+    const rules = resources('AWS::Events::Rule').map(([, r]) => r.Properties);
+    const target = (name: string) =>
+      rules.filter((r) => refs(r.Targets).includes(fnId(name))).map((r) => r.ScheduleExpression);
+    expect(DEFAULT_CONFIG.intervals).toEqual({ priceSeconds: 60, newsSeconds: 300 });
+    expect(target('Price')).toEqual(['rate(1 minute)']);
+    expect(target('News')).toEqual(['rate(5 minutes)']);
+    expect(target('Delivery')).toEqual(['rate(5 minutes)']);
+    expect(target('Interactions')).toEqual([]);
+  });
+
+  it('a config file given with -c config=... sets the schedules', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'goxwatch-config-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ ...DEFAULT_CONFIG, intervals: { priceSeconds: 120, newsSeconds: 900 } }),
+    );
+    // No bundling for this variant: only the schedule is under test.
+    const { stack } = buildApp({ outdir: dir, context: { config: file, 'aws:cdk:bundling-stacks': [] } });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 minutes)' });
+    t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+  });
+
+  it('an interval EventBridge cannot express is refused with the field named', () => {
+    expect(() => scheduleMinutes('intervals.priceSeconds', 30)).toThrow(
+      /intervals\.priceSeconds=30.*multiple of 60/,
+    );
+    expect(() => scheduleMinutes('intervals.newsSeconds', 90)).toThrow(/intervals\.newsSeconds=90/);
+    expect(scheduleMinutes('intervals.newsSeconds', 300)).toBe(5);
+  });
+
+  it('exposes interactions through a Function URL with auth NONE and outputs its URL', () => {
+    template.resourceCountIs('AWS::Lambda::Url', 1);
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      TargetFunctionArn: { 'Fn::GetAtt': [fnId('Interactions'), 'Arn'] },
+    });
+    expect(refs(json.Outputs.InteractionsUrl)).toEqual([resources('AWS::Lambda::Url')[0]![0]]);
+  });
+
+  it('sends failed scheduled invocations to the dead-letter queue instead of retrying', () => {
+    const [queue] = resources('AWS::SQS::Queue')[0]!;
+    for (const name of ['Price', 'News', 'Delivery']) {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: fnId(name) },
+        MaximumRetryAttempts: 0,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
+      });
+    }
+    for (const [, rule] of resources('AWS::Events::Rule'))
+      expect(rule.Properties.Targets).toEqual([
+        expect.objectContaining({ DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queue, 'Arn'] } } }),
+      ]);
+  });
+
+  it('alarms on job failures, errors, stale prices, pending outbox, Discord 401s and dead letters', () => {
+    const alarms = resources('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const [topic] = resources('AWS::SNS::Topic')[0]!;
+    for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: topic }]);
+    const custom = (metric: string) =>
+      alarms.filter((a) => a.Namespace === 'goxwatch' && a.MetricName === metric);
+    expect(custom('JobFailures').map((a) => a.Dimensions)).toEqual(
+      ['price', 'news', 'delivery'].map((job) => [{ Name: 'Job', Value: job }]),
+    );
+    expect(custom('PriceAgeSeconds')).toEqual([
+      expect.objectContaining({
+        Dimensions: [{ Name: 'Job', Value: 'price' }],
+        Threshold: DEFAULT_CONFIG.rules.maxQuoteAgeSeconds,
+        // A price job that emits nothing is as stale as one that finds no price.
+        TreatMissingData: 'breaching',
+      }),
+    ]);
+    expect(custom('OutboxPending')).toEqual([
+      expect.objectContaining({ Dimensions: [{ Name: 'Job', Value: 'delivery' }], Statistic: 'Minimum' }),
+    ]);
+    const auth = alarms.filter((a) => JSON.stringify(a.Metrics ?? []).includes('DiscordAuthFailures'));
+    expect(auth).toHaveLength(1);
+    expect(JSON.stringify(auth[0]!.Metrics)).toMatch(/"Value":"price".*"Value":"news".*"Value":"delivery"/);
+    const lambdaErrors = alarms.filter((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === 'Errors');
+    expect(lambdaErrors.flatMap((a) => refs(a.Dimensions)).sort()).toEqual(
+      ['Price', 'News', 'Delivery', 'Interactions'].map(fnId).sort(),
+    );
+    expect(alarms.filter((a) => a.Namespace === 'AWS/SQS')).toHaveLength(1);
+  });
+
+  it('has a dashboard showing the goxwatch metrics and the alarms', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const body = JSON.stringify(resources('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
+    for (const metric of ['PriceAgeSeconds', 'OutboxPending', 'JobFailures', 'DiscordAuthFailures'])
+      expect(body).toContain(metric);
+    expect(body).toContain('alarms');
+  });
+
+  describe('least-privilege IAM', () => {
+    const allStatements = () =>
+      resources('AWS::IAM::Policy').flatMap(
+        ([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+      );
+
+    it('no wildcard action or resource, and no managed policies', () => {
+      for (const s of allStatements()) {
+        for (const a of actions(s)) expect(a).not.toContain('*');
+        expect(JSON.stringify(s.Resource)).not.toMatch(/"\*"|:\*"|\/\*"/);
+      }
+      for (const [, role] of resources('AWS::IAM::Role'))
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    });
+
+    it('table access is scoped to the table and its gsi1 index', () => {
+      const table = TABLE_ID();
+      for (const s of allStatements().filter((st) => actions(st).some((a) => a.startsWith('dynamodb:')))) {
+        const targets = (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((r) => JSON.stringify(r));
+        for (const t of targets)
+          expect([
+            JSON.stringify({ 'Fn::GetAtt': [table, 'Arn'] }),
+            JSON.stringify({
+              'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, `/index/${TABLE.gsi1.name}`]],
+            }),
+          ]).toContain(t);
+      }
+    });
+
+    it('secret reads are GetSecretValue on exactly the secret each function needs', () => {
+      const secretIds = resources('AWS::SecretsManager::Secret').map(([id]) => id);
+      const reads = (name: string) =>
+        statementsOf(name)
+          .filter((s) => actions(s).some((a) => a.startsWith('secretsmanager:')))
+          .map((s) => ({ actions: actions(s), on: refs(s.Resource) }));
+      const token = secretIds.find((id) => id.startsWith('DiscordBotToken'))!;
+      const key = secretIds.find((id) => id.startsWith('DiscordPublicKey'))!;
+      for (const name of ['Price', 'News', 'Delivery'])
+        expect(reads(name)).toEqual([{ actions: ['secretsmanager:GetSecretValue'], on: [token] }]);
+      expect(reads('Interactions')).toEqual([{ actions: ['secretsmanager:GetSecretValue'], on: [key] }]);
+    });
+
+    it('interactions reads the table and writes only the subscription partitions', () => {
+      const dynamo = statementsOf('Interactions').filter((s) =>
+        actions(s).some((a) => a.startsWith('dynamodb:')),
+      );
+      const writes = dynamo.filter((s) =>
+        actions(s).some((a) => !['dynamodb:GetItem', 'dynamodb:Query'].includes(a)),
+      );
+      expect(writes).toHaveLength(1);
+      expect(actions(writes[0]!).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem']);
+      expect(writes[0]!.Condition).toEqual({
+        'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': INTERACTIONS_WRITABLE_PARTITIONS },
+      });
+      const all = dynamo.flatMap(actions);
+      expect(all).not.toContain('dynamodb:UpdateItem');
+      expect(all.some((a) => /Batch|Scan|Transact|Table/.test(a))).toBe(false);
+      // No SQS, logs of other functions, or invoke rights beyond its own log group.
+      expect(statementsOf('Interactions').flatMap(actions).sort()).toEqual(
+        [
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'secretsmanager:GetSecretValue',
+        ].sort(),
+      );
+    });
+  });
+
+  describe('secrets', () => {
+    it('the two secrets are created empty: no SecretString, no GenerateSecretString', () => {
+      const secrets = resources('AWS::SecretsManager::Secret');
+      expect(secrets).toHaveLength(2);
+      for (const [, s] of secrets) {
+        expect(s.Properties.SecretString).toBeUndefined();
+        expect(s.Properties.GenerateSecretString).toBeUndefined();
+      }
+    });
+
+    it('no secret value reaches the template: not the env token present at synth, nothing token-shaped', () => {
+      for (const value of Object.values(SYNTH_ENV_SECRETS)) expect(templateText).not.toContain(value);
+      // Discord bot tokens: base64 user id . timestamp . HMAC.
+      expect(templateText).not.toMatch(/[MNO][A-Za-z\d_-]{23,28}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,}/);
+      for (const [, f] of resources('AWS::Lambda::Function')) {
+        const names = Object.keys((f.Properties.Environment as { Variables: Json }).Variables);
+        expect(names.filter((n) => /TOKEN$|PUBLIC_KEY$|SECRET$/.test(n))).toEqual([]);
+      }
+    });
+  });
+
+  describe('cdk-nag AwsSolutions', () => {
+    it('reports no unacknowledged finding (synth would have failed) and the validation report is clean', () => {
+      expect(new AwsSolutionsChecks().validateScope(synth.stack)).toEqual({ success: true, violations: [] });
+      const report = JSON.parse(readFileSync(join(synth.outdir, 'validation-report.json'), 'utf8')) as {
+        pluginReports: { conclusion: string }[];
+      };
+      expect(report.pluginReports.filter((r) => r.conclusion !== 'success')).toEqual([]);
+    });
+
+    it('every acknowledgement names its rule and carries a specific reason', () => {
+      const acks = synth.stack.node
+        .findAll()
+        .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+        .flatMap((m) => Object.entries(m.data as Record<string, string>));
+      // Recorded as "<namespace>::<rule>"; the README's unqualified form is the one cdk-nag's own
+      // validateScope also honours.
+      expect(acks.map(([id]) => id.split('::').pop()).sort()).toEqual([
+        'AwsSolutions-SMG4',
+        'AwsSolutions-SMG4',
+        'AwsSolutions-SQS3',
+      ]);
+      for (const [, reason] of acks) expect(reason.length).toBeGreaterThan(80);
+    });
+
+    it('the checks are live: an unacknowledged finding fails synth', () => {
+      const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'goxwatch-nag-')) });
+      const stack = new Stack(app, 'NagProbe');
+      new sqs.Queue(stack, 'PlainQueue');
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
+    });
+  });
+
+  it('outputs what the maintainer needs after deploy', () => {
+    expect(Object.keys(json.Outputs).sort()).toEqual(
+      [
+        'AlarmTopicArn',
+        'BotTokenSecretArn',
+        'DeadLetterQueueUrl',
+        'InteractionsUrl',
+        'PublicKeySecretArn',
+        'TableName',
+      ].sort(),
+    );
+  });
+});
