@@ -107,7 +107,10 @@ function describe(
   code: number | undefined,
   body: Record<string, unknown> | undefined,
 ): string {
-  const message = typeof body?.message === 'string' ? ` ${body.message}` : '';
+  // Discord's own messages sometimes repeat the status ("401: Unauthorized"): say it once.
+  const text =
+    typeof body?.message === 'string' ? body.message.replace(new RegExp(`^${status}:\\s*`), '') : '';
+  const message = text ? ` ${text}` : '';
   return `${status}${message}${code !== undefined ? ` (code ${code})` : ''}`;
 }
 

@@ -72,8 +72,11 @@ describe('deliveryOutcome', () => {
 
   it('401 is a bad token and points at DISCORD_BOT_TOKEN', () => {
     const out = deliveryOutcome({ status: 401, body: { message: '401: Unauthorized', code: 0 } }, budget);
-    expect(out.kind).toBe('bad-token');
-    if (out.kind === 'bad-token') expect(out.reason).toContain('DISCORD_BOT_TOKEN');
+    expect(out).toEqual({
+      kind: 'bad-token',
+      reason:
+        'Discord refused the bot token (401 Unauthorized (code 0)): check DISCORD_BOT_TOKEN; sending stopped',
+    });
   });
 
   it('403 Missing Access disables the channel', () => {
