@@ -266,10 +266,13 @@ const status: RESTPostAPIChatInputApplicationCommandsJSONBody = {
 };
 
 /** What `npm run register-commands` sends (PUT, bulk overwrite): the handler serves exactly these. */
-export const COMMAND_DEFINITIONS: RESTPutAPIApplicationCommandsJSONBody = [
+export const COMMAND_DEFINITIONS: RESTPostAPIChatInputApplicationCommandsJSONBody[] = [
   price,
   refund,
   news,
   alerts,
   status,
 ];
+
+/** The same list typed as the bulk-overwrite body. */
+export const COMMANDS_PUT_BODY: RESTPutAPIApplicationCommandsJSONBody = COMMAND_DEFINITIONS;
