@@ -79,7 +79,10 @@ describe('interaction signature verification', () => {
         'a truncated signature',
         () => [
           {
-            headers: { ...good(), 'X-Signature-Ed25519': good()['X-Signature-Ed25519'].slice(0, 100) },
+            headers: {
+              ...good(),
+              'X-Signature-Ed25519': (good()['X-Signature-Ed25519'] ?? '').slice(0, 100),
+            },
             body: pingBody,
           },
           keys.publicKeyHex,
