@@ -147,8 +147,11 @@ export function titleSimilarity(a: string, b: string): number {
   return total === 0 ? 0 : (2 * common) / total;
 }
 
-/** Titles at least this similar are the same story (re-titled syndication, "- Source" suffixes). */
-export const SAME_TITLE_SIMILARITY = 0.8;
+/**
+ * Titles at least this similar are the same story. High on purpose: short Japanese headlines of
+ * different events differ by two characters ("返金を開始" / "返金が完了" scores 0.84).
+ */
+export const SAME_TITLE_SIMILARITY = 0.9;
 /** Shorter fingerprints must be equal: "Update" vs "Updates" are not one story. */
 const MIN_FUZZY_TITLE_CHARS = 12;
 
@@ -166,6 +169,8 @@ export function sameStory(a: StoryRef, b: StoryRef): boolean {
   if (!fa || !fb) return false;
   if (fa === fb) return true;
   if (Math.min(Array.from(fa).length, Array.from(fb).length) < MIN_FUZZY_TITLE_CHARS) return false;
+  // Syndication adds a source to the title: "Headline - Ledger Daily", "【速報】Headline".
+  if (fa.includes(fb) || fb.includes(fa)) return true;
   return titleSimilarity(a.title, b.title) >= SAME_TITLE_SIMILARITY;
 }
 

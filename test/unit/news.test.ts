@@ -95,6 +95,15 @@ describe('story grouping', () => {
     expect(sameStory(a, c)).toBe(false);
   });
 
+  it('Japanese headlines of different events two characters apart are different stories', () => {
+    expect(
+      sameStory(
+        { title: 'コインチェック、NEM保有者への返金を開始' },
+        { title: 'コインチェック、NEM保有者への返金が完了' },
+      ),
+    ).toBe(false);
+  });
+
   it('Japanese titles differing only in width and punctuation are one story', () => {
     expect(
       sameStory({ title: 'コインチェック、ＮＥＭの売買を停止' }, { title: 'コインチェック NEMの売買を停止' }),
