@@ -5,7 +5,8 @@ import {
   type FeedFetchResult,
 } from '../../lambdas/adapters/feed-fetch';
 import { FeedParseError, parseFeed } from '../../lambdas/adapters/feed-parse';
-import { fixtureFeedPaths, startFeedServer, type FeedServer } from '../support/feed-server';
+import { gzipSync } from 'node:zlib';
+import { fixtureFeedPaths, readFixture, startFeedServer, type FeedServer } from '../support/feed-server';
 
 /** Fixture feeds rss-parser cannot read, each with the reason it gives (PROVENANCE.md, 3.5). */
 const UNREADABLE: Record<string, RegExp> = {
@@ -80,6 +81,25 @@ describe('feed fetch on loopback', () => {
     expect(res.charsetSource).toBe('fallback');
     const feed = await parseFeed(res.text);
     expect(feed.items.map((i) => i.title).join('\n')).toContain('simulaç');
+  });
+
+  it('a gzip-encoded feed is decoded, and the byte cap counts the decoded bytes', async () => {
+    const xml = readFixture('node-feedparser/iconv.xml');
+    server.route('/gzip', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/rss+xml', 'content-encoding': 'gzip' });
+      res.end(gzipSync(xml));
+    });
+    const res = ok(await fetchFeed(server.url('/gzip')));
+    expect(res.bytes).toBe(xml.length);
+    expect((await parseFeed(res.text)).items[0]?.title).toContain('Бузулуке');
+    const capped = await fetchFeed(server.url('/gzip'), { maxBytes: 4096 });
+    expect(capped.kind).toBe('too-large');
+  });
+
+  it('a charset nobody knows is a clear decode error, not mojibake', async () => {
+    const res = await fetchFeed(server.url('/fixtures/node-feedparser/rss2sample.xml?charset=x-klingon'));
+    expect(res.kind).toBe('decode-error');
+    expect(res.message).toContain('unknown charset "x-klingon" (from header)');
   });
 
   it('a UTF-8 BOM is stripped before parsing', async () => {
