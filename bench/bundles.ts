@@ -62,6 +62,24 @@ export function findLambdaBundles(assemblyDir: string): LambdaBundle[] {
   return bundles.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/**
+ * The npm packages compiled into a bundle, read from its source map's `sources` (paths such as
+ * ../../node_modules/ccxt/dist/cjs/src/zaif.js). Our own files are left out.
+ */
+export function bundleSources(dir: string): { packages: string[]; files: number } {
+  const map = JSON.parse(readFileSync(join(dir, 'index.js.map'), 'utf8')) as { sources?: string[] };
+  const sources = map.sources ?? [];
+  const packages = new Set<string>();
+  for (const source of sources) {
+    // The innermost node_modules names the package (nested installs included).
+    const at = source.lastIndexOf('node_modules/');
+    if (at < 0) continue;
+    const [scope = '', name = ''] = source.slice(at + 'node_modules/'.length).split('/');
+    packages.add(scope.startsWith('@') ? `${scope}/${name}` : scope);
+  }
+  return { packages: [...packages].sort(), files: sources.length };
+}
+
 /** Env a bundle may read at load time; no secrets and no endpoint, so nothing is contacted. */
 export function loadEnv(): NodeJS.ProcessEnv {
   return {

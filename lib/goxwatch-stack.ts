@@ -36,11 +36,16 @@ export const HANDLER_ENTRIES = {
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
 
 /**
- * Partitions the interactions function may write: the stored subscriptions that
- * `/alerts subscribe|unsubscribe` change (lambdas/adapters/subscriptions.ts). Everything else it
- * only reads. Keep in step with that file's SUBS / DISABLED keys.
+ * Partitions (pk values) the interactions function may write; everything else it only reads.
+ * Keep in step with the writers the slash commands reach:
+ * - SUB, CHANNEL#DISABLED: `/alerts subscribe|unsubscribe` (lambdas/adapters/subscriptions.ts)
+ * - INTERACTION: the seen-interaction record that stops a retried interaction running twice
+ *   (lambdas/jobs/interactions.ts)
+ * - REFUND#<incident id>: `/refund set-stage` (lambdas/adapters/refund-repo.ts), one per configured incident
  */
-export const INTERACTIONS_WRITABLE_PARTITIONS = ['SUB', 'CHANNEL#DISABLED'];
+export function interactionsWritablePartitions(config: Config): string[] {
+  return ['SUB', 'CHANNEL#DISABLED', 'INTERACTION', ...config.incidents.map((i) => `REFUND#${i.id}`)];
+}
 
 export interface GoxwatchStackProps extends StackProps {
   /** The validated config (parseConfig); also handed to every Lambda as GOXWATCH_CONFIG_JSON. */
@@ -226,14 +231,15 @@ export class GoxwatchStack extends Stack {
         resources: [this.table.tableArn, indexArn],
       }),
     );
-    // Slash commands change subscriptions only: writes are limited to those partitions.
+    // Slash commands change subscriptions, refund stages and the seen-interaction records only:
+    // writes are limited to those partitions (IAM checks every written item's partition key).
     interactions.addToRolePolicy(
       new iam.PolicyStatement({
-        sid: 'SubscriptionWrite',
-        actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        sid: 'CommandWrites',
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
         resources: [this.table.tableArn],
         conditions: {
-          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': INTERACTIONS_WRITABLE_PARTITIONS },
+          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': interactionsWritablePartitions(config) },
         },
       }),
     );

@@ -1,0 +1,296 @@
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { bundleSources, findLambdaBundles, type LambdaBundle } from '../../bench/bundles';
+import { JobRuns } from '../../lambdas/adapters/job-runs';
+import { Outbox } from '../../lambdas/adapters/outbox';
+import { systemClock } from '../../lambdas/core/clock';
+import { COINCHECK_NEM_2018, DEFAULT_CONFIG, type Config } from '../../lambdas/core/config';
+import { buildAnnouncement } from '../support/announcements';
+import { startDiscordServer, type DiscordServer } from '../support/discord-server';
+import { startTestStore, type TestStore } from '../support/dynamo';
+import { LoopbackExchanges } from '../support/exchange-server';
+import { startFeedServer, type FeedServer } from '../support/feed-server';
+import { synthApp } from '../support/synth';
+
+/**
+ * The deployable artifact itself: each Lambda bundle from the synthesized cloud assembly is copied
+ * out of the repository (so nothing resolves from our node_modules), loaded in a fresh node process
+ * with only what the Lambda runtime provides on NODE_PATH (the @aws-sdk/client-* packages), and its
+ * handler is invoked with a real-shaped event against loopback servers and dynalite. A module that
+ * esbuild left out (ccxt's lazy requires, protobufjs, ...) fails here, not in AWS.
+ */
+
+const ROOT = resolve(__dirname, '..', '..');
+const CHANNEL = '123456789012345678';
+const FEED_PATH = '/fixtures/incident/coincheck-ja.rss.xml';
+
+interface Invocation {
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+  stdout: string;
+  stderr: string;
+}
+
+// Mimics the Lambda Node runtime's bootstrap: require the bundle, call handler(event, context),
+// report the resolved value; exit right away, as Lambda freezes the process after the response.
+const RUNNER = `
+const { readFileSync } = require('node:fs');
+const [file, eventFile, name, timeoutMs] = process.argv.slice(2);
+const event = JSON.parse(readFileSync(eventFile, 'utf8'));
+const deadline = Date.now() + Number(timeoutMs);
+const context = {
+  functionName: name, functionVersion: '$LATEST', memoryLimitInMB: '512',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:' + name,
+  awsRequestId: require('node:crypto').randomUUID(), logGroupName: '/aws/lambda/' + name,
+  logStreamName: 'smoke', callbackWaitsForEmptyEventLoop: true,
+  getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+};
+Promise.resolve()
+  .then(() => require(file).handler(event, context))
+  .then(
+    (r) => { process.stdout.write('\\n@@RESULT@@' + JSON.stringify(r === undefined ? null : r) + '\\n'); process.exit(0); },
+    (e) => { process.stdout.write('\\n@@ERROR@@' + JSON.stringify(String(e && e.stack || e)) + '\\n'); process.exit(1); },
+  );
+`;
+
+let work: string;
+let outdir: string;
+let bundles: LambdaBundle[];
+let runtimeModules: string;
+let store: TestStore;
+let exchanges: LoopbackExchanges;
+let discord: DiscordServer;
+let feeds: FeedServer;
+let config: Config;
+let keys: { publicKey: KeyObject; privateKey: KeyObject; hex: string };
+
+beforeAll(async () => {
+  outdir = synthApp().outdir;
+  bundles = findLambdaBundles(outdir);
+  work = mkdtempSync(join(tmpdir(), 'goxwatch-smoke-'));
+  writeFileSync(join(work, 'runner.cjs'), RUNNER);
+  // What the Lambda runtime provides: the AWS SDK v3 clients, on NODE_PATH, and nothing else.
+  runtimeModules = join(work, 'runtime', 'node_modules');
+  mkdirSync(join(runtimeModules, '@aws-sdk'), { recursive: true });
+  for (const pkg of readdirSync(join(ROOT, 'node_modules', '@aws-sdk')).filter((p) =>
+    p.startsWith('client-'),
+  ))
+    symlinkSync(join(ROOT, 'node_modules', '@aws-sdk', pkg), join(runtimeModules, '@aws-sdk', pkg));
+
+  store = await startTestStore(systemClock);
+  exchanges = await LoopbackExchanges.start(systemClock, ['zaif']);
+  exchanges.setPrice('zaif', 'XEM/JPY', 80.5);
+  discord = await startDiscordServer();
+  feeds = await startFeedServer();
+
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const x = publicKey.export({ format: 'jwk' }).x ?? '';
+  keys = { publicKey, privateKey, hex: Buffer.from(x, 'base64url').toString('hex') };
+
+  config = {
+    ...DEFAULT_CONFIG,
+    sources: [{ exchange: 'zaif', symbol: 'XEM/JPY', urls: exchanges.urls('zaif') }],
+    channels: [{ id: CHANNEL, kinds: ['price', 'news', 'refund'] }],
+    feeds: [{ id: 'coinpost', url: feeds.url(FEED_PATH), language: 'ja' }],
+    incidents: [{ ...COINCHECK_NEM_2018, feeds: ['coinpost'] }],
+    store: { tableName: store.store.tableName, endpoint: store.dynamo.endpoint },
+  };
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([store?.close(), exchanges?.close(), discord?.close(), feeds?.close()]);
+  for (const dir of [work, outdir]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function bundle(name: string): LambdaBundle {
+  const found = bundles.find((b) => b.name === name);
+  if (!found)
+    throw new Error(`no ${name} bundle in the assembly (found ${bundles.map((b) => b.name).join(', ')})`);
+  return found;
+}
+
+/** Copy the bundle out of the repo, as Lambda unzips it to /var/task, and invoke its handler once. */
+function invoke(name: string, event: unknown, env: Record<string, string> = {}): Promise<Invocation> {
+  const task = join(work, `task-${name}-${randomUUID()}`);
+  cpSync(bundle(name).dir, task, { recursive: true });
+  const eventFile = join(task, 'event.json');
+  writeFileSync(eventFile, JSON.stringify(event));
+  const childEnv: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    NODE_PATH: runtimeModules,
+    NODE_OPTIONS: '--enable-source-maps',
+    LAMBDA_TASK_ROOT: task,
+    AWS_LAMBDA_FUNCTION_NAME: name,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'smoke',
+    AWS_SECRET_ACCESS_KEY: 'smoke',
+    AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+    GOXWATCH_TABLE: store.store.tableName,
+    GOXWATCH_CONFIG_JSON: JSON.stringify(config),
+    DISCORD_API_BASE: discord.apiBase,
+    ...env,
+  };
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [join(work, 'runner.cjs'), join(task, 'index.js'), eventFile, name, '30000'],
+      { cwd: task, env: childEnv, timeout: 60_000, maxBuffer: 32 * 1024 * 1024 },
+      (_err, stdout, stderr) => {
+        const result = /\n@@RESULT@@(.*)\n/.exec(stdout);
+        const error = /\n@@ERROR@@(.*)\n/.exec(stdout);
+        done({
+          ok: Boolean(result),
+          ...(result ? { result: JSON.parse(result[1]!) as unknown } : {}),
+          error: error
+            ? (JSON.parse(error[1]!) as string)
+            : result
+              ? undefined
+              : `no result; stderr: ${stderr}`,
+          stdout,
+          stderr,
+        });
+      },
+    );
+  });
+}
+
+/** An EventBridge scheduled event as the rule delivers it. */
+function scheduledEvent(rule: string): Record<string, unknown> {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: 'us-east-1',
+    resources: [`arn:aws:events:us-east-1:123456789012:rule/${rule}`],
+    detail: {},
+  };
+}
+
+/** A Lambda Function URL (payload 2.0) POST from Discord, signed with the test key pair. */
+function functionUrlEvent(body: string, opts: { badSignature?: boolean } = {}): Record<string, unknown> {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const signed = opts.badSignature ? `${timestamp}${body} ` : `${timestamp}${body}`;
+  const signature = sign(null, Buffer.from(signed), keys.privateKey).toString('hex');
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: '/',
+    rawQueryString: '',
+    headers: {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+      host: 'abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws',
+      'user-agent': 'Discord-Interactions/1.0 (+https://discord.com)',
+      'x-signature-ed25519': signature,
+      'x-signature-timestamp': timestamp,
+      'x-forwarded-proto': 'https',
+      'x-forwarded-for': '127.0.0.1',
+    },
+    requestContext: {
+      accountId: 'anonymous',
+      apiId: 'abcdefghijklmnopqrstuvwxyz012345',
+      domainName: 'abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws',
+      domainPrefix: 'abcdefghijklmnopqrstuvwxyz012345',
+      http: {
+        method: 'POST',
+        path: '/',
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'Discord-Interactions/1.0 (+https://discord.com)',
+      },
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    body,
+    isBase64Encoded: false,
+  };
+}
+
+const PING = JSON.stringify({
+  id: '1187654321098765432',
+  application_id: '1187000000000000000',
+  type: 1,
+  token: 'smoke-interaction-token',
+  version: 1,
+});
+
+async function lastRun(job: string) {
+  return (await new JobRuns(store.store, systemClock).last()).find((r) => r.job === job);
+}
+
+describe('Lambda bundles from the cloud assembly, each in a fresh node process', () => {
+  it('the assembly holds exactly the four handler bundles', () => {
+    expect(bundles.map((b) => b.name)).toEqual(['Delivery', 'Interactions', 'News', 'Price']);
+  });
+
+  it('price: a scheduled event polls the loopback zaif through the bundled ccxt and records the run', async () => {
+    const out = await invoke('Price', scheduledEvent('Goxwatch-PriceSchedule'), {
+      DISCORD_BOT_TOKEN: discord.token,
+    });
+    expect(out.error).toBeUndefined();
+    expect(exchanges.requestCount('zaif')).toBeGreaterThan(0);
+    expect(await lastRun('price')).toMatchObject({ job: 'price', ok: true });
+  });
+
+  it('news: a scheduled event fetches the loopback feed through the bundled rss-parser and records the run', async () => {
+    const out = await invoke('News', scheduledEvent('Goxwatch-NewsSchedule'), {
+      DISCORD_BOT_TOKEN: discord.token,
+    });
+    expect(out.error).toBeUndefined();
+    expect(feeds.count(FEED_PATH)).toBeGreaterThan(0);
+    expect(await lastRun('news')).toMatchObject({ job: 'news', ok: true });
+  });
+
+  it('delivery: a scheduled event posts a pending outbox entry to the loopback Discord once', async () => {
+    const outbox = new Outbox(store.store, systemClock);
+    const announcement = buildAnnouncement({ key: `smoke:${randomUUID()}` });
+    await outbox.enqueue(announcement.key, CHANNEL, 'price', announcement.render('ja'));
+    const id = (await outbox.pending()).find((e) => e.messageKey === announcement.key)?.id;
+    expect(id).toBeDefined();
+
+    const out = await invoke('Delivery', scheduledEvent('Goxwatch-DeliverySchedule'), {
+      DISCORD_BOT_TOKEN: discord.token,
+    });
+    expect(out.error).toBeUndefined();
+    expect(discord.messagesIn(CHANNEL).filter((m) => m.nonce === id)).toHaveLength(1);
+    expect((await outbox.get(id!))?.status).toBe('sent');
+  });
+
+  it('interactions: a signed PING through the Function URL event shape answers PONG', async () => {
+    const out = await invoke('Interactions', functionUrlEvent(PING), { DISCORD_PUBLIC_KEY: keys.hex });
+    expect(out.error).toBeUndefined();
+    const response = out.result as { statusCode: number; body: string };
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ type: 1 });
+  });
+
+  it('interactions: a PING whose signature does not match the body is refused with 401', async () => {
+    const out = await invoke('Interactions', functionUrlEvent(PING, { badSignature: true }), {
+      DISCORD_PUBLIC_KEY: keys.hex,
+    });
+    expect(out.error).toBeUndefined();
+    expect((out.result as { statusCode: number }).statusCode).toBe(401);
+  });
+
+  it('the interactions bundle carries neither ccxt nor rss-parser (the pollers do)', () => {
+    const packages = (name: string) => bundleSources(bundle(name).dir).packages;
+    expect(packages('Interactions')).not.toContain('ccxt');
+    expect(packages('Interactions')).not.toContain('rss-parser');
+    expect(packages('Price')).toContain('ccxt');
+    expect(packages('News')).toContain('rss-parser');
+    // Kept external: the runtime provides the SDK clients.
+    for (const name of ['Price', 'News', 'Delivery', 'Interactions'])
+      expect(packages(name).filter((p) => p.startsWith('@aws-sdk/client-'))).toEqual([]);
+  });
+});
