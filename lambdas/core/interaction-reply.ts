@@ -69,36 +69,3 @@ export function encodeMultipart(json: unknown, files: ReplyFile[]): { contentTyp
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   return { contentType: `multipart/form-data; boundary=${boundary}`, body: Buffer.concat(parts) };
 }
-
-/** One part of a multipart body: for tests and the dev client (the reverse of encodeMultipart). */
-export interface MultipartPart {
-  name: string;
-  filename?: string;
-  contentType?: string;
-  data: Buffer;
-}
-
-export function decodeMultipart(contentType: string, body: Buffer): MultipartPart[] {
-  const match = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
-  const boundary = match?.[1] ?? match?.[2];
-  if (!boundary) throw new Error(`no boundary in content-type "${contentType}"`);
-  const delimiter = Buffer.from(`--${boundary}`);
-  const parts: MultipartPart[] = [];
-  let pos = body.indexOf(delimiter);
-  while (pos !== -1) {
-    const start = pos + delimiter.length;
-    if (body.subarray(start, start + 2).toString() === '--') break;
-    const next = body.indexOf(delimiter, start);
-    if (next === -1) break;
-    const section = body.subarray(start + 2, next - 2); // skip CRLF after delimiter and before the next
-    const split = section.indexOf('\r\n\r\n');
-    const headers = section.subarray(0, split).toString('utf8');
-    const data = section.subarray(split + 4);
-    const name = /name="([^"]*)"/.exec(headers)?.[1] ?? '';
-    const filename = /filename="([^"]*)"/.exec(headers)?.[1];
-    const type = /content-type:\s*([^\r\n]+)/i.exec(headers)?.[1];
-    parts.push({ name, data, ...(filename ? { filename } : {}), ...(type ? { contentType: type } : {}) });
-    pos = next;
-  }
-  return parts;
-}

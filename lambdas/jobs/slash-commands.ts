@@ -595,7 +595,7 @@ async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Promise<Com
     const newRules: string[] = [];
     if (percent !== undefined) newRules.push(dropRuleId({ percent, windowMinutes: windowMinutes ?? 60 }));
     if (belowRef) newRules.push(BELOW_REF);
-    let priceRules = kind === 'price' ? existing?.priceRules : existing?.priceRules;
+    let priceRules = existing?.priceRules;
     if (newRules.length) priceRules = [...new Set([...(priceRules ?? []), ...newRules])];
     if (priceRules && priceRules.length > MAX_PRICE_RULES_PER_CHANNEL)
       throw new CommandError(
@@ -608,7 +608,7 @@ async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Promise<Com
     const language =
       (languageRaw as Language | undefined) ??
       existing?.language ??
-      (cmd.guildLocale?.startsWith('ja') ? 'ja' : undefined);
+      (cmd.guildLocale ? (cmd.guildLocale.startsWith('ja') ? 'ja' : 'en') : undefined);
     const next: Subscription = {
       channelId,
       guildId,
