@@ -157,10 +157,19 @@ export class NewsRepo {
     return this.store.get<FeedState>(FEED_PK, feedId);
   }
 
-  /** A 200 that parsed: new validators, failures reset, first fetch marked. */
-  async recordSuccess(feedId: string, url: string, validators: Validators, itemCount: number): Promise<void> {
+  /**
+   * A 200 that parsed: new validators, failures reset, first fetch marked. `prev` is the state
+   * the caller already read this run (saves a read); omitted, it is read here.
+   */
+  async recordSuccess(
+    feedId: string,
+    url: string,
+    validators: Validators,
+    itemCount: number,
+    prev?: FeedState | null,
+  ): Promise<void> {
     const now = this.clock.now();
-    const prev = await this.feedState(feedId);
+    if (prev === undefined) prev = (await this.feedState(feedId)) ?? null;
     const remove = ['nextAttemptAt', 'lastError'];
     if (!validators.etag) remove.push('etag');
     if (!validators.lastModified) remove.push('lastModified');
@@ -208,9 +217,9 @@ export class NewsRepo {
    * row (or at once for 410). The switch-off is a conditional write on `disabledAt` being absent,
    * so when two runs race, exactly one gets `disabledNow` and sends the notice.
    */
-  async recordFailure(feedId: string, input: FailureInput): Promise<FailureOutcome> {
+  async recordFailure(feedId: string, input: FailureInput, prev?: FeedState | null): Promise<FailureOutcome> {
     const now = this.clock.now();
-    const prev = await this.feedState(feedId);
+    if (prev === undefined) prev = (await this.feedState(feedId)) ?? null;
     const failures = (prev?.failures ?? 0) + 1;
     const nextAttemptAt = now + backoffMs(failures, input.intervalMs, input.maxBackoffMs, input.retryAfterMs);
     const base = {

@@ -5,7 +5,7 @@ import {
   type FeedFetchResult,
 } from '../adapters/feed-fetch';
 import { parseFeed, type ParsedFeed } from '../adapters/feed-parse';
-import { NewsRepo, type NewsItemRecord } from '../adapters/news-repo';
+import { NewsRepo, type FeedState, type NewsItemRecord } from '../adapters/news-repo';
 import { Outbox } from '../adapters/outbox';
 import { RefundRepo } from '../adapters/refund-repo';
 import type { Store } from '../adapters/store';
@@ -145,7 +145,7 @@ export async function runNewsJob(deps: NewsJobDeps): Promise<NewsCycleResult> {
 
     const outcomes = await mapLimit(due, opts.concurrency, async (feed) => {
       try {
-        return await processFeed(feed);
+        return await processFeed(feed, states.get(feed.id) ?? null);
       } catch (err) {
         // Our own failure (store down, a bug): logged, and the other feeds go on.
         fail(`feed ${feed.id}: ${errorMessage(err)}`);
@@ -192,8 +192,8 @@ export async function runNewsJob(deps: NewsJobDeps): Promise<NewsCycleResult> {
   }
   return result;
 
-  async function processFeed(feed: FeedConfig): Promise<FeedOutcome> {
-    const state = await news.feedState(feed.id);
+  /** `state`: as read at the start of this run (null = never fetched). */
+  async function processFeed(feed: FeedConfig, state: FeedState | null): Promise<FeedOutcome> {
     const validators = {
       ...(state?.etag ? { etag: state.etag } : {}),
       ...(state?.lastModified ? { lastModified: state.lastModified } : {}),
@@ -214,7 +214,7 @@ export async function runNewsJob(deps: NewsJobDeps): Promise<NewsCycleResult> {
       return { matched: [] };
     }
     if (res.kind !== 'ok') {
-      await failure(feed, res.kind, res.message, res);
+      await failure(feed, state, res.kind, res.message, res);
       return { matched: [] };
     }
     result.bytes += res.bytes;
@@ -222,14 +222,15 @@ export async function runNewsJob(deps: NewsJobDeps): Promise<NewsCycleResult> {
     try {
       parsed = await parseFeed(res.text, `feed ${feed.id} (${feed.url})`);
     } catch (err) {
-      await failure(feed, 'parse-error', err instanceof Error ? err.message : String(err));
+      await failure(feed, state, 'parse-error', err instanceof Error ? err.message : String(err));
       return { matched: [] };
     }
     result.feedsFetched++;
     result.itemsParsed += parsed.items.length;
     const firstFetch = state?.initializedAt === undefined || !sameUrl;
     const incidents = config.incidents.filter((i) => i.feeds.includes(feed.id));
-    const seen = await news.seenKeys(feed.id);
+    // A feed never fetched has no seen keys: skip the query.
+    const seen = state ? await news.seenKeys(feed.id) : new Set<string>();
     const candidates = new Map<
       string,
       { item: NewsItem; hits: { incident: IncidentConfig; keywords: string[] }[] }
@@ -268,24 +269,34 @@ export async function runNewsJob(deps: NewsJobDeps): Promise<NewsCycleResult> {
       commit: async () => {
         // Only matched items are remembered: the others never post, whatever their key.
         await news.markSeen(feed.id, [...candidates.keys()]);
-        await news.recordSuccess(feed.id, feed.url, res.validators, parsed.items.length);
+        await news.recordSuccess(feed.id, feed.url, res.validators, parsed.items.length, state);
       },
     };
   }
 
-  async function failure(feed: FeedConfig, outcome: string, message: string, res?: FeedFetchResult) {
+  async function failure(
+    feed: FeedConfig,
+    state: FeedState | null,
+    outcome: string,
+    message: string,
+    res?: FeedFetchResult,
+  ) {
     result.feedsFailed++;
     const retryAfterMs = res?.kind === 'retry-after' ? res.retryAfterMs : undefined;
-    const f = await news.recordFailure(feed.id, {
-      url: feed.url,
-      outcome,
-      error: message,
-      intervalMs: config.intervals.newsSeconds * 1000,
-      maxBackoffMs: opts.maxBackoffMs,
-      maxFailures: opts.maxFailures,
-      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-      disableNow: res?.kind === 'gone',
-    });
+    const f = await news.recordFailure(
+      feed.id,
+      {
+        url: feed.url,
+        outcome,
+        error: message,
+        intervalMs: config.intervals.newsSeconds * 1000,
+        maxBackoffMs: opts.maxBackoffMs,
+        maxFailures: opts.maxFailures,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        disableNow: res?.kind === 'gone',
+      },
+      state,
+    );
     fail(
       `feed ${feed.id}: ${outcome}: ${message} (failure ${f.failures}, next attempt ${new Date(f.nextAttemptAt).toISOString()})`,
     );
