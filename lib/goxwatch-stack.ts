@@ -36,6 +36,14 @@ export const HANDLER_ENTRIES = {
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
 
 /**
+ * The interactions Function URL streams its response: lambdas/handlers/interactions.ts must export
+ * `handler = awslambda.streamifyResponse(...)`, write the status and headers with
+ * `awslambda.HttpResponseStream.from(stream, { statusCode, headers })`, end the stream, then await
+ * `afterResponse()`. The bundle smoke test checks that the handler's kind matches this mode.
+ */
+export const INTERACTIONS_INVOKE_MODE = lambda.InvokeMode.RESPONSE_STREAM;
+
+/**
  * Partitions (pk values) the interactions function may write; everything else it only reads.
  * Keep in step with the writers the slash commands reach:
  * - SUB, CHANNEL#DISABLED: `/alerts subscribe|unsubscribe` (lambdas/adapters/subscriptions.ts)
@@ -193,8 +201,9 @@ export class GoxwatchStack extends Stack {
       interactions: new GoxwatchFunction(this, 'Interactions', {
         entry: HANDLER_ENTRIES.interactions,
         description: 'goxwatch: Discord interactions endpoint (slash commands)',
-        // Discord wants an answer within 3 s; anything slower is deferred, so 10 s is plenty.
-        timeout: Duration.seconds(10),
+        // Discord wants the answer within 3 s; slower commands answer "deferred" first and finish
+        // after the response (chart upload, follow-up edit), which is what the rest of this is for.
+        timeout: Duration.seconds(30),
         // CPU scales with memory: the cold start is on the 3 s clock.
         memorySize: 512,
         environment: { ...common, DISCORD_PUBLIC_KEY_SECRET_ARN: this.publicKey.secretArn },
@@ -274,11 +283,13 @@ export class GoxwatchStack extends Stack {
       });
     }
 
-    // ---- Interactions endpoint: a Function URL with auth NONE (docs/adr/0004). Discord cannot sign
+    // ---- Interactions endpoint: a Function URL with auth NONE (docs/adr/0005). Discord cannot sign
     // with SigV4; the handler verifies Discord's Ed25519 signature on every request instead.
+    // Response streaming lets the handler finish the HTTP response and keep running for the
+    // deferred work (InteractionHttpResponse.afterResponse) in the same invocation.
     this.functionUrl = interactions.addFunctionUrl({
       authType: lambda.FunctionUrlAuthType.NONE,
-      invokeMode: lambda.InvokeMode.BUFFERED,
+      invokeMode: INTERACTIONS_INVOKE_MODE,
     });
 
     // ---- Alarms and dashboard.

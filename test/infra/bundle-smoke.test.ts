@@ -13,6 +13,7 @@ import { startDiscordServer, type DiscordServer } from '../support/discord-serve
 import { startTestStore, type TestStore } from '../support/dynamo';
 import { LoopbackExchanges } from '../support/exchange-server';
 import { startFeedServer, type FeedServer } from '../support/feed-server';
+import { INTERACTIONS_INVOKE_MODE } from '../../lib/goxwatch-stack';
 import { synthApp } from '../support/synth';
 
 /**
@@ -29,16 +30,31 @@ const FEED_PATH = '/fixtures/incident/coincheck-ja.rss.xml';
 
 interface Invocation {
   ok: boolean;
+  /** How the handler answered: returned a value, or streamed (awslambda.streamifyResponse). */
+  mode?: 'BUFFERED' | 'RESPONSE_STREAM';
+  /** The returned value, or for a streamed response its prelude plus body. */
   result?: unknown;
   error?: string;
   stdout: string;
   stderr: string;
 }
 
-// Mimics the Lambda Node runtime's bootstrap: require the bundle, call handler(event, context),
-// report the resolved value; exit right away, as Lambda freezes the process after the response.
+// Mimics the Lambda Node runtime's bootstrap: the `awslambda` global (streamifyResponse and
+// HttpResponseStream as the runtime interface client defines them: a streaming handler is marked
+// with Symbol.for('aws.lambda.runtime.handler.streaming') = 'response' and gets (event, stream,
+// context); the HTTP prelude is JSON followed by 8 NUL bytes), then require the bundle, invoke,
+// report, and exit right away as Lambda freezes the process after the invocation.
 const RUNNER = `
 const { readFileSync } = require('node:fs');
+const { Writable } = require('node:stream');
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+globalThis.awslambda = {
+  streamifyResponse: (fn) => { fn[STREAMING] = 'response'; return fn; },
+  HttpResponseStream: { from: (stream, prelude) => {
+    stream.write(Buffer.concat([Buffer.from(JSON.stringify(prelude)), Buffer.alloc(8)]));
+    return stream;
+  } },
+};
 const [file, eventFile, name, timeoutMs] = process.argv.slice(2);
 const event = JSON.parse(readFileSync(eventFile, 'utf8'));
 const deadline = Date.now() + Number(timeoutMs);
@@ -49,11 +65,25 @@ const context = {
   logStreamName: 'smoke', callbackWaitsForEmptyEventLoop: true,
   getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
 };
+const report = (tag, value) => { process.stdout.write('\\n' + tag + JSON.stringify(value === undefined ? null : value) + '\\n'); };
 Promise.resolve()
-  .then(() => require(file).handler(event, context))
+  .then(() => {
+    const handler = require(file).handler;
+    if (handler[STREAMING] !== 'response') return handler(event, context).then((value) => ({ mode: 'BUFFERED', value }));
+    const chunks = [];
+    let streamed;
+    const stream = new Writable({ write(chunk, _enc, cb) { chunks.push(Buffer.from(chunk)); cb(); } });
+    stream.on('finish', () => {
+      const all = Buffer.concat(chunks);
+      const cut = all.indexOf(Buffer.alloc(8));
+      const prelude = cut >= 0 ? JSON.parse(all.subarray(0, cut).toString()) : {};
+      streamed = { ...prelude, body: all.subarray(cut >= 0 ? cut + 8 : 0).toString() };
+    });
+    return Promise.resolve(handler(event, stream, context)).then(() => ({ mode: 'RESPONSE_STREAM', value: streamed }));
+  })
   .then(
-    (r) => { process.stdout.write('\\n@@RESULT@@' + JSON.stringify(r === undefined ? null : r) + '\\n'); process.exit(0); },
-    (e) => { process.stdout.write('\\n@@ERROR@@' + JSON.stringify(String(e && e.stack || e)) + '\\n'); process.exit(1); },
+    (r) => { report('@@RESULT@@', r); process.exit(0); },
+    (e) => { report('@@ERROR@@', String((e && e.stack) || e)); process.exit(1); },
   );
 `;
 
@@ -142,12 +172,15 @@ function invoke(name: string, event: unknown, env: Record<string, string> = {}):
       (_err, stdout, stderr) => {
         const result = /\n@@RESULT@@(.*)\n/.exec(stdout);
         const error = /\n@@ERROR@@(.*)\n/.exec(stdout);
+        const parsed = result
+          ? (JSON.parse(result[1]!) as { mode: Invocation['mode']; value: unknown })
+          : undefined;
         done({
-          ok: Boolean(result),
-          ...(result ? { result: JSON.parse(result[1]!) as unknown } : {}),
+          ok: Boolean(parsed),
+          ...(parsed ? { mode: parsed.mode, result: parsed.value } : {}),
           error: error
             ? (JSON.parse(error[1]!) as string)
-            : result
+            : parsed
               ? undefined
               : `no result; stderr: ${stderr}`,
           stdout,
@@ -267,9 +300,11 @@ describe('Lambda bundles from the cloud assembly, each in a fresh node process',
     expect((await outbox.get(id!))?.status).toBe('sent');
   });
 
-  it('interactions: a signed PING through the Function URL event shape answers PONG', async () => {
+  it("interactions: a signed PING through the Function URL event shape answers PONG, in the URL's invoke mode", async () => {
     const out = await invoke('Interactions', functionUrlEvent(PING), { DISCORD_PUBLIC_KEY: keys.hex });
     expect(out.error).toBeUndefined();
+    // A streaming handler behind a BUFFERED URL (or the reverse) answers Discord with garbage.
+    expect(out.mode).toBe(INTERACTIONS_INVOKE_MODE);
     const response = out.result as { statusCode: number; body: string };
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toEqual({ type: 1 });

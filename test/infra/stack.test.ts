@@ -110,7 +110,7 @@ describe('goxwatch stack template', () => {
     ['Price', 50, 512, 1],
     ['News', 120, 512, 1],
     ['Delivery', 60, 256, 1],
-    ['Interactions', 10, 512, undefined],
+    ['Interactions', 30, 512, undefined],
   ])(
     '%s runs on the newest Node on arm64 with %i s, %i MB, reserved concurrency %s',
     (name, timeout, memory, reserved) => {
@@ -187,6 +187,7 @@ describe('goxwatch stack template', () => {
     template.resourceCountIs('AWS::Lambda::Url', 1);
     template.hasResourceProperties('AWS::Lambda::Url', {
       AuthType: 'NONE',
+      InvokeMode: 'RESPONSE_STREAM',
       TargetFunctionArn: { 'Fn::GetAtt': [fnId('Interactions'), 'Arn'] },
     });
     expect(refs(json.Outputs.InteractionsUrl)).toEqual([resources('AWS::Lambda::Url')[0]![0]]);
