@@ -291,6 +291,11 @@ export class NewsRepo {
     return this.store.put(item, { ifAbsent: true });
   }
 
+  async getItem(incidentId: string, feedId: string, key: string): Promise<NewsItemRecord | undefined> {
+    const item = await this.store.get<NewsItemStored>(newsPk(incidentId), `${feedId}#${key}`);
+    return item ? toRecord(item) : undefined;
+  }
+
   /** Recent lead items of an incident, for grouping a new item with a story already told. */
   async recentStories(incidentId: string, count = 200): Promise<NewsItemRecord[]> {
     return this.latestItems(incidentId, count);

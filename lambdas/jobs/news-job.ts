@@ -335,6 +335,9 @@ export async function runNewsJob(deps: NewsJobDeps): Promise<NewsCycleResult> {
     items.sort((a, b) => at(a) - at(b) || a.feed.id.localeCompare(b.feed.id));
     const stories: NewsItemRecord[] = await news.recentStories(incident.id);
     for (const m of items) {
+      // Stored already: a run that died before saving the feed's seen keys handled it. The
+      // post and the stage move happen before the item is stored, so nothing was lost.
+      if (await news.getItem(incident.id, m.feed.id, m.item.key)) continue;
       result.itemsNew++;
       const lead = stories.find((s) => sameStory(s, m.item));
       const year =
@@ -351,10 +354,11 @@ export async function runNewsJob(deps: NewsJobDeps): Promise<NewsCycleResult> {
         ...(lead ? { duplicateOf: `${lead.feedId}#${lead.key}` } : {}),
         ...(signal ? { refundStage: signal.stage } : {}),
       };
-      if (!(await news.saveItem(record))) continue; // a racing run stored it first
       if (lead) result.duplicates++;
       else stories.unshift(record);
       if (m.silent) result.itemsBaseline++;
+      // Publish, then move the stage, then store: a retry after a crash repeats the first two
+      // harmlessly (the outbox refuses a known key; the stage moves forward only).
       if (record.posted) {
         result.outboxEntries += await deps.publish(newsAnnouncement(m.item, incident, m.feed));
         result.newsPosted++;
@@ -370,6 +374,7 @@ export async function runNewsJob(deps: NewsJobDeps): Promise<NewsCycleResult> {
         });
         if (change) await postChange(change, incident);
       }
+      await news.saveItem(record);
     }
   }
 }

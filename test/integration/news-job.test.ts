@@ -6,6 +6,7 @@ import { JobRuns } from '../../lambdas/adapters/job-runs';
 import { ManualClock, MINUTE, HOUR } from '../../lambdas/core/clock';
 import { COINCHECK_NEM_2018, DEFAULT_CONFIG, type Config, type FeedConfig } from '../../lambdas/core/config';
 import { MemoryLogger } from '../../lambdas/core/log';
+import type { Announcement } from '../../lambdas/core/messages';
 import { runNewsJob, type NewsJobOptions } from '../../lambdas/jobs/news-job';
 import { publish } from '../../lambdas/jobs/publish';
 import { startTestStore, type TestStore } from '../support/dynamo';
@@ -30,6 +31,8 @@ interface World {
   config: Config;
   logger: MemoryLogger;
   outbox: Outbox;
+  /** When set and true for an announcement, publish throws (a crash mid-run). */
+  publishFails?: (a: Announcement) => boolean;
   run(): ReturnType<typeof runNewsJob>;
   entries(): Promise<OutboxEntry[]>;
   close(): Promise<void>;
@@ -60,7 +63,7 @@ async function world(
   // Every outbox entry ever made, collected after each run: the outbox's own 30-day TTL hides
   // January's entries from a query made in March.
   const seen = new Map<string, OutboxEntry>();
-  return {
+  const w: World = {
     clock,
     t,
     server,
@@ -73,7 +76,10 @@ async function world(
         store: t.store,
         clock,
         logger,
-        publish: (a) => publish(a, { outbox, subscriptions, defaultLanguage: config.language }),
+        publish: async (a) => {
+          if (w.publishFails?.(a)) throw new Error(`simulated crash publishing ${a.key}`);
+          return publish(a, { outbox, subscriptions, defaultLanguage: config.language });
+        },
         ...(opts.options ? { options: opts.options } : {}),
       });
       for (const e of await outbox.pending()) seen.set(e.id, e);
@@ -85,6 +91,7 @@ async function world(
       await t.close();
     },
   };
+  return w;
 }
 
 /** A fixture feed as it looked at the clock's time: items dated later are not in it yet. */
@@ -320,6 +327,35 @@ describe('news job on loopback feeds, dynalite and the real outbox', () => {
       expect((await new NewsRepo(w.t.store, w.clock).latestItems(INCIDENT, 10)).map((i) => i.feedId)).toEqual(
         ['wire', 'wire', 'wire'],
       );
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('a run that dies mid-way is retried without posting anything twice or losing a stage change', async () => {
+    const w = await world(
+      (s, c) => [{ id: 'wire', url: growingFixture(s, '/en/rss', 'incident/coincheck-en.rss.xml', c) }],
+      { at: '2018-01-26T05:00:00Z' },
+    );
+    try {
+      await w.run(); // first fetch: the halt item
+      w.clock.set(Date.parse('2018-01-27T18:00:00Z'));
+      w.publishFails = (a) => a.kind === 'refund';
+      const crashed = await w.run();
+      expect(crashed.errors.join()).toContain('simulated crash');
+      w.publishFails = undefined;
+      w.clock.advance(5 * MINUTE);
+      const retry = await w.run();
+      expect(retry.feedsFetched).toBe(1); // validators were not saved: fetched again, not a 304
+      expect(retry.stageChanges.map((c) => c.to)).toEqual(['terms-fixed']);
+      w.clock.advance(5 * MINUTE);
+      expect((await w.run()).feedsNotModified).toBe(1);
+      const keys = (await w.entries())
+        .filter((e) => e.channelId === NEWS_CHANNEL_JA)
+        .map((e) => e.messageKey);
+      expect(keys.filter((k) => k.startsWith('news:'))).toHaveLength(2); // hack, refund
+      expect(keys.filter((k) => k.startsWith('refund:'))).toEqual([`refund:${INCIDENT}:1:terms-fixed`]);
+      expect(await new RefundRepo(w.t.store, w.clock).history(INCIDENT)).toHaveLength(1);
     } finally {
       await w.close();
     }
