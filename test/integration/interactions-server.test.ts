@@ -80,7 +80,7 @@ describe('local interactions server and dev client', () => {
   });
 
   it('a request signed by a key the endpoint does not trust is refused with 401 over HTTP', async () => {
-    const other = loadOrCreateDevKey(mkdtempSync(join(tmpdir(), 'goxwatch-other-')));
+    const other = generateTestKeys();
     const result = await sendDevCommand(['status'], {
       url: server.url,
       privateKey: other.privateKey,
