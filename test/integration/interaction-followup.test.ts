@@ -1,0 +1,65 @@
+import { createFetchFollowUp, printFollowUp } from '../../lambdas/adapters/interaction-followup';
+import { MemoryLogger } from '../../lambdas/core/log';
+import { startDiscordServer, type DiscordServer } from '../support/discord-server';
+
+const APP = '775799577604522054';
+const TOKEN = 'aW50ZXJhY3Rpb246ODY3NzkzODczMzM2OTI2MjQ5OnNlY3JldA';
+
+describe('interaction follow-up sender (fetch) against the loopback Discord', () => {
+  let discord: DiscordServer;
+  beforeEach(async () => {
+    discord = await startDiscordServer();
+  });
+  afterEach(async () => {
+    await discord.close();
+  });
+
+  it('edits the original response once, without a bot token', async () => {
+    const followUp = createFetchFollowUp({ apiBase: discord.apiBase });
+    await followUp(APP, TOKEN, { data: { content: 'done', allowed_mentions: { parse: [] } } });
+    expect(discord.webhookMessages).toEqual([
+      expect.objectContaining({ kind: 'edit-original', applicationId: APP, interactionToken: TOKEN }),
+    ]);
+    expect(discord.requests[0]?.authorization).toBeUndefined();
+  });
+
+  it('a 429 with a short retry_after (recorded body) waits, then edits once', async () => {
+    discord.script([{ rateLimit: 'user', retryAfterSeconds: 0.05 }]);
+    const followUp = createFetchFollowUp({ apiBase: discord.apiBase });
+    await followUp(APP, TOKEN, { data: { content: 'after the wait' } });
+    expect(discord.requests.map((r) => r.status)).toEqual([429, 200]);
+    expect(discord.webhookMessages).toHaveLength(1);
+  });
+
+  it('a 429 longer than the allowed wait fails at once, naming the route and never the token', async () => {
+    discord.script([{ rateLimit: 'user', retryAfterSeconds: 60 }]);
+    const followUp = createFetchFollowUp({ apiBase: discord.apiBase, maxRateLimitWaitMs: 1000 });
+    const error = await followUp(APP, TOKEN, { data: { content: 'x' } }).then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    expect(error?.message).toContain('PATCH /webhooks/:application/:token/messages/@original: HTTP 429');
+    expect(error?.message).not.toContain(TOKEN);
+    expect(discord.webhookMessages).toHaveLength(0);
+  });
+
+  it('a 5xx is reported as an error with its status', async () => {
+    discord.script([{ status: 503 }]);
+    const followUp = createFetchFollowUp({ apiBase: discord.apiBase });
+    await expect(followUp(APP, TOKEN, { data: { content: 'x' } })).rejects.toThrow('HTTP 503');
+  });
+});
+
+describe('printing follow-up (local runs without Discord)', () => {
+  it('prints the completed reply as a message box and lists attachments', async () => {
+    const logger = new MemoryLogger();
+    await printFollowUp(logger)(APP, TOKEN, {
+      data: { embeds: [{ title: 'XEM price', description: 'Consensus: 96 JPY' }] },
+      files: [{ name: 'chart.png', contentType: 'image/png', data: new Uint8Array(10) }],
+    });
+    const out = logger.lines.join('\n');
+    expect(out).toContain('■ XEM price');
+    expect(out).toContain('Consensus: 96 JPY');
+    expect(out).toContain('[attachment chart.png, 10 bytes]');
+  });
+});
