@@ -35,7 +35,7 @@ export const FETCH_DEFAULTS = {
   timeoutMs: 15_000,
   maxBytes: 4 * 1024 * 1024,
   maxRedirects: 5,
-  userAgent: 'goxwatch/0.1 (+https://github.com/goxwatch; feed reader)',
+  userAgent: 'goxwatch/0.1 (feed reader)',
 } as const;
 
 interface Base {

@@ -1,5 +1,6 @@
 import { JobRuns } from '../adapters/job-runs';
 import {
+  FETCH_DEFAULTS,
   fetchFeed as defaultFetchFeed,
   type FeedFetcher,
   type FeedFetchResult,
@@ -35,9 +36,9 @@ export interface NewsJobOptions {
 
 export const NEWS_JOB_DEFAULTS: NewsJobOptions = {
   concurrency: 4,
-  timeoutMs: 15_000,
-  maxBytes: 4 * 1024 * 1024,
-  maxRedirects: 5,
+  timeoutMs: FETCH_DEFAULTS.timeoutMs,
+  maxBytes: FETCH_DEFAULTS.maxBytes,
+  maxRedirects: FETCH_DEFAULTS.maxRedirects,
   maxFailures: 6,
   maxBackoffMs: 6 * HOUR,
   maxItemAgeMs: 3 * DAY,
