@@ -3,7 +3,12 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+    // ESM-only packages that ccxt's CommonJS build requires (see test/support/esm-to-cjs.js).
+    '/node_modules/@(noble|scure)/.+\\.js$': '<rootDir>/test/support/esm-to-cjs.js',
+  },
+  transformIgnorePatterns: ['/node_modules/(?!@(noble|scure)/)'],
   testTimeout: 30000,
   // Integration tests start loopback servers and dynalite; two workers fit this 2-core machine.
   maxWorkers: 2,

@@ -1,0 +1,355 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Outbox, type OutboxEntry } from '../../lambdas/adapters/outbox';
+import { PriceRepo } from '../../lambdas/adapters/price-repo';
+import { createPriceSources, resetPriceSourceCache, type PriceSource } from '../../lambdas/adapters/prices';
+import { Subscriptions } from '../../lambdas/adapters/subscriptions';
+import { JobRuns } from '../../lambdas/adapters/job-runs';
+import { ManualClock, MINUTE } from '../../lambdas/core/clock';
+import { DEFAULT_CONFIG, parseConfig, type Config } from '../../lambdas/core/config';
+import { MemoryLogger } from '../../lambdas/core/log';
+import { runPriceJob, type PriceCycleResult } from '../../lambdas/jobs/price-job';
+import { publish } from '../../lambdas/jobs/publish';
+import { startTestStore, type TestStore } from '../support/dynamo';
+import { LoopbackExchanges, type LoopbackExchangeId } from '../support/exchange-server';
+
+/**
+ * The price job end to end: real ccxt against loopback exchanges (recorded response shapes),
+ * dynalite, the real outbox, subscriptions and publish. XEM/BTC is listed on all three venues
+ * (zaif, binance and upbit all had it), so one series has three venues; zaif XEM/JPY is the
+ * refund's reference market.
+ */
+
+const START = Date.parse('2018-01-26T00:00:00Z');
+const XEM_BTC = 'XEM/BTC';
+const BASE = 0.0001; // BTC per XEM
+const JA_CHANNEL = '100000000000000001';
+const EN_CHANNEL = '100000000000000002';
+const NEWS_ONLY = '100000000000000003';
+const VENUES: LoopbackExchangeId[] = ['zaif', 'binance', 'upbit'];
+
+interface Harness {
+  clock: ManualClock;
+  exchanges: LoopbackExchanges;
+  db: TestStore;
+  config: Config;
+  logger: MemoryLogger;
+  sources: PriceSource[];
+  outbox: Outbox;
+  repo: PriceRepo;
+  cycle(): Promise<PriceCycleResult>;
+  /** Advance one minute, then run a cycle. */
+  tick(): Promise<PriceCycleResult>;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function testConfig(exchanges: LoopbackExchanges, withJpy: boolean): Config {
+  return parseConfig({
+    ...DEFAULT_CONFIG,
+    sources: [
+      ...(withJpy ? [{ exchange: 'zaif', symbol: 'XEM/JPY', urls: exchanges.urls('zaif') }] : []),
+      ...VENUES.map((id) => ({ exchange: id, symbol: XEM_BTC, urls: exchanges.urls(id) })),
+    ],
+    channels: [
+      { id: JA_CHANNEL, kinds: ['price'], language: 'ja' },
+      { id: EN_CHANNEL, kinds: ['price', 'news'], language: 'en' },
+      { id: NEWS_ONLY, kinds: ['news'] },
+    ],
+    rules: {
+      ...DEFAULT_CONFIG.rules,
+      // 88.549 JPY at about 1.19M JPY per BTC on 2018-01-26 (test-only reference for the BTC series).
+      referencePrices: { JPY: 88.549, BTC: 0.0000745 },
+    },
+  });
+}
+
+async function startHarness(opts: { withJpy?: boolean; dataDir?: string } = {}): Promise<Harness> {
+  const clock = new ManualClock(START);
+  const exchanges = await LoopbackExchanges.start(clock);
+  for (const id of VENUES) exchanges.setPrice(id, XEM_BTC, BASE);
+  exchanges.setPrice('zaif', 'XEM/JPY', 120);
+  const config = testConfig(exchanges, opts.withJpy ?? false);
+  const logger = new MemoryLogger();
+  const makeSources = () =>
+    createPriceSources(config.sources, logger, {
+      timeoutMs: 1000,
+      retries: 1,
+      backoffMs: 10,
+      deadlineMs: 5000,
+    });
+  const h: Harness = {
+    clock,
+    exchanges,
+    db: await startTestStore(clock, opts.dataDir),
+    config,
+    logger,
+    sources: makeSources(),
+    outbox: undefined as unknown as Outbox,
+    repo: undefined as unknown as PriceRepo,
+    cycle: () =>
+      runPriceJob({
+        config,
+        store: h.db.store,
+        clock,
+        logger,
+        sources: h.sources,
+        publish: (a) =>
+          publish(a, {
+            outbox: h.outbox,
+            subscriptions: new Subscriptions(h.db.store, clock, config.channels),
+            defaultLanguage: config.language,
+          }),
+      }),
+    tick: async () => {
+      clock.advance(MINUTE);
+      return h.cycle();
+    },
+    // A cold start: new store process on the same data folder, new ccxt instances and markets.
+    restart: async () => {
+      if (!opts.dataDir) throw new Error('restart needs a data folder');
+      await h.db.close();
+      resetPriceSourceCache();
+      h.db = await startTestStore(clock, opts.dataDir);
+      h.sources = makeSources();
+      h.outbox = new Outbox(h.db.store, clock);
+      h.repo = new PriceRepo(h.db.store, clock);
+    },
+    close: async () => {
+      await h.db.close();
+      await exchanges.close();
+    },
+  };
+  h.outbox = new Outbox(h.db.store, clock);
+  h.repo = new PriceRepo(h.db.store, clock);
+  return h;
+}
+
+async function withHarness(
+  opts: { withJpy?: boolean; dataDir?: string },
+  fn: (h: Harness) => Promise<void>,
+): Promise<void> {
+  const h = await startHarness(opts);
+  try {
+    await fn(h);
+  } finally {
+    await h.close();
+  }
+}
+
+async function steady(h: Harness, cycles: number): Promise<void> {
+  for (let i = 0; i < cycles; i++) {
+    const r = await h.tick();
+    expect(r.alerts).toEqual([]);
+  }
+}
+
+function setAll(h: Harness, price: number, only: LoopbackExchangeId[] = VENUES): void {
+  for (const id of only) h.exchanges.setPrice(id, XEM_BTC, price);
+}
+
+async function pendingFor(h: Harness): Promise<OutboxEntry[]> {
+  return h.outbox.pending();
+}
+
+describe('price job on loopback exchanges and dynalite', () => {
+  afterEach(() => resetPriceSourceCache());
+
+  it('a 12 % drop within an hour puts one alert in the outbox for each subscribed price channel', async () => {
+    await withHarness({}, async (h) => {
+      await steady(h, 5);
+      setAll(h, BASE * 0.88);
+      const fired = await h.tick();
+      expect(fired.alerts.map((a) => a.ruleId)).toEqual(['drop-5-60', 'drop-10-1440']);
+      expect(fired.summary).toContain('fired: XEM/BTC drop-5-60, XEM/BTC drop-10-1440 (4 queued)');
+      const pending = await pendingFor(h);
+      const drop5 = pending.filter((e) => e.messageKey.includes(':drop-5-60:'));
+      expect(drop5.map((e) => e.channelId).sort()).toEqual([JA_CHANNEL, EN_CHANNEL]);
+      expect(pending.some((e) => e.channelId === NEWS_ONLY)).toBe(false);
+      expect(drop5[0]?.messageKey).toBe('price:XEM/BTC:drop-5-60:2018-01-26T00:06:00.000Z');
+      const titles = drop5.map((e) => e.payload.embeds?.[0]?.title).sort();
+      expect(titles).toEqual(['XEM price drop: -12.0% in 1 h', 'XEM 価格下落: 1時間で -12.0%']);
+      expect(drop5[0]?.payload.allowed_mentions).toEqual({ parse: [] });
+      // Staying down does not repeat the alert.
+      await h.tick();
+      await h.tick();
+      expect(await pendingFor(h)).toHaveLength(4);
+    });
+  });
+
+  it('one exchange down and the alert still comes from the others', async () => {
+    await withHarness({}, async (h) => {
+      await steady(h, 3);
+      await h.exchanges.setMode('binance', 'refuse');
+      setAll(h, BASE * 0.88, ['zaif', 'upbit']);
+      const r = await h.tick();
+      expect(r.sources.find((s) => s.sourceId === 'binance:XEM/BTC')).toMatchObject({
+        ok: false,
+        reason: 'offline',
+      });
+      expect(r.summary).toContain('sources 2/3 ok (failed: binance:XEM/BTC offline)');
+      expect(r.allSourcesFailed).toBe(false);
+      const drop = r.alerts.find((a) => a.ruleId === 'drop-5-60');
+      expect(drop?.venues).toEqual(['zaif', 'upbit']);
+      expect((await pendingFor(h)).filter((e) => e.messageKey.includes(':drop-5-60:'))).toHaveLength(2);
+      expect(
+        h.logger.lines.filter((l) => l.includes('binance:XEM/BTC') && l.includes('offline')),
+      ).toHaveLength(1);
+      const health = (await h.repo.sourceHealth()).find((s) => s.sourceId === 'binance:XEM/BTC');
+      expect(health).toMatchObject({
+        consecutiveFailures: 1,
+        lastErrorReason: 'offline',
+        marketMissing: false,
+      });
+    });
+  });
+
+  it('an exchange answering 503 or hanging is retried within bounds and the others go on', async () => {
+    await withHarness({}, async (h) => {
+      await h.exchanges.setMode('upbit', 'error503');
+      await h.exchanges.setMode('binance', 'hang');
+      const r = await h.tick();
+      expect(r.sources.find((s) => s.sourceId === 'upbit:XEM/BTC')?.reason).toBe('transient');
+      expect(r.sources.find((s) => s.sourceId === 'binance:XEM/BTC')?.error).toMatch(/RequestTimeout/);
+      // First attempt plus one retry each.
+      expect(h.exchanges.requestCount('upbit', '/v1/market/all')).toBe(2);
+      expect(h.exchanges.requestCount('binance', '/api/v3/exchangeInfo')).toBe(2);
+      expect(r.symbols[0]).toMatchObject({ symbol: XEM_BTC, price: BASE, venues: ['zaif'] });
+      await h.exchanges.setMode('upbit', 'up');
+      await h.exchanges.setMode('binance', 'up');
+      const back = await h.tick();
+      expect(back.sources.every((s) => s.ok)).toBe(true);
+    });
+  });
+
+  it('one exchange returning a wild outlier gives no alert', async () => {
+    await withHarness({}, async (h) => {
+      await steady(h, 3);
+      h.exchanges.setPrice('upbit', XEM_BTC, BASE * 0.1);
+      for (let i = 0; i < 3; i++) {
+        const r = await h.tick();
+        expect(r.alerts).toEqual([]);
+        expect(r.symbols[0]?.price).toBe(BASE);
+        expect(r.symbols[0]?.dropped.map((d) => d.sourceId)).toEqual(['upbit:XEM/BTC']);
+      }
+      expect(await pendingFor(h)).toEqual([]);
+      const latest = await h.repo.latestConsensus(XEM_BTC);
+      expect(latest?.venues).toEqual(['zaif', 'binance']);
+      expect(latest?.dropped[0]?.reason).toMatch(/^outlier: 90% from the median of the others/);
+    });
+  });
+
+  it('a wobble around the threshold alerts once', async () => {
+    await withHarness({}, async (h) => {
+      await steady(h, 3);
+      for (const factor of [0.949, 0.951, 0.948, 0.952, 0.947, 0.953, 0.949]) {
+        setAll(h, BASE * factor);
+        await h.tick();
+      }
+      const pending = await pendingFor(h);
+      expect(pending.map((e) => e.messageKey)).toEqual([
+        'price:XEM/BTC:drop-5-60:2018-01-26T00:04:00.000Z',
+        'price:XEM/BTC:drop-5-60:2018-01-26T00:04:00.000Z',
+      ]);
+    });
+  });
+
+  it('a restart keeps the series and the cooldowns', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'goxwatch-price-'));
+    try {
+      await withHarness({ dataDir: dir }, async (h) => {
+        await steady(h, 3);
+        await h.restart();
+        // The high from before the restart is still in the stored series.
+        setAll(h, BASE * 0.93);
+        const r = await h.tick();
+        expect(r.alerts.map((a) => a.ruleId)).toEqual(['drop-5-60']);
+        await h.restart();
+        // Recover (re-arms through hysteresis), then drop again 5 minutes later: inside the cooldown.
+        setAll(h, BASE);
+        await h.tick();
+        expect((await h.repo.latestConsensus(XEM_BTC))?.price).toBe(BASE);
+        await h.restart();
+        setAll(h, BASE * 0.93);
+        const again = await h.tick();
+        expect(again.alerts).toEqual([]);
+        expect(await pendingFor(h)).toHaveLength(2);
+        const series = await h.repo.consensusSeries(XEM_BTC, START, h.clock.now());
+        expect(series).toHaveLength(6);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a delisted market is reported once and the other sources go on', async () => {
+    await withHarness({ withJpy: true }, async (h) => {
+      h.exchanges.delist('upbit', XEM_BTC);
+      const results = [await h.tick(), await h.tick(), await h.tick()];
+      const reports = h.logger.lines.filter((l) => l.includes('upbit:XEM/BTC'));
+      expect(reports).toEqual([
+        'price source upbit:XEM/BTC: market XEM/BTC not listed on upbit (delisted or renamed); this source is skipped until restart',
+      ]);
+      for (const r of results) {
+        expect(r.sources.filter((s) => s.ok).map((s) => s.sourceId)).toEqual([
+          'zaif:XEM/JPY',
+          'zaif:XEM/BTC',
+          'binance:XEM/BTC',
+        ]);
+        expect(r.summary).toContain('upbit:XEM/BTC market missing');
+      }
+      expect(h.exchanges.requestCount('upbit', '/v1/ticker')).toBe(0);
+      expect(h.exchanges.requestCount('upbit', '/v1/market/all')).toBe(1);
+      const health = (await h.repo.sourceHealth()).find((s) => s.sourceId === 'upbit:XEM/BTC');
+      expect(health).toMatchObject({ marketMissing: true, consecutiveFailures: 3 });
+    });
+  });
+
+  it('a steady-state poll costs one ticker request per source', async () => {
+    await withHarness({ withJpy: true }, async (h) => {
+      await h.tick();
+      h.exchanges.resetCounts();
+      const r = await h.tick();
+      expect(r.sources.every((s) => s.ok)).toBe(true);
+      expect([...h.exchanges.requestPaths('zaif')].sort()).toEqual([
+        ['/api/1/ticker/xem_btc', 1],
+        ['/api/1/ticker/xem_jpy', 1],
+      ]);
+      expect([...h.exchanges.requestPaths('binance')]).toEqual([['/api/v3/ticker/24hr', 1]]);
+      expect([...h.exchanges.requestPaths('upbit')]).toEqual([['/v1/ticker', 1]]);
+      expect(r.summary).toBe(
+        'price 2018-01-26T00:02Z: sources 4/4 ok; XEM/JPY 120 (zaif); XEM/BTC 0.0001 (zaif+binance+upbit); no rule fired',
+      );
+    });
+  });
+
+  it('the same cycle run twice adds no second outbox entry', async () => {
+    await withHarness({}, async (h) => {
+      await steady(h, 3);
+      setAll(h, BASE * 0.88);
+      const first = await h.tick();
+      expect(first.enqueued).toBe(4);
+      const again = await h.cycle();
+      expect(again.enqueued).toBe(0);
+      // Even when the rule state was lost between publishing and saving it (a crash), the key is the same.
+      await h.db.store.delete(`PRICE#RULES#${XEM_BTC}`, 'drop-5-60');
+      const afterCrash = await h.cycle();
+      expect(afterCrash.alerts.map((a) => a.ruleId)).toEqual(['drop-5-60']);
+      expect(afterCrash.enqueued).toBe(0);
+      expect(await pendingFor(h)).toHaveLength(4);
+    });
+  });
+
+  it('every exchange offline says so once per source and marks the cycle as all failed', async () => {
+    await withHarness({}, async (h) => {
+      for (const id of VENUES) await h.exchanges.setMode(id, 'refuse');
+      const r = await h.tick();
+      expect(r.allSourcesFailed).toBe(true);
+      expect(r.symbols[0]).toMatchObject({ symbol: XEM_BTC, price: undefined });
+      expect(h.logger.lines.filter((l) => l.includes('offline, cannot reach the exchange'))).toHaveLength(3);
+      const runs = await new JobRuns(h.db.store, h.clock).last();
+      expect(runs.find((j) => j.job === 'price')).toMatchObject({ ok: false, summary: r.summary });
+    });
+  });
+});
