@@ -10,8 +10,11 @@ import {
   type APIApplicationCommandOption,
 } from 'discord-api-types/v10';
 import { COMMAND_DEFINITIONS } from '../core/commands';
+import type { FollowUp } from '../core/interaction-reply';
+import type { Logger } from '../core/log';
 import type { MessagePayload } from '../core/messages';
 import { renderForTerminal } from '../core/terminal-render';
+import { createFetchFollowUp, printFollowUp } from './interaction-followup';
 
 /**
  * Trying commands without Discord (`npm run cmd -- refund calc amount:1000`): builds an
@@ -64,6 +67,30 @@ export function signInteraction(body: string, privateKey: KeyObject, nowMs: numb
     'x-signature-ed25519': signature,
     'x-signature-timestamp': timestamp,
   };
+}
+
+/**
+ * The local endpoint's key and follow-up sender (`npm start`): with DISCORD_PUBLIC_KEY set, real
+ * Discord (follow-ups to the API base); unset, the dev key from the data folder, and follow-ups
+ * printed here (dev interactions carry no real token). Local only: AWS always has the real key.
+ */
+export function localInteractionSetup(opts: {
+  dataDir: string;
+  publicKey: string | undefined;
+  apiBase: string;
+  logger: Logger;
+}): { publicKey: string; followUp: FollowUp; devKey: boolean } {
+  if (opts.publicKey)
+    return {
+      publicKey: opts.publicKey,
+      followUp: createFetchFollowUp({ apiBase: opts.apiBase }),
+      devKey: false,
+    };
+  const key = loadOrCreateDevKey(opts.dataDir);
+  opts.logger.info(
+    `interactions: DISCORD_PUBLIC_KEY unset; trusting the local dev key (${join(opts.dataDir, DEV_KEY_FILE)}), follow-ups are printed`,
+  );
+  return { publicKey: key.publicKeyHex, followUp: printFollowUp(opts.logger), devKey: true };
 }
 
 export interface DevInteractionOptions {

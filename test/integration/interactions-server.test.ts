@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   DEV_KEY_FILE,
   loadOrCreateDevKey,
+  localInteractionSetup,
   sendDevCommand,
   buildCommandInteraction,
   type DevKey,
@@ -113,6 +114,26 @@ describe('local interactions server and dev client', () => {
     expect(loadOrCreateDevKey(dataDir).publicKeyHex).toBe(devKey.publicKeyHex);
     expect(statSync(join(dataDir, DEV_KEY_FILE)).mode & 0o777).toBe(0o600);
     expect(devKey.publicKeyHex).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('locally, an unset DISCORD_PUBLIC_KEY means the dev key is trusted and follow-ups are printed', async () => {
+    const logger = new MemoryLogger();
+    const dev = localInteractionSetup({
+      dataDir,
+      publicKey: undefined,
+      apiBase: 'http://127.0.0.1:9/api',
+      logger,
+    });
+    expect(dev).toMatchObject({ publicKey: devKey.publicKeyHex, devKey: true });
+    await dev.followUp('1', 'dev-token', { data: { content: 'printed here' } });
+    expect(logger.lines.join('\n')).toContain('printed here');
+    const real = localInteractionSetup({
+      dataDir,
+      publicKey: 'ab'.repeat(32),
+      apiBase: recorder.apiBase,
+      logger,
+    });
+    expect(real).toMatchObject({ publicKey: 'ab'.repeat(32), devKey: false });
   });
 
   it('bad command lines are refused before sending, naming what exists', () => {
