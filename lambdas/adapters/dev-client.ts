@@ -239,6 +239,8 @@ export async function sendDevCommand(
 
 /** An interaction response as text: the message box, or what the status/type means. */
 export function renderResponse(status: number, response: unknown, raw = ''): string {
+  if (status === 401)
+    return `HTTP 401: the endpoint refused the signature. The dev key is trusted only while DISCORD_PUBLIC_KEY is unset for the server.`;
   if (status !== 200) return `HTTP ${status}: ${raw.slice(0, 500)}`;
   if (typeof response !== 'object' || response === null || !('type' in response))
     return `unexpected answer: ${raw.slice(0, 500)}`;

@@ -88,6 +88,7 @@ describe('local interactions server and dev client', () => {
       nowMs: clock.now(),
     });
     expect(result.status).toBe(401);
+    expect(result.rendered).toContain('DISCORD_PUBLIC_KEY');
   });
 
   it('/price over HTTP: the chart edit is sent after the response, as a PNG', async () => {
