@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DEFAULT_CONFIG } from '../lambdas/core/config';
 
 /** One Lambda's bundle in a synthesized cloud assembly (cdk.out). */
@@ -27,7 +27,9 @@ interface AssetManifest {
  * Every Lambda bundle in an assembly: each stack's AWS::Lambda::Function resources, their code's
  * S3 key (`<asset hash>.zip`) looked up in the stack's asset manifest, which names the asset dir.
  */
-export function findLambdaBundles(assemblyDir: string): LambdaBundle[] {
+export function findLambdaBundles(dir: string): LambdaBundle[] {
+  // Absolute, so the paths work as require() arguments from any cwd.
+  const assemblyDir = resolve(dir);
   const manifest = JSON.parse(readFileSync(join(assemblyDir, 'manifest.json'), 'utf8')) as {
     artifacts?: Record<string, { type: string; properties?: { templateFile?: string } }>;
   };
@@ -91,8 +93,25 @@ export function loadEnv(): NodeJS.ProcessEnv {
   };
 }
 
+/**
+ * The Lambda Node runtime's `awslambda` global, as its runtime interface client defines it: a
+ * streaming handler is marked with Symbol.for('aws.lambda.runtime.handler.streaming') = 'response'
+ * and called with (event, responseStream, context); HttpResponseStream.from writes the HTTP prelude
+ * as JSON followed by 8 NUL bytes. Bundles that call streamifyResponse at load need it outside Lambda.
+ */
+export const AWSLAMBDA_GLOBAL_JS = `
+globalThis.awslambda = {
+  streamifyResponse: (fn) => { fn[Symbol.for('aws.lambda.runtime.handler.streaming')] = 'response'; return fn; },
+  HttpResponseStream: { from: (stream, prelude) => {
+    stream.write(Buffer.concat([Buffer.from(JSON.stringify(prelude)), Buffer.alloc(8)]));
+    return stream;
+  } },
+};
+`;
+
 // Runs in the fresh process: time only the require, not node's own start-up.
 const LOAD_SCRIPT =
+  AWSLAMBDA_GLOBAL_JS +
   'const t=process.hrtime.bigint();require(process.argv[1]);' +
   'process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))';
 
@@ -100,7 +119,7 @@ const LOAD_SCRIPT =
 export function coldLoadMs(file: string, env: NodeJS.ProcessEnv = loadEnv()): Promise<number> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ['-e', LOAD_SCRIPT, file], { env, timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`loading ${file} failed: ${err.message}\n${stderr}`));
+      if (err) reject(new Error(`loading ${file} failed: ${stderr.slice(-2000)}`));
       else resolve(Number(stdout));
     });
   });

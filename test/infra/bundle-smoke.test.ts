@@ -3,7 +3,12 @@ import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:cryp
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { bundleSources, findLambdaBundles, type LambdaBundle } from '../../bench/bundles';
+import {
+  AWSLAMBDA_GLOBAL_JS,
+  bundleSources,
+  findLambdaBundles,
+  type LambdaBundle,
+} from '../../bench/bundles';
 import { JobRuns } from '../../lambdas/adapters/job-runs';
 import { Outbox } from '../../lambdas/adapters/outbox';
 import { systemClock } from '../../lambdas/core/clock';
@@ -39,22 +44,14 @@ interface Invocation {
   stderr: string;
 }
 
-// Mimics the Lambda Node runtime's bootstrap: the `awslambda` global (streamifyResponse and
-// HttpResponseStream as the runtime interface client defines them: a streaming handler is marked
-// with Symbol.for('aws.lambda.runtime.handler.streaming') = 'response' and gets (event, stream,
-// context); the HTTP prelude is JSON followed by 8 NUL bytes), then require the bundle, invoke,
-// report, and exit right away as Lambda freezes the process after the invocation.
+// Mimics the Lambda Node runtime's bootstrap: the `awslambda` global (AWSLAMBDA_GLOBAL_JS), then
+// require the bundle, invoke it (a streaming handler with a collecting stream), report, and exit
+// right away as Lambda freezes the process after the invocation.
 const RUNNER = `
 const { readFileSync } = require('node:fs');
 const { Writable } = require('node:stream');
 const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
-globalThis.awslambda = {
-  streamifyResponse: (fn) => { fn[STREAMING] = 'response'; return fn; },
-  HttpResponseStream: { from: (stream, prelude) => {
-    stream.write(Buffer.concat([Buffer.from(JSON.stringify(prelude)), Buffer.alloc(8)]));
-    return stream;
-  } },
-};
+${AWSLAMBDA_GLOBAL_JS}
 const [file, eventFile, name, timeoutMs] = process.argv.slice(2);
 const event = JSON.parse(readFileSync(eventFile, 'utf8'));
 const deadline = Date.now() + Number(timeoutMs);
