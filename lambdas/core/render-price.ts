@@ -20,8 +20,8 @@ const TEXT = {
     venues: '取引所',
     refund: '返金価格',
     refundEquivalent: '返金価格（相当）',
-    refundNote: (cur: string) =>
-      cur === 'JPY' ? '88.549 JPY/XEM（コインチェック返金レート）' : 'JPY 返金レートの換算値',
+    refundNote: (cur: string) => (cur === 'JPY' ? 'コインチェックの返金レート' : 'JPY 返金レートの換算値'),
+    per: (asset: string) => `/${asset}`,
     distance: '返金価格との差',
     time: '時刻',
     source: (venues: string) => `出典: ${venues} のティッカー（ccxt 経由、取引所間の中央値）`,
@@ -41,7 +41,8 @@ const TEXT = {
     refund: 'Refund price',
     refundEquivalent: 'Refund price (equivalent)',
     refundNote: (cur: string) =>
-      cur === 'JPY' ? '88.549 JPY per XEM (Coincheck refund rate)' : 'converted from the JPY refund rate',
+      cur === 'JPY' ? 'Coincheck refund rate' : 'converted from the JPY refund rate',
+    per: (asset: string) => ` per ${asset}`,
     distance: 'Distance to refund price',
     time: 'Time',
     source: (venues: string) => `Source: ${venues} tickers via ccxt, median across venues`,
@@ -81,7 +82,7 @@ export function renderPriceAlert(alert: PriceAlert, language: Language): Message
   if (alert.referencePrice !== undefined) {
     fields.push({
       name: cur === 'JPY' ? t.refund : t.refundEquivalent,
-      value: `${formatPrice(alert.referencePrice, cur, language)} · ${t.refundNote(cur)}`,
+      value: `${formatPrice(alert.referencePrice, cur, language)}${t.per(asset)} (${t.refundNote(cur)})`,
       inline: false,
     });
     if (alert.referenceDistancePercent !== undefined) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Outbox, type OutboxEntry } from '../../lambdas/adapters/outbox';
 import { PriceRepo } from '../../lambdas/adapters/price-repo';
 import { createPriceSources, resetPriceSourceCache, type PriceSource } from '../../lambdas/adapters/prices';
+import { ttlAfter } from '../../lambdas/adapters/store';
 import { Subscriptions } from '../../lambdas/adapters/subscriptions';
 import { JobRuns } from '../../lambdas/adapters/job-runs';
 import { ManualClock, MINUTE } from '../../lambdas/core/clock';
@@ -321,6 +322,41 @@ describe('price job on loopback exchanges and dynalite', () => {
       expect(r.summary).toBe(
         'price 2018-01-26T00:02Z: sources 4/4 ok; XEM/JPY 120 (zaif); XEM/BTC 0.0001 (zaif+binance+upbit); no rule fired',
       );
+    });
+  });
+
+  it('the /price and /status reads see the consensus, latest quotes, samples with a TTL and source health', async () => {
+    await withHarness({ withJpy: true }, async (h) => {
+      await h.tick();
+      h.exchanges.setPrice('binance', XEM_BTC, BASE * 1.02);
+      await h.tick();
+      const latest = await h.repo.latestConsensus(XEM_BTC);
+      expect(latest).toMatchObject({
+        at: h.clock.now(),
+        price: BASE,
+        venues: ['zaif', 'binance', 'upbit'],
+        dropped: [],
+      });
+      expect(latest?.used.map((u) => u.sourceId)).toEqual([
+        'zaif:XEM/BTC',
+        'binance:XEM/BTC',
+        'upbit:XEM/BTC',
+      ]);
+      expect((await h.repo.consensusSeries(XEM_BTC, START, h.clock.now())).map((p) => p.price)).toEqual([
+        BASE,
+        BASE,
+      ]);
+      const quotes = await h.repo.latestQuotes(XEM_BTC);
+      expect(quotes.find((q) => q.exchange === 'binance')?.price).toBeCloseTo(BASE * 1.02, 12);
+      expect(quotes).toHaveLength(3);
+      const samples = await h.db.store.query(`PRICE#SAMPLE#${XEM_BTC}`);
+      expect(samples).toHaveLength(6);
+      expect(samples[0]?.expiresAt).toBe(ttlAfter(START + MINUTE, h.config.rules.sampleRetentionDays));
+      const health = await h.repo.sourceHealth();
+      expect(health.map((s) => [s.sourceId, s.consecutiveFailures, s.lastOkAt])).toEqual(
+        expect.arrayContaining([['zaif:XEM/JPY', 0, h.clock.now()]]),
+      );
+      expect(health).toHaveLength(4);
     });
   });
 

@@ -52,7 +52,7 @@ describe('price alert rendering', () => {
     expect(text).toContain('96.8 JPY');
     expect(text).toContain('高値 110 JPY から');
     expect(text).toContain('zaif、binance、upbit');
-    expect(text).toContain('88.549 JPY');
+    expect(text).toContain('88.549 JPY/XEM (コインチェックの返金レート)');
     expect(text).toContain('返金価格との差');
     expect(text).toContain('+9.3%');
     expect(text).toContain('2018/01/26 12:09 JST');
@@ -64,6 +64,7 @@ describe('price alert rendering', () => {
     const text = allText(embed);
     expect(embed.title).toBe('XEM price drop: -12.0% in 1 h');
     expect(text).toContain('88.549 JPY per XEM (Coincheck refund rate)');
+    expect(text).not.toMatch(/88.549.*88.549/);
     expect(text).toContain('Distance to refund price');
     expect(text).toContain('2018-01-26 03:09 UTC');
     expect(embed.footer?.text).toBe('Source: zaif, binance, upbit tickers via ccxt, median across venues');
@@ -84,7 +85,7 @@ describe('price alert rendering', () => {
     const en = allText(embedOf(alert, 'en'));
     expect(en).toContain('XEM fell below the refund price');
     expect(en).toContain('Refund price (equivalent)');
-    expect(en).toContain('0.8146 USDT');
+    expect(en).toContain('0.8146 USDT per XEM (converted from the JPY refund rate)');
     const ja = allText(embedOf(alert, 'ja'));
     expect(ja).toContain('XEM が返金価格を下回りました');
     expect(ja).toContain('返金価格（相当）');
