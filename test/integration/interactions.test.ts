@@ -309,6 +309,15 @@ describe('/price', () => {
     expect(colours.size).toBeGreaterThan(2);
   });
 
+  it('answers in Japanese for a Japanese client, with times in JST', async () => {
+    const { reply } = await send(command('price', { locale: 'ja' }));
+    const text = textOf(reply.data);
+    expect(text).toContain('XEM の価格');
+    expect(text).toContain('合意価格: **96 JPY** (zaif)');
+    expect(text).toContain('24時間変化: -20.0%');
+    expect(text).toContain('2018/01/26 14:59 JST');
+  });
+
   it('venue filters the per-venue lines; range 7d charts a week', async () => {
     const { reply } = await send(command('price venue:htx range:7d'));
     const text = textOf(reply.data);
