@@ -241,6 +241,22 @@ describe('price job on loopback exchanges and dynalite', () => {
     });
   });
 
+  it('a bad ticker (last price 0) is rejected with its reason and never makes an alert', async () => {
+    await withHarness({}, async (h) => {
+      await steady(h, 3);
+      h.exchanges.setPrice('binance', XEM_BTC, 0);
+      const r = await h.tick();
+      expect(r.sources.find((s) => s.sourceId === 'binance:XEM/BTC')).toMatchObject({
+        ok: false,
+        reason: 'bad-ticker',
+        // ccxt's safeTicker already turns a zero last price into undefined.
+        error: 'binance:XEM/BTC: bad ticker: no last price',
+      });
+      expect(r.alerts).toEqual([]);
+      expect(r.symbols[0]).toMatchObject({ price: BASE, venues: ['zaif', 'upbit'] });
+    });
+  });
+
   it('a wobble around the threshold alerts once', async () => {
     await withHarness({}, async (h) => {
       await steady(h, 3);
