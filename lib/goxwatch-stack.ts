@@ -101,7 +101,10 @@ export class GoxwatchStack extends Stack {
     const priceMinutes = scheduleMinutes('intervals.priceSeconds', config.intervals.priceSeconds);
     const newsMinutes = scheduleMinutes('intervals.newsSeconds', config.intervals.newsSeconds);
     const deliveryMinutes = props.deliverySweepMinutes ?? 5;
-    const configJson = JSON.stringify(config);
+    // `store` is the local runner's (a table name and maybe a dynalite/DynamoDB Local endpoint); in
+    // AWS the table is this stack's, passed as GOXWATCH_TABLE, so it is left out of the Lambdas' copy.
+    const { store: _localStore, ...lambdaConfig } = config;
+    const configJson = JSON.stringify(lambdaConfig);
     if (Buffer.byteLength(configJson) > CONFIG_ENV_BUDGET_BYTES)
       throw new Error(
         `config is ${Buffer.byteLength(configJson)} bytes as JSON; the Lambdas receive it in ` +

@@ -160,18 +160,29 @@ describe('goxwatch stack template', () => {
     expect(target('Interactions')).toEqual([]);
   });
 
-  it('a config file given with -c config=... sets the schedules', () => {
+  it('a config file given with -c config=... sets the schedules; its local store settings stay local', () => {
     const dir = mkdtempSync(join(tmpdir(), 'goxwatch-config-'));
     const file = join(dir, 'config.json');
     writeFileSync(
       file,
-      JSON.stringify({ ...DEFAULT_CONFIG, intervals: { priceSeconds: 120, newsSeconds: 900 } }),
+      JSON.stringify({
+        ...DEFAULT_CONFIG,
+        intervals: { priceSeconds: 120, newsSeconds: 900 },
+        store: { tableName: 'goxwatch-local', endpoint: 'http://127.0.0.1:8000' },
+      }),
     );
     // No bundling for this variant: only the schedule is under test.
     const { stack } = buildApp({ outdir: dir, context: { config: file, 'aws:cdk:bundling-stacks': [] } });
     const t = Template.fromStack(stack);
     t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 minutes)' });
     t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+    // The local runner's store settings stay local: in AWS the table is the stack's.
+    const envs = Object.values(t.findResources('AWS::Lambda::Function')).map(
+      (f) => (f as { Properties: { Environment: { Variables: Json } } }).Properties.Environment.Variables,
+    );
+    expect(envs).toHaveLength(4);
+    for (const env of envs)
+      expect(JSON.parse(env.GOXWATCH_CONFIG_JSON as string)).not.toHaveProperty('store');
     rmSync(dir, { recursive: true, force: true });
   });
 
