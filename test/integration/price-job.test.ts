@@ -393,6 +393,32 @@ describe('price job on loopback exchanges and dynalite', () => {
     });
   });
 
+  it('a failed publish keeps the rule armed, and the next poll puts the alert in the outbox', async () => {
+    await withHarness({}, async (h) => {
+      await steady(h, 3);
+      setAll(h, BASE * 0.93);
+      h.clock.advance(MINUTE);
+      const failed = await runPriceJob({
+        config: h.config,
+        store: h.db.store,
+        clock: h.clock,
+        logger: h.logger,
+        sources: h.sources,
+        publish: () => Promise.reject(new Error('store unavailable')),
+      });
+      expect(failed.errors).toEqual([
+        'publishing price:XEM/BTC:drop-5-60:2018-01-26T00:04:00.000Z: Error: store unavailable',
+      ]);
+      expect(failed.summary).toContain('1 error(s)');
+      const retried = await h.tick();
+      expect(retried.enqueued).toBe(2);
+      expect((await pendingFor(h)).map((e) => e.messageKey)).toEqual([
+        'price:XEM/BTC:drop-5-60:2018-01-26T00:04:00.000Z',
+        'price:XEM/BTC:drop-5-60:2018-01-26T00:04:00.000Z',
+      ]);
+    });
+  });
+
   it('every exchange offline says so once per source and marks the cycle as all failed', async () => {
     await withHarness({}, async (h) => {
       for (const id of VENUES) await h.exchanges.setMode(id, 'refuse');
