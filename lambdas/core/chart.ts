@@ -96,14 +96,21 @@ class Canvas {
     fill: Rgb,
   ) {
     this.pixels = new Uint8Array(width * height * 4);
-    for (let i = 0; i < width * height; i++) this.pixels.set([fill[0], fill[1], fill[2], 255], i * 4);
+    this.pixels.set([fill[0], fill[1], fill[2], 255]);
+    // Doubling copies: log2(n) copyWithin calls instead of one small array per pixel.
+    for (let filled = 4; filled < this.pixels.length; filled *= 2)
+      this.pixels.copyWithin(filled, 0, Math.min(filled, this.pixels.length - filled));
   }
 
   set(x: number, y: number, c: Rgb): void {
     const xi = Math.round(x);
     const yi = Math.round(y);
     if (xi < 0 || yi < 0 || xi >= this.width || yi >= this.height) return;
-    this.pixels.set([c[0], c[1], c[2], 255], (yi * this.width + xi) * 4);
+    const i = (yi * this.width + xi) * 4;
+    this.pixels[i] = c[0];
+    this.pixels[i + 1] = c[1];
+    this.pixels[i + 2] = c[2];
+    this.pixels[i + 3] = 255;
   }
 
   /** Bresenham line, `thickness` pixels wide; `dash` = on/off run length in pixels. */

@@ -225,6 +225,7 @@ async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promise<Comm
   const now = clock.now();
 
   const fields: APIEmbedField[] = [];
+  const daySeries = new Map<string, ConsensusPoint[]>();
   let latestAt: number | undefined;
   for (const symbol of symbols) {
     const { quote } = splitSymbol(symbol);
@@ -233,6 +234,7 @@ async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promise<Comm
       deps.prices.latestQuotes(symbol),
       deps.prices.consensusSeries(symbol, now - DAY, now),
     ]);
+    daySeries.set(symbol, day);
     const lines: string[] = [];
     if (latest) {
       latestAt = Math.max(latestAt ?? 0, latest.at);
@@ -268,7 +270,12 @@ async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promise<Comm
   }
 
   const from = now - RANGE_MS[range];
-  const series: ConsensusPoint[] = primary ? await deps.prices.consensusSeries(primary, from, now) : [];
+  // The 24 h chart is the series already read for the 24 h change.
+  const series: ConsensusPoint[] = !primary
+    ? []
+    : range === '24h'
+      ? (daySeries.get(primary) ?? [])
+      : await deps.prices.consensusSeries(primary, from, now);
   const { quote: primaryQuote } = splitSymbol(primary || `${asset}/?`);
   const ref = config.rules.referencePrices[primaryQuote];
   const chart: ReplyFile = {

@@ -1,0 +1,107 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { buildCommandInteraction, publicKeyHex, signInteraction } from '../lambdas/adapters/dev-client';
+import { startEmbeddedDynamo } from '../lambdas/adapters/embedded-dynamo';
+import { Store, dynamoClient } from '../lambdas/adapters/store';
+import { ManualClock, MINUTE } from '../lambdas/core/clock';
+import { DEFAULT_CONFIG } from '../lambdas/core/config';
+import { sourceIdOf } from '../lambdas/core/consensus';
+import { MemoryLogger } from '../lambdas/core/log';
+import { createInteractionDeps, handleInteraction } from '../lambdas/jobs/interactions';
+
+export interface CommandLatency {
+  command: string;
+  runs: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** DynamoDB requests per run. */
+  storeRequests: number;
+}
+
+/** The commands measured, as `npm run cmd` would type them. */
+export const BENCH_COMMANDS = [
+  'price',
+  'price range:30d',
+  'refund show',
+  'refund calc amount:1000',
+  'news count:5',
+  'alerts list',
+  'status',
+];
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/**
+ * Interactions handler latency per command on the embedded store (dynalite in memory): sign,
+ * verify, dedupe put, read, render (the /price chart included), without the after-response edit.
+ */
+export async function benchInteractions(runs = 50): Promise<CommandLatency[]> {
+  const now = Date.parse('2018-01-26T06:00:00Z');
+  const clock = new ManualClock(now);
+  const dynamo = await startEmbeddedDynamo();
+  const client = dynamoClient(dynamo.endpoint);
+  try {
+    const store = new Store(client, 'goxwatch-bench', clock);
+    await store.ensureTable();
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const deps = createInteractionDeps({
+      config: DEFAULT_CONFIG,
+      store,
+      clock,
+      logger: new MemoryLogger(),
+      publicKey: publicKeyHex(privateKey),
+      followUp: async () => {},
+      budgetMs: 60_000,
+    });
+    // A day of one-minute consensus for XEM/JPY (1,440 points), as the price job would leave it.
+    for (let i = 0; i < 1440; i++) {
+      const at = now - (1439 - i) * MINUTE;
+      const price = 120 - (24 * i) / 1439;
+      const q = {
+        sourceId: sourceIdOf('zaif', 'XEM/JPY'),
+        exchange: 'zaif',
+        symbol: 'XEM/JPY',
+        price,
+        timestamp: at,
+        fetchedAt: at,
+      };
+      await deps.prices.putConsensus({ symbol: 'XEM/JPY', price, used: [q], dropped: [] }, at, 35);
+      if (i === 1439) await deps.prices.putSample(q, 35);
+    }
+    const results: CommandLatency[] = [];
+    for (const line of BENCH_COMMANDS) {
+      const times: number[] = [];
+      const before = store.requests;
+      for (let r = 0; r < runs; r++) {
+        const body = JSON.stringify(buildCommandInteraction(line.split(' ')));
+        const headers = signInteraction(body, privateKey, clock.now());
+        const start = performance.now();
+        await handleInteraction({ headers, body }, deps);
+        times.push(performance.now() - start);
+      }
+      times.sort((a, b) => a - b);
+      results.push({
+        command: `/${line}`,
+        runs,
+        p50Ms: percentile(times, 50),
+        p99Ms: percentile(times, 99),
+        storeRequests: (store.requests - before) / runs,
+      });
+    }
+    return results;
+  } finally {
+    client.destroy();
+    await dynamo.close();
+  }
+}
+
+if (require.main === module) {
+  void benchInteractions(Number(process.argv[2] ?? 50)).then((rows) => {
+    for (const r of rows)
+      console.log(
+        `${r.command.padEnd(26)} p50 ${r.p50Ms.toFixed(1).padStart(7)} ms  p99 ${r.p99Ms.toFixed(1).padStart(7)} ms  ${r.storeRequests} store requests`,
+      );
+  });
+}
