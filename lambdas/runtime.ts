@@ -1,11 +1,12 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Clock } from './core/clock';
+import { systemClock, type Clock } from './core/clock';
 import type { Config } from './core/config';
-import { registerSecret, type Logger } from './core/log';
+import { consoleLogger, registerSecret, type Logger } from './core/log';
 import type { Announcement } from './core/messages';
 import { JobRuns } from './adapters/job-runs';
 import { Outbox } from './adapters/outbox';
-import { Store } from './adapters/store';
+import { Store, dynamoClient } from './adapters/store';
+import { loadConfig } from './adapters/config-file';
 import { Subscriptions } from './adapters/subscriptions';
 import { publish } from './jobs/publish';
 
@@ -90,4 +91,22 @@ export async function discordSettings(): Promise<DiscordSettings> {
     publicKey,
     applicationId: process.env.DISCORD_APPLICATION_ID || undefined,
   };
+}
+
+let lambdaRuntimePromise: Promise<Runtime> | undefined;
+
+/**
+ * The runtime inside a Lambda: config from GOXWATCH_CONFIG_JSON (set by the stack), the table
+ * from GOXWATCH_TABLE, DynamoDB in the region (or STORE_ENDPOINT for the bundle smoke test).
+ * Built once per container; warm invocations reuse it.
+ */
+export function lambdaRuntime(): Promise<Runtime> {
+  lambdaRuntimePromise ??= (async () => {
+    const { config } = loadConfig();
+    const tableName = process.env.GOXWATCH_TABLE;
+    if (!tableName) throw new Error('GOXWATCH_TABLE is not set');
+    const store = new Store(dynamoClient(process.env.STORE_ENDPOINT || undefined), tableName, systemClock);
+    return createRuntime({ config, store, clock: systemClock, logger: consoleLogger });
+  })();
+  return lambdaRuntimePromise;
 }

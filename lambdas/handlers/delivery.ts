@@ -1,0 +1,18 @@
+import { deliver } from '../jobs/cycles';
+import { emitMetrics, lambdaBot } from './lambda-bot';
+
+/** EventBridge schedule → send what earlier runs left pending (a Discord outage, a long 429). */
+export async function handler(): Promise<{ summary: string }> {
+  const bot = await lambdaBot();
+  const result = await deliver(bot);
+  emitMetrics(
+    'delivery',
+    {
+      JobFailures: result.badToken ? 1 : 0,
+      OutboxPending: (await bot.runtime.outbox.pending()).length,
+      DiscordAuthFailures: result.badToken ? 1 : 0,
+    },
+    bot.runtime.clock.now(),
+  );
+  return { summary: result.summary };
+}

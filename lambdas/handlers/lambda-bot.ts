@@ -1,0 +1,47 @@
+import { emfLine, type MetricJob, type MetricName } from '../core/metrics';
+import { createDiscordClient, type DiscordClient } from '../adapters/discord';
+import { createPriceSources, type PriceSource } from '../adapters/prices';
+import type { Bot } from '../jobs/cycles';
+import { discordSettings, lambdaRuntime } from '../runtime';
+
+/** In Lambda, time spent waiting on Discord 429s is billed: wait at most this per request. */
+const MAX_RATE_LIMIT_WAIT_MS = 5_000;
+
+let sources: PriceSource[] | undefined;
+let discord: { token: string; client: DiscordClient } | undefined;
+
+/** The bot for the scheduled handlers; ccxt instances and the Discord client survive warm starts. */
+export async function lambdaBot(): Promise<Bot> {
+  const runtime = await lambdaRuntime();
+  sources ??= createPriceSources(runtime.config.sources, runtime.logger);
+  const settings = await discordSettings();
+  // The token secret may be filled or rotated after deploy: rebuild the client when it changes.
+  if (settings.token && discord?.token !== settings.token) {
+    discord = {
+      token: settings.token,
+      client: createDiscordClient({
+        token: settings.token,
+        apiBase: settings.apiBase,
+        maxRateLimitWaitMs: MAX_RATE_LIMIT_WAIT_MS,
+      }),
+    };
+  }
+  return {
+    runtime,
+    sources,
+    discord: settings.token ? discord?.client : undefined,
+    print: (text) => runtime.logger.info(text),
+  };
+}
+
+/**
+ * CloudWatch Embedded Metric Format: written raw to stdout, because the Lambda runtime's
+ * console.log prefixes lines and EMF needs a bare JSON object (see lambdas/core/metrics.ts).
+ */
+export function emitMetrics(
+  job: MetricJob,
+  values: Partial<Record<MetricName, number>>,
+  nowMs: number,
+): void {
+  process.stdout.write(emfLine(job, values, nowMs) + '\n');
+}

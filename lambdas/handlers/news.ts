@@ -1,0 +1,20 @@
+import { newsCycle } from '../jobs/cycles';
+import { emitMetrics, lambdaBot } from './lambda-bot';
+
+/** EventBridge schedule → one news cycle over the due feeds, then delivery. */
+export async function handler(): Promise<{ summary: string }> {
+  const bot = await lambdaBot();
+  const { news, delivery } = await newsCycle(bot);
+  const allFailed = news.feedsFetched + news.feedsNotModified === 0 && news.feedsFailed > 0;
+  emitMetrics(
+    'news',
+    {
+      JobFailures: allFailed ? 1 : 0,
+      OutboxPending: (await bot.runtime.outbox.pending()).length,
+      DiscordAuthFailures: delivery.badToken ? 1 : 0,
+    },
+    bot.runtime.clock.now(),
+  );
+  if (allFailed) throw new Error(`every due feed failed: ${news.summary}`);
+  return { summary: news.summary };
+}

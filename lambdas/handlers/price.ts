@@ -1,0 +1,23 @@
+import { priceAgeSeconds, priceCycle } from '../jobs/cycles';
+import { emitMetrics, lambdaBot } from './lambda-bot';
+
+/** EventBridge schedule → one price poll, then delivery of any alert it queued. */
+export async function handler(): Promise<{ summary: string }> {
+  const bot = await lambdaBot();
+  const { clock } = bot.runtime;
+  const { price, delivery } = await priceCycle(bot);
+  const pending = (await bot.runtime.outbox.pending()).length;
+  emitMetrics(
+    'price',
+    {
+      JobFailures: price.allSourcesFailed ? 1 : 0,
+      PriceAgeSeconds: (await priceAgeSeconds(bot.runtime)) ?? 86_400,
+      OutboxPending: pending,
+      DiscordAuthFailures: delivery.badToken ? 1 : 0,
+    },
+    clock.now(),
+  );
+  // Failing the invocation sends it to the on-failure destination; one dead exchange does not.
+  if (price.allSourcesFailed) throw new Error(`every price source failed: ${price.summary}`);
+  return { summary: price.summary };
+}
