@@ -447,15 +447,17 @@ export class GoxwatchStack extends Stack {
       }),
     );
 
-    // Anything in the dead-letter queue is a lost tick or a failed async run worth a look.
+    // Failed runs pile up in the dead-letter queue (a run whose every source failed throws on
+    // purpose). One is what the JobFailures alarms already judge; ten unread ones mean nobody
+    // looked for a while or something keeps failing.
     add(
       new cloudwatch.Alarm(this, 'DeadLettersVisible', {
-        alarmDescription: 'goxwatch: failed invocations in the dead-letter queue',
+        alarmDescription: 'goxwatch: 10 or more failed invocations waiting in the dead-letter queue',
         metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(5),
           statistic: 'Maximum',
         }),
-        threshold: 1,
+        threshold: 10,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,

@@ -124,7 +124,6 @@ beforeAll(async () => {
     channels: [{ id: CHANNEL, kinds: ['price', 'news', 'refund'] }],
     feeds: [{ id: 'coinpost', url: feeds.url(FEED_PATH), language: 'ja' }],
     incidents: [{ ...COINCHECK_NEM_2018, feeds: ['coinpost'] }],
-    store: { tableName: store.store.tableName, endpoint: store.dynamo.endpoint },
   };
 }, 120_000);
 
@@ -157,6 +156,8 @@ function invoke(name: string, event: unknown, env: Record<string, string> = {}):
     AWS_SECRET_ACCESS_KEY: 'smoke',
     AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
     GOXWATCH_TABLE: store.store.tableName,
+    // lambdas/runtime.ts: the DynamoDB endpoint override, unset in AWS.
+    STORE_ENDPOINT: store.dynamo.endpoint,
     GOXWATCH_CONFIG_JSON: JSON.stringify(config),
     DISCORD_API_BASE: discord.apiBase,
     ...env,
@@ -255,6 +256,14 @@ const PING = JSON.stringify({
   version: 1,
 });
 
+/** The EMF metric lines a handler wrote to stdout (bare JSON objects, lambdas/core/metrics.ts). */
+function emf(out: Invocation): Record<string, unknown>[] {
+  return out.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{"_aws"'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 async function lastRun(job: string) {
   return (await new JobRuns(store.store, systemClock).last()).find((r) => r.job === job);
 }
@@ -271,6 +280,15 @@ describe('Lambda bundles from the cloud assembly, each in a fresh node process',
     expect(out.error).toBeUndefined();
     expect(exchanges.requestCount('zaif')).toBeGreaterThan(0);
     expect(await lastRun('price')).toMatchObject({ job: 'price', ok: true });
+    // The metrics the stack alarms on, as CloudWatch will extract them.
+    const [metrics] = emf(out);
+    expect(metrics).toMatchObject({
+      _aws: { CloudWatchMetrics: [{ Namespace: 'goxwatch', Dimensions: [['Job']] }] },
+      Job: 'price',
+      JobFailures: 0,
+      DiscordAuthFailures: 0,
+    });
+    expect(metrics?.PriceAgeSeconds).toBeLessThan(DEFAULT_CONFIG.rules.maxQuoteAgeSeconds);
   });
 
   it('news: a scheduled event fetches the loopback feed through the bundled rss-parser and records the run', async () => {
@@ -295,6 +313,9 @@ describe('Lambda bundles from the cloud assembly, each in a fresh node process',
     expect(out.error).toBeUndefined();
     expect(discord.messagesIn(CHANNEL).filter((m) => m.nonce === id)).toHaveLength(1);
     expect((await outbox.get(id!))?.status).toBe('sent');
+    expect(emf(out)).toEqual([
+      expect.objectContaining({ Job: 'delivery', OutboxPending: 0, JobFailures: 0 }),
+    ]);
   });
 
   it("interactions: a signed PING through the Function URL event shape answers PONG, in the URL's invoke mode", async () => {
