@@ -12,5 +12,6 @@ module.exports = {
   testTimeout: 30000,
   // Integration tests start loopback servers and dynalite; two workers fit this 2-core machine.
   maxWorkers: 2,
+  setupFiles: ['<rootDir>/test/support/env-setup.js'],
   reporters: ['default', '<rootDir>/test/support/count-reporter.js'],
 };

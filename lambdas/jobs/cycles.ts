@@ -32,21 +32,26 @@ export async function deliver(bot: Bot): Promise<DeliveryResult> {
   });
 }
 
+/** Deliver, and say so only when there was something to deliver (one line per poll otherwise). */
+async function deliverAndReport(bot: Bot): Promise<DeliveryResult> {
+  const d = await deliver(bot);
+  if (d.sent + d.printed + d.stillPending + d.dropped > 0 || d.badToken) bot.runtime.logger.info(d.summary);
+  return d;
+}
+
 export async function priceCycle(bot: Bot): Promise<{ price: PriceCycleResult; delivery: DeliveryResult }> {
   const { config, store, clock, logger, publish } = bot.runtime;
   const price = await runPriceJob({ config, store, clock, logger, sources: bot.sources, publish });
   logger.info(price.summary);
-  const delivery = await deliver(bot);
-  if (delivery.summary) logger.info(delivery.summary);
+  const delivery = await deliverAndReport(bot);
   return { price, delivery };
 }
 
 export async function newsCycle(bot: Bot): Promise<{ news: NewsCycleResult; delivery: DeliveryResult }> {
   const { config, store, clock, logger, publish } = bot.runtime;
+  // runNewsJob logs its own summary line.
   const news = await runNewsJob({ config, store, clock, logger, publish });
-  logger.info(news.summary);
-  const delivery = await deliver(bot);
-  if (delivery.summary) logger.info(delivery.summary);
+  const delivery = await deliverAndReport(bot);
   return { news, delivery };
 }
 

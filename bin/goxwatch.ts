@@ -1,0 +1,410 @@
+#!/usr/bin/env node
+/**
+ * goxwatch's one command line: `start` (the local runner), `replay`, `register-commands`,
+ * `cmd` and `refund set-stage`. Thin: parse arguments, open the store, call the jobs.
+ * Exit codes: 0 ok; 1 the run failed (e.g. every price source failed on --once); 2 bad config or usage.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { systemClock } from '../lambdas/core/clock';
+import { ConfigError, type Config } from '../lambdas/core/config';
+import { consoleLogger, errorMessage, registerSecret } from '../lambdas/core/log';
+import { isRefundStage, REFUND_STAGES } from '../lambdas/core/refund';
+import { loadConfig } from '../lambdas/adapters/config-file';
+import { loadOrCreateDevKey, localInteractionSetup, sendDevCommand } from '../lambdas/adapters/dev-client';
+import { createDiscordClient } from '../lambdas/adapters/discord';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../lambdas/adapters/embedded-dynamo';
+import { startInteractionsServer } from '../lambdas/adapters/interactions-server';
+import { createPriceSources } from '../lambdas/adapters/prices';
+import { RefundRepo } from '../lambdas/adapters/refund-repo';
+import { registerCommands } from '../lambdas/adapters/register-commands';
+import { Store, dynamoClient } from '../lambdas/adapters/store';
+import { TABLE } from '../lambdas/adapters/table';
+import { newsCycle, priceCycle, type Bot } from '../lambdas/jobs/cycles';
+import { createInteractionDeps, handleInteraction } from '../lambdas/jobs/interactions';
+import { createRuntime, discordSettings, type Runtime } from '../lambdas/runtime';
+// REPLAY-WIP import { runReplayCommand } from './replay/cli';
+const runReplayCommand = (_: unknown): number => 2;
+
+const USAGE = `usage: goxwatch <command> [options]
+  start [--once] [--port <n>]        run the bot locally (npm start); --once: one cycle of every job, then exit
+  replay [--speed <n>] [--from <date>] [--to <date>] [--prices <csv>] [--news <rss>]
+                                     replay January 2018 offline (npm run replay)
+  register-commands [--guild <id>]   register the slash commands (needs DISCORD_APPLICATION_ID and the token)
+  cmd <command> [sub] [name:value]   try a slash command against the local endpoint (npm run cmd -- refund calc amount:1000)
+  refund set-stage <stage> --reason <text> [--incident <id>] [--evidence <url>]...
+                                     correct the refund record by hand (audited)
+options for every command: --config <file> (or GOXWATCH_CONFIG); see README "Configuration"`;
+
+class UsageError extends Error {}
+
+// The SDK warns that releases after January 2027 need Node 22; we pin the SDK, so say it once in the README instead.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+async function main(argv: string[]): Promise<number> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  registerSecret(process.env.DISCORD_BOT_TOKEN);
+  registerSecret(process.env.DISCORD_PUBLIC_KEY);
+  const [command = 'start', ...rest] = argv;
+  if (command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return 0;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        once: { type: 'boolean' },
+        config: { type: 'string' },
+        port: { type: 'string' },
+        guild: { type: 'string' },
+        speed: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        prices: { type: 'string' },
+        news: { type: 'string' },
+        reason: { type: 'string' },
+        incident: { type: 'string' },
+        evidence: { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${errorMessage(err).replace(/^TypeError[^:]*: /, '')}\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const { config, origin } = loadConfig(values.config ? { file: values.config } : {});
+  switch (command) {
+    case 'start':
+      return start(config, origin, { once: values.once ?? false, port: parsePort(values.port) });
+    case 'replay':
+      return runReplayCommand({
+        config,
+        ...(values.speed !== undefined ? { speed: values.speed } : {}),
+        ...(values.from !== undefined ? { from: values.from } : {}),
+        ...(values.to !== undefined ? { to: values.to } : {}),
+        ...(values.prices !== undefined ? { prices: values.prices } : {}),
+        ...(values.news !== undefined ? { news: values.news } : {}),
+      });
+    case 'register-commands':
+      return registerCommandsCommand(values.guild);
+    case 'cmd':
+      return cmd(config, positionals, parsePort(values.port));
+    case 'refund':
+      return refundCommand(config, positionals, values);
+    default:
+      throw new UsageError(`unknown command "${command}"\n${USAGE}`);
+  }
+}
+
+function parsePort(raw: string | undefined): number {
+  if (raw === undefined) return 8787;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port: "${raw}" is not a port number`);
+  return port;
+}
+
+/** GOXWATCH_DATA_DIR, else .data/ in the project. */
+function dataDir(): string {
+  return resolve(process.env.GOXWATCH_DATA_DIR ?? join(__dirname, '..', '.data'));
+}
+
+interface OpenStore {
+  store: Store;
+  where: string;
+  close(): Promise<void>;
+}
+
+/** STORE_ENDPOINT / config.store.endpoint when given, else dynalite on disk in the data dir (created if missing). */
+async function openStore(config: Config): Promise<OpenStore> {
+  const endpoint = process.env.STORE_ENDPOINT || config.store?.endpoint;
+  const tableName = config.store?.tableName ?? TABLE.defaultName;
+  let embedded: EmbeddedDynamo | undefined;
+  if (!endpoint) {
+    const dir = join(dataDir(), 'dynamo');
+    try {
+      embedded = await startEmbeddedDynamo(dir);
+    } catch (err) {
+      throw new Error(
+        `cannot open the embedded store in ${dir}: ${errorMessage(err)} (is another goxwatch using this data dir? set GOXWATCH_DATA_DIR)`,
+      );
+    }
+  }
+  const client = dynamoClient(endpoint ?? embedded?.endpoint);
+  const store = new Store(client, tableName, systemClock);
+  await store.ensureTable();
+  return {
+    store,
+    where: endpoint ?? `embedded DynamoDB (dynalite) in ${join(dataDir(), 'dynamo')}`,
+    close: async () => {
+      client.destroy();
+      await embedded?.close();
+    },
+  };
+}
+
+async function createBot(runtime: Runtime): Promise<Bot> {
+  const settings = await discordSettings();
+  let sources;
+  try {
+    sources = createPriceSources(runtime.config.sources, runtime.logger);
+  } catch (err) {
+    throw new ConfigError([`sources: ${errorMessage(err)}`]);
+  }
+  return {
+    runtime,
+    sources,
+    // Locally nobody pays for waiting: a 429 may be waited out for up to a minute.
+    discord: settings.token
+      ? createDiscordClient({ token: settings.token, apiBase: settings.apiBase, maxRateLimitWaitMs: 60_000 })
+      : undefined,
+    print: (text) => console.log(text),
+  };
+}
+
+async function start(config: Config, origin: string, opts: { once: boolean; port: number }): Promise<number> {
+  const opened = await openStore(config);
+  try {
+    const runtime = createRuntime({ config, store: opened.store, clock: systemClock, logger: consoleLogger });
+    const bot = await createBot(runtime);
+    const log = runtime.logger;
+    log.info(`goxwatch: config ${origin}; store ${opened.where}`);
+    log.info(
+      bot.discord
+        ? 'goxwatch: posting to Discord'
+        : 'goxwatch: no DISCORD_BOT_TOKEN: messages are printed here as they would look, and kept in the outbox',
+    );
+    if (opts.once) {
+      const { price } = await priceCycle(bot);
+      await newsCycle(bot);
+      if (price.allSourcesFailed)
+        log.error('goxwatch: every price source failed (offline? try `npm run replay`)');
+      return price.allSourcesFailed ? 1 : 0;
+    }
+    return await runForever(bot, opts.port);
+  } finally {
+    await opened.close();
+  }
+}
+
+/** Longest wait between price polls while every exchange is unreachable. */
+const MAX_OFFLINE_BACKOFF_MS = 10 * 60_000;
+
+/**
+ * The local runner: price and news jobs on their intervals, one job at a time (so two
+ * deliveries never race), the interactions endpoint on 127.0.0.1, a clean stop on Ctrl-C.
+ */
+async function runForever(bot: Bot, port: number): Promise<number> {
+  const { config, logger } = bot.runtime;
+  const settings = await discordSettings();
+  const interactions = localInteractionSetup({
+    dataDir: dataDir(),
+    publicKey: settings.publicKey,
+    apiBase: settings.apiBase,
+    logger,
+  });
+  const deps = createInteractionDeps({
+    config,
+    store: bot.runtime.store,
+    clock: bot.runtime.clock,
+    logger,
+    publicKey: interactions.publicKey,
+    followUp: interactions.followUp,
+    ...(settings.applicationId ? { applicationId: settings.applicationId } : {}),
+  });
+  const server = await startInteractionsServer({
+    port,
+    host: '127.0.0.1',
+    handle: (e) => handleInteraction(e, deps),
+  });
+  logger.info(`goxwatch: interactions endpoint at ${server.url}; Ctrl-C stops`);
+
+  let stopping = false;
+  let queue: Promise<unknown> = Promise.resolve();
+  const timers = new Set<NodeJS.Timeout>();
+  const schedule = (fn: () => Promise<number>, delayMs: number) => {
+    if (stopping) return;
+    const t = setTimeout(() => {
+      timers.delete(t);
+      queue = queue.then(fn).then(
+        (next) => schedule(fn, next),
+        (err: unknown) => {
+          logger.error(`goxwatch: ${errorMessage(err)}`);
+          schedule(fn, delayMs);
+        },
+      );
+    }, delayMs);
+    timers.add(t);
+  };
+
+  const priceEvery = config.intervals.priceSeconds * 1000;
+  let priceDelay = priceEvery;
+  const pricePoll = async (): Promise<number> => {
+    const { price } = await priceCycle(bot);
+    const offline = price.sources.length > 0 && price.sources.every((s) => s.reason === 'offline');
+    if (!offline) {
+      priceDelay = priceEvery;
+      return priceDelay;
+    }
+    priceDelay = Math.min(priceDelay * 2, MAX_OFFLINE_BACKOFF_MS);
+    logger.warn(
+      `goxwatch: offline, no route to the exchanges; next try in ${Math.round(priceDelay / 1000)} s. ` +
+        'To see what the bot does without a network: npm run replay',
+    );
+    return priceDelay;
+  };
+  const newsPoll = async (): Promise<number> => {
+    await newsCycle(bot);
+    return config.intervals.newsSeconds * 1000;
+  };
+  schedule(pricePoll, 0);
+  schedule(newsPoll, 0);
+
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info(`goxwatch: ${signal}: stopping after the current job`);
+      for (const t of timers) clearTimeout(t);
+      resolveStop();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await queue.catch(() => undefined);
+  await server.close();
+  logger.info('goxwatch: stopped');
+  return 0;
+}
+
+async function registerCommandsCommand(guildId: string | undefined): Promise<number> {
+  const settings = await discordSettings();
+  const missing = [
+    settings.token ? '' : 'DISCORD_BOT_TOKEN',
+    settings.applicationId ? '' : 'DISCORD_APPLICATION_ID',
+  ].filter(Boolean);
+  if (missing.length || !settings.token || !settings.applicationId)
+    throw new UsageError(`register-commands needs ${missing.join(' and ')} (env or .env)`);
+  const registered = await registerCommands({
+    apiBase: settings.apiBase,
+    token: settings.token,
+    applicationId: settings.applicationId,
+    ...(guildId ? { guildId } : {}),
+  });
+  console.log(
+    `registered ${registered.length} commands ${guildId ? `in guild ${guildId}` : 'globally (may take up to an hour to show)'}: ${registered.map((c) => c.name).join(', ')}`,
+  );
+  return 0;
+}
+
+/**
+ * `npm run cmd -- refund calc amount:1000`: sign a command with the local dev key and post it to
+ * the running bot's endpoint; when no bot is running, serve one in-process on the same data.
+ */
+async function cmd(config: Config, argv: string[], port: number): Promise<number> {
+  if (argv.length === 0)
+    throw new UsageError('cmd needs a command, e.g. npm run cmd -- refund calc amount:1000');
+  const devKey = loadOrCreateDevKey(dataDir());
+  const send = (url: string) => sendDevCommand(argv, { url, privateKey: devKey.privateKey });
+  try {
+    const result = await send(`http://127.0.0.1:${port}/interactions`);
+    console.log(result.rendered);
+    return result.status === 200 ? 0 : 1;
+  } catch (err) {
+    if (!String((err as { cause?: { code?: string } }).cause?.code).includes('ECONNREFUSED')) throw err;
+  }
+  if (process.env.DISCORD_PUBLIC_KEY)
+    throw new Error(
+      'no bot is running locally, and with DISCORD_PUBLIC_KEY set the dev key would be refused',
+    );
+  const opened = await openStore(config);
+  try {
+    const runtime = createRuntime({ config, store: opened.store, clock: systemClock, logger: consoleLogger });
+    const deps = createInteractionDeps({
+      config,
+      store: opened.store,
+      clock: systemClock,
+      logger: runtime.logger,
+      publicKey: devKey.publicKeyHex,
+      followUp: localInteractionSetup({
+        dataDir: dataDir(),
+        publicKey: undefined,
+        apiBase: '',
+        logger: { info: () => undefined, warn: () => undefined, error: (l) => console.error(l) },
+      }).followUp,
+    });
+    const server = await startInteractionsServer({
+      port: 0,
+      host: '127.0.0.1',
+      handle: (e) => handleInteraction(e, deps),
+    });
+    try {
+      const result = await send(server.url);
+      console.log(result.rendered);
+      return result.status === 200 ? 0 : 1;
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await opened.close();
+  }
+}
+
+async function refundCommand(
+  config: Config,
+  positionals: string[],
+  values: { reason?: string; incident?: string; evidence?: string[] },
+): Promise<number> {
+  const [sub, stage] = positionals;
+  if (sub !== 'set-stage' || !stage)
+    throw new UsageError(
+      `usage: goxwatch refund set-stage <stage> --reason <text>; stages: ${REFUND_STAGES.join(', ')}`,
+    );
+  if (!isRefundStage(stage))
+    throw new UsageError(`unknown stage "${stage}"; stages: ${REFUND_STAGES.join(', ')}`);
+  if (!values.reason)
+    throw new UsageError('refund set-stage needs --reason "<why>" (it goes into the audit entry)');
+  const incidentId = values.incident ?? config.incidents[0]?.id;
+  if (!incidentId || !config.incidents.some((i) => i.id === incidentId))
+    throw new UsageError(
+      `unknown incident "${incidentId}"; configured: ${config.incidents.map((i) => i.id).join(', ')}`,
+    );
+  const opened = await openStore(config);
+  try {
+    const repo = new RefundRepo(opened.store, systemClock);
+    const actor = `cli:${process.env.USER ?? 'unknown'}`;
+    const change = await repo.setStage(incidentId, stage, {
+      actor,
+      reason: values.reason,
+      ...(values.evidence ? { evidence: values.evidence } : {}),
+    });
+    console.log(
+      change
+        ? `refund ${incidentId}: ${change.from} → ${change.to} (by ${actor}); the next news run posts it`
+        : `refund ${incidentId}: already at ${stage}; nothing changed`,
+    );
+    return 0;
+  } finally {
+    await opened.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      console.error(`goxwatch: ${err.message}`);
+      process.exit(2);
+    }
+    console.error(`goxwatch: ${errorMessage(err)}`);
+    process.exit(1);
+  },
+);
