@@ -135,6 +135,7 @@ async function openStore(config: Config): Promise<OpenStore> {
     } catch (err) {
       throw new Error(
         `cannot open the embedded store in ${dir}: ${errorMessage(err)} (is another goxwatch using this data dir? set GOXWATCH_DATA_DIR)`,
+        { cause: err },
       );
     }
   }
