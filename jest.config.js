@@ -4,7 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
     // ESM-only packages that ccxt's CommonJS build requires (see test/support/esm-to-cjs.js).
     '/node_modules/@(noble|scure)/.+\\.js$': '<rootDir>/test/support/esm-to-cjs.js',
   },
