@@ -21,7 +21,10 @@ import { RefundRepo } from '../lambdas/adapters/refund-repo';
 import { registerCommands } from '../lambdas/adapters/register-commands';
 import { Store, dynamoClient } from '../lambdas/adapters/store';
 import { TABLE } from '../lambdas/adapters/table';
-import { newsCycle, priceCycle, type Bot } from '../lambdas/jobs/cycles';
+import type { Bot } from '../lambdas/jobs/cycles';
+import { newsCycle } from '../lambdas/jobs/news-cycle';
+import { priceCycle } from '../lambdas/jobs/price-cycle';
+import type { PriceSource } from '../lambdas/adapters/prices';
 import { createInteractionDeps, handleInteraction } from '../lambdas/jobs/interactions';
 import { createRuntime, discordSettings, type Runtime } from '../lambdas/runtime';
 // REPLAY-WIP import { runReplayCommand } from './replay/cli';
@@ -152,7 +155,7 @@ async function openStore(config: Config): Promise<OpenStore> {
   };
 }
 
-async function createBot(runtime: Runtime): Promise<Bot> {
+async function createBot(runtime: Runtime): Promise<{ bot: Bot; sources: PriceSource[] }> {
   const settings = await discordSettings();
   let sources;
   try {
@@ -160,22 +163,22 @@ async function createBot(runtime: Runtime): Promise<Bot> {
   } catch (err) {
     throw new ConfigError([`sources: ${errorMessage(err)}`]);
   }
-  return {
+  const bot: Bot = {
     runtime,
-    sources,
     // Locally nobody pays for waiting: a 429 may be waited out for up to a minute.
     discord: settings.token
       ? createDiscordClient({ token: settings.token, apiBase: settings.apiBase, maxRateLimitWaitMs: 60_000 })
       : undefined,
     print: (text) => console.log(text),
   };
+  return { bot, sources };
 }
 
 async function start(config: Config, origin: string, opts: { once: boolean; port: number }): Promise<number> {
   const opened = await openStore(config);
   try {
     const runtime = createRuntime({ config, store: opened.store, clock: systemClock, logger: consoleLogger });
-    const bot = await createBot(runtime);
+    const { bot, sources } = await createBot(runtime);
     const log = runtime.logger;
     log.info(`goxwatch: config ${origin}; store ${opened.where}`);
     log.info(
@@ -184,13 +187,13 @@ async function start(config: Config, origin: string, opts: { once: boolean; port
         : 'goxwatch: no DISCORD_BOT_TOKEN: messages are printed here as they would look, and kept in the outbox',
     );
     if (opts.once) {
-      const { price } = await priceCycle(bot);
+      const { price } = await priceCycle(bot, sources);
       await newsCycle(bot);
       if (price.allSourcesFailed)
         log.error('goxwatch: every price source failed (offline? try `npm run replay`)');
       return price.allSourcesFailed ? 1 : 0;
     }
-    return await runForever(bot, opts.port);
+    return await runForever(bot, sources, opts.port);
   } finally {
     await opened.close();
   }
@@ -203,7 +206,7 @@ const MAX_OFFLINE_BACKOFF_MS = 10 * 60_000;
  * The local runner: price and news jobs on their intervals, one job at a time (so two
  * deliveries never race), the interactions endpoint on 127.0.0.1, a clean stop on Ctrl-C.
  */
-async function runForever(bot: Bot, port: number): Promise<number> {
+async function runForever(bot: Bot, sources: PriceSource[], port: number): Promise<number> {
   const { config, logger } = bot.runtime;
   const settings = await discordSettings();
   const interactions = localInteractionSetup({
@@ -249,7 +252,7 @@ async function runForever(bot: Bot, port: number): Promise<number> {
   const priceEvery = config.intervals.priceSeconds * 1000;
   let priceDelay = priceEvery;
   const pricePoll = async (): Promise<number> => {
-    const { price } = await priceCycle(bot);
+    const { price } = await priceCycle(bot, sources);
     const offline = price.sources.length > 0 && price.sources.every((s) => s.reason === 'offline');
     if (!offline) {
       priceDelay = priceEvery;

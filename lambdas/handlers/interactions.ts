@@ -6,7 +6,7 @@ import { discordSettings, lambdaRuntime } from '../runtime';
 /**
  * Function URL (response streaming) → Discord interaction. Streaming lets us end Discord's
  * HTTP response first and then run `afterResponse` (the /price chart edit, a deferred reply's
- * completion) in the same invocation; see docs/adr/0004-interactions-endpoint.md.
+ * completion) in the same invocation; see docs/adr/0006-interactions-endpoint.md.
  * This bundle must never import ccxt or rss-parser (test/unit/interactions-bundle.test.ts).
  */
 

@@ -1,19 +1,16 @@
 import { emfLine, type MetricJob, type MetricName } from '../core/metrics';
 import { createDiscordClient, type DiscordClient } from '../adapters/discord';
-import { createPriceSources, type PriceSource } from '../adapters/prices';
 import type { Bot } from '../jobs/cycles';
 import { discordSettings, lambdaRuntime } from '../runtime';
 
 /** In Lambda, time spent waiting on Discord 429s is billed: wait at most this per request. */
 const MAX_RATE_LIMIT_WAIT_MS = 5_000;
 
-let sources: PriceSource[] | undefined;
 let discord: { token: string; client: DiscordClient } | undefined;
 
-/** The bot for the scheduled handlers; ccxt instances and the Discord client survive warm starts. */
+/** The bot for the scheduled handlers; the Discord client survives warm starts. */
 export async function lambdaBot(): Promise<Bot> {
   const runtime = await lambdaRuntime();
-  sources ??= createPriceSources(runtime.config.sources, runtime.logger);
   const settings = await discordSettings();
   // The token secret may be filled or rotated after deploy: rebuild the client when it changes.
   if (settings.token && discord?.token !== settings.token) {
@@ -28,7 +25,6 @@ export async function lambdaBot(): Promise<Bot> {
   }
   return {
     runtime,
-    sources,
     discord: settings.token ? discord?.client : undefined,
     print: (text) => runtime.logger.info(text),
   };

@@ -1,11 +1,16 @@
-import { priceAgeSeconds, priceCycle } from '../jobs/cycles';
+import { createPriceSources, type PriceSource } from '../adapters/prices';
+import { priceAgeSeconds, priceCycle } from '../jobs/price-cycle';
 import { emitMetrics, lambdaBot } from './lambda-bot';
 
 /** EventBridge schedule → one price poll, then delivery of any alert it queued. */
+// ccxt instances and their markets survive warm starts.
+let sources: PriceSource[] | undefined;
+
 export async function handler(): Promise<{ summary: string }> {
   const bot = await lambdaBot();
+  sources ??= createPriceSources(bot.runtime.config.sources, bot.runtime.logger);
   const { clock } = bot.runtime;
-  const { price, delivery } = await priceCycle(bot);
+  const { price, delivery } = await priceCycle(bot, sources);
   const pending = (await bot.runtime.outbox.pending()).length;
   emitMetrics(
     'price',
