@@ -63,6 +63,8 @@ const EXCHANGE_LOADERS: Record<string, () => { default: ExchangeCtor }> = {
   kraken: () => require('../../node_modules/ccxt/dist/cjs/src/kraken.js'),
   hitbtc: () => require('../../node_modules/ccxt/dist/cjs/src/hitbtc.js'),
   htx: () => require('../../node_modules/ccxt/dist/cjs/src/htx.js'),
+  // The offline replay's venue (bin/replay/exchange.ts): its ticker carries the exchange's own time.
+  poloniex: () => require('../../node_modules/ccxt/dist/cjs/src/poloniex.js'),
 };
 
 export const SUPPORTED_EXCHANGES = Object.keys(EXCHANGE_LOADERS);
@@ -123,6 +125,11 @@ export interface PriceSourceOptions {
   maxTickerAgeMs?: number;
   /** Waits between retries; injectable so tests and replays do not sleep. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * ccxt's own request throttle (default true). The offline replay turns it off against its
+   * loopback exchange: poloniex's costs space tickers 100 ms apart in wall time.
+   */
+  rateLimit?: boolean;
 }
 
 interface CachedExchange {
@@ -141,8 +148,8 @@ export function resetPriceSourceCache(): void {
   reportedMissing.clear();
 }
 
-function cachedExchange(source: SourceConfig, timeoutMs: number): CachedExchange {
-  const key = `${source.exchange} ${JSON.stringify(source.urls ?? {})}`;
+function cachedExchange(source: SourceConfig, timeoutMs: number, rateLimit = true): CachedExchange {
+  const key = `${source.exchange} ${JSON.stringify(source.urls ?? {})}${rateLimit ? '' : ' unthrottled'}`;
   const existing = instances.get(key);
   if (existing) return existing;
   const loader = EXCHANGE_LOADERS[source.exchange];
@@ -154,7 +161,7 @@ function cachedExchange(source: SourceConfig, timeoutMs: number): CachedExchange
   registerCcxtRuntime();
   const Ctor = loader().default;
   const exchange = new Ctor({
-    enableRateLimit: true,
+    enableRateLimit: rateLimit,
     timeout: timeoutMs,
     // ccxt deep-merges this over its own urls, so { api: { rest: 'http://127.0.0.1:1234' } } works.
     ...(source.urls ? { urls: source.urls } : {}),
@@ -181,10 +188,11 @@ export function createPriceSources(
     timeoutMs: options.timeoutMs ?? 8_000,
     maxTickerAgeMs: options.maxTickerAgeMs ?? 24 * 60 * 60 * 1000,
     sleep: options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
+    rateLimit: options.rateLimit ?? true,
   };
   return sources.map((source) => {
     const id = sourceIdOf(source.exchange, source.symbol);
-    const cached = cachedExchange(source, opts.timeoutMs);
+    const cached = cachedExchange(source, opts.timeoutMs, opts.rateLimit);
     return {
       id,
       exchange: source.exchange,
