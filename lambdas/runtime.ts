@@ -3,6 +3,7 @@ import { systemClock, type Clock } from './core/clock';
 import type { Config } from './core/config';
 import { consoleLogger, registerSecret, type Logger } from './core/log';
 import type { Announcement } from './core/messages';
+import { ruleIdsFor } from './core/rules';
 import { JobRuns } from './adapters/job-runs';
 import { Outbox } from './adapters/outbox';
 import { Store, dynamoClient } from './adapters/store';
@@ -27,6 +28,7 @@ export function createRuntime(opts: { config: Config; store: Store; clock: Clock
   const { config, store, clock, logger } = opts;
   const outbox = new Outbox(store, clock);
   const subscriptions = new Subscriptions(store, clock, config.channels);
+  const defaultPriceRules = ruleIdsFor(config.rules);
   return {
     config,
     clock,
@@ -35,7 +37,8 @@ export function createRuntime(opts: { config: Config; store: Store; clock: Clock
     outbox,
     subscriptions,
     jobRuns: new JobRuns(store, clock),
-    publish: (a) => publish(a, { outbox, subscriptions, defaultLanguage: config.language }),
+    publish: (a) =>
+      publish(a, { outbox, subscriptions, defaultLanguage: config.language, defaultPriceRules }),
   };
 }
 

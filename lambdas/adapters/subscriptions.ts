@@ -49,14 +49,18 @@ export class Subscriptions {
     return [...byChannel.values()].filter((s) => s.kinds.length > 0);
   }
 
-  /** Active channels that take this kind (and, for price alerts, this rule). */
-  async channelsFor(kind: MessageKind, ruleId?: string): Promise<Subscription[]> {
-    return (await this.all()).filter(
-      (s) =>
-        !s.disabledReason &&
-        s.kinds.includes(kind) &&
-        (kind !== 'price' || !ruleId || !s.priceRules || s.priceRules.includes(ruleId)),
-    );
+  /**
+   * Active channels that take this kind. For a price alert of a rule: the channels whose own rule
+   * list has it, and the channels without a list only when it is one of the configured defaults
+   * (ruleIdsFor(config.rules)); another channel's own rule is not theirs.
+   */
+  async channelsFor(
+    kind: MessageKind,
+    rule?: { id: string; defaults: readonly string[] },
+  ): Promise<Subscription[]> {
+    const wants = (s: Subscription) =>
+      kind !== 'price' || !rule || (s.priceRules ?? rule.defaults).includes(rule.id);
+    return (await this.all()).filter((s) => !s.disabledReason && s.kinds.includes(kind) && wants(s));
   }
 
   async get(channelId: string): Promise<Subscription | undefined> {

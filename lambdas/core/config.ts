@@ -36,7 +36,8 @@ const feedSchema = z.strictObject({
   language: z.enum(LANGUAGES).optional(),
 });
 
-const dropRuleSchema = z.strictObject({
+/** Also validates drop rule ids a channel stored with /alerts (lambdas/core/rules.ts parseRuleId). */
+export const dropRuleSchema = z.strictObject({
   /** Percent fall from the highest consensus price in the window, e.g. 5. */
   percent: z.number().gt(0, 'must be above 0').lt(100, 'must be below 100'),
   windowMinutes: z

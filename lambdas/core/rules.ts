@@ -1,6 +1,7 @@
 import { MINUTE } from './clock';
-import type { DropRule, RulesConfig } from './config';
+import { dropRuleSchema, type DropRule, type RulesConfig } from './config';
 import { splitSymbol, type ConsensusPoint } from './consensus';
+import type { Subscription } from './messages';
 
 /**
  * Price rules, evaluated on the stored consensus series (oldest first), never on a single poll,
@@ -84,6 +85,82 @@ export function dropRuleId(rule: DropRule): string {
 
 export function ruleIdsFor(rules: RulesConfig): string[] {
   return [...rules.drops.map(dropRuleId), BELOW_REF];
+}
+
+/** A rule id read back into its rule: `drop-<percent>-<windowMinutes>` or `below-ref`. */
+export type ParsedRuleId = { kind: 'drop'; drop: DropRule } | { kind: 'below-ref' };
+
+/**
+ * Parse a rule id (as stored by `/alerts subscribe` or made by dropRuleId). Throws an Error that
+ * names the id and what is wrong. Only the canonical spelling is accepted ("drop-5-60", not
+ * "drop-05-60"): alerts carry dropRuleId(rule), and fan-out compares ids as text.
+ */
+export function parseRuleId(id: string): ParsedRuleId {
+  if (id === BELOW_REF) return { kind: 'below-ref' };
+  // The percent may hold a dash of its own (String(1e-7) is "1e-7"), so the window is the last part.
+  const m = /^drop-(.+)-(\d+)$/.exec(id);
+  if (!m) throw new Error(`rule id "${id}": expected drop-<percent>-<windowMinutes> or ${BELOW_REF}`);
+  const checked = dropRuleSchema.safeParse({ percent: Number(m[1]), windowMinutes: Number(m[2]) });
+  if (!checked.success) {
+    const why = checked.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ');
+    throw new Error(`rule id "${id}": ${why}`);
+  }
+  if (dropRuleId(checked.data) !== id)
+    throw new Error(`rule id "${id}": not in canonical form (expected "${dropRuleId(checked.data)}")`);
+  return { kind: 'drop', drop: checked.data };
+}
+
+/** Most distinct channel-own rules the price job evaluates per poll (each one walks its window). */
+export const MAX_CUSTOM_RULES = 50;
+
+export interface RulesInUse {
+  /** The configured rules plus the channels' own drop rules: what the price job evaluates. */
+  rules: RulesConfig;
+  /** Channel-own rule ids evaluated beyond the configured ones. */
+  custom: string[];
+  /** Channel-own rule ids left out by the cap (the ones fewest channels asked for). */
+  capped: string[];
+  /** Stored ids that do not parse, with why; never evaluated. */
+  invalid: { id: string; error: string }[];
+}
+
+/**
+ * The rules to evaluate: the configured ones, plus every distinct rule id in the active price
+ * subscriptions (not disabled, taking price). At most maxCustom of the latter: the ones most
+ * channels asked for, ties by id, so the same set is chosen every poll.
+ */
+export function rulesInUse(
+  rules: RulesConfig,
+  subscriptions: readonly Subscription[],
+  maxCustom = MAX_CUSTOM_RULES,
+): RulesInUse {
+  const defaults = new Set(ruleIdsFor(rules));
+  const channelsPerId = new Map<string, number>();
+  for (const s of subscriptions) {
+    if (s.disabledReason || !s.kinds.includes('price')) continue;
+    for (const id of new Set(s.priceRules ?? [])) {
+      if (!defaults.has(id)) channelsPerId.set(id, (channelsPerId.get(id) ?? 0) + 1);
+    }
+  }
+  const invalid: { id: string; error: string }[] = [];
+  const valid: { id: string; drop: DropRule; channels: number }[] = [];
+  for (const [id, channels] of channelsPerId) {
+    try {
+      const parsed = parseRuleId(id);
+      // below-ref is always a configured id, so only drops reach here.
+      if (parsed.kind === 'drop') valid.push({ id, drop: parsed.drop, channels });
+    } catch (err) {
+      invalid.push({ id, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  valid.sort((a, b) => b.channels - a.channels || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const kept = valid.slice(0, Math.max(0, maxCustom));
+  return {
+    rules: { ...rules, drops: [...rules.drops, ...kept.map((k) => k.drop)] },
+    custom: kept.map((k) => k.id),
+    capped: valid.slice(kept.length).map((k) => k.id),
+    invalid,
+  };
 }
 
 /** The longest look-back any rule needs (the series to load for an evaluation). */

@@ -2,14 +2,22 @@ import { JobRuns } from '../adapters/job-runs';
 import { PriceRepo, type SourceFailureReason, type SourceHealth } from '../adapters/price-repo';
 import { QuoteError, type PriceSource } from '../adapters/prices';
 import type { Store } from '../adapters/store';
+import { Subscriptions } from '../adapters/subscriptions';
 import { MINUTE, type Clock } from '../core/clock';
-import type { Config } from '../core/config';
+import type { Config, RulesConfig } from '../core/config';
 import { computeConsensus, type DroppedQuote, type Quote } from '../core/consensus';
 import { formatNumber } from '../core/format';
 import { errorMessage, type Logger } from '../core/log';
-import type { Announcement } from '../core/messages';
+import type { Announcement, Subscription } from '../core/messages';
 import { priceAlertAnnouncement } from '../core/render-price';
-import { evaluateRules, seriesLookbackMs, type PriceAlert, type RuleState } from '../core/rules';
+import {
+  MAX_CUSTOM_RULES,
+  evaluateRules,
+  rulesInUse,
+  seriesLookbackMs,
+  type PriceAlert,
+  type RuleState,
+} from '../core/rules';
 
 export interface PriceJobDeps {
   config: Config;
@@ -55,7 +63,8 @@ export interface PriceCycleResult {
 
 /**
  * One price poll: fetch every source concurrently, store samples and source health, compute and
- * store the consensus per symbol, evaluate the rules on the stored series, publish each alert,
+ * store the consensus per symbol, evaluate the rules (configured plus the channels' own) on the
+ * stored series, publish each alert,
  * save the rule state, record the run. A failing source, symbol or alert is reported and the
  * rest goes on.
  *
@@ -64,21 +73,23 @@ export interface PriceCycleResult {
  * which the outbox refuses. A failed publish keeps the rule armed so the next poll retries it.
  */
 export async function runPriceJob(deps: PriceJobDeps): Promise<PriceCycleResult> {
-  const { config, store, clock, logger, sources } = deps;
-  const rules = config.rules;
+  const { store, clock, logger, sources } = deps;
   const repo = new PriceRepo(store, clock);
   const startedAt = clock.now();
   const now = startedAt;
   const errors: string[] = [];
 
-  const fetched = await Promise.all(
-    sources.map((s) =>
-      s.fetchQuote(now).then(
-        (quote) => ({ source: s, quote, error: undefined }),
-        (err: unknown) => ({ source: s, quote: undefined, error: err }),
+  const [rules, fetched] = await Promise.all([
+    channelRules(deps, errors),
+    Promise.all(
+      sources.map((s) =>
+        s.fetchQuote(now).then(
+          (quote) => ({ source: s, quote, error: undefined }),
+          (err: unknown) => ({ source: s, quote: undefined, error: err }),
+        ),
       ),
     ),
-  );
+  ]);
 
   let health = new Map<string, SourceHealth>();
   try {
@@ -166,6 +177,39 @@ export async function runPriceJob(deps: PriceJobDeps): Promise<PriceCycleResult>
     new JobRuns(store, clock).record('price', startedAt, !allSourcesFailed && errors.length === 0, summary),
   );
   return { at: now, sources: outcomes, symbols, alerts, enqueued, allSourcesFailed, errors, summary };
+}
+
+/** Problems already logged by this process: a bad stored rule id would otherwise repeat every poll. */
+const reported = new Set<string>();
+
+function warnOnce(logger: Logger, line: string): void {
+  if (reported.has(line)) return;
+  if (reported.size >= 1000) reported.clear();
+  reported.add(line);
+  logger.warn(line);
+}
+
+/**
+ * The configured rules plus the channels' own (`/alerts subscribe drop_percent:…`). A failed
+ * subscription read costs only the channels' own rules this poll; the configured ones still run.
+ */
+async function channelRules(deps: PriceJobDeps, errors: string[]): Promise<RulesConfig> {
+  const { config, store, clock, logger } = deps;
+  let subscriptions: Subscription[];
+  try {
+    subscriptions = await new Subscriptions(store, clock, config.channels).all();
+  } catch (err) {
+    errors.push(`reading the channels' price rules (configured rules only this poll): ${errorMessage(err)}`);
+    return config.rules;
+  }
+  const inUse = rulesInUse(config.rules, subscriptions);
+  for (const bad of inUse.invalid) warnOnce(logger, `price rules: ignoring a channel's ${bad.error}`);
+  if (inUse.capped.length)
+    warnOnce(
+      logger,
+      `price rules: ${inUse.custom.length + inUse.capped.length} distinct channel rules, capped at ${MAX_CUSTOM_RULES}; ${inUse.capped.length} not evaluated: ${inUse.capped.slice(0, 10).join(', ')}${inUse.capped.length > 10 ? ', …' : ''}`,
+    );
+  return inUse.rules;
 }
 
 async function guard(errors: string[], what: string, fn: () => Promise<void>): Promise<void> {

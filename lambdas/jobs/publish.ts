@@ -7,6 +7,11 @@ export interface PublishDeps {
   outbox: Outbox;
   subscriptions: Subscriptions;
   defaultLanguage: Language;
+  /**
+   * The configured price rule ids (ruleIdsFor(config.rules)): what channels without their own
+   * rule list get. Needed for announcements that carry a ruleId.
+   */
+  defaultPriceRules?: readonly string[];
 }
 
 /**
@@ -14,7 +19,15 @@ export interface PublishDeps {
  * entries. Returns how many entries were new (a re-run of the same event adds none).
  */
 export async function publish(announcement: Announcement, deps: PublishDeps): Promise<number> {
-  const channels = await deps.subscriptions.channelsFor(announcement.kind, announcement.ruleId);
+  const { ruleId } = announcement;
+  let rule: { id: string; defaults: readonly string[] } | undefined;
+  if (ruleId !== undefined) {
+    // Guessing here would send a channel's own rule to every channel, or the defaults to none.
+    if (!deps.defaultPriceRules)
+      throw new Error(`publish ${announcement.key}: rule ${ruleId} needs defaultPriceRules to pick channels`);
+    rule = { id: ruleId, defaults: deps.defaultPriceRules };
+  }
+  const channels = await deps.subscriptions.channelsFor(announcement.kind, rule);
   let added = 0;
   for (const channel of channels) {
     const payload = announcement.render(channel.language ?? deps.defaultLanguage);

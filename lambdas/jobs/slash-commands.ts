@@ -16,7 +16,7 @@ import type { CommandReply, ReplyFile } from '../core/interaction-reply';
 import type { Logger } from '../core/log';
 import type { Subscription } from '../core/messages';
 import { REFUND_STAGES, isRefundStage, stageLabel } from '../core/refund';
-import { BELOW_REF, dropRuleId, ruleIdsFor } from '../core/rules';
+import { BELOW_REF, MAX_CUSTOM_RULES, dropRuleId, ruleIdsFor, rulesInUse } from '../core/rules';
 
 /** A slash command as the handler parsed it from the interaction. */
 export interface ParsedCommand {
@@ -624,11 +624,19 @@ async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Promise<Com
       ...(priceRules ? { priceRules } : {}),
     };
     await deps.subscriptions.put(next);
-    const evaluated = new Set(ruleIdsFor(deps.config.rules));
-    const unevaluated = newRules.filter((r) => !evaluated.has(r));
-    const note = unevaluated.length
-      ? `\n${say(lang, `Note: the price job currently evaluates ${[...evaluated].join(', ')}; ${unevaluated.join(', ')} fires once the maintainer adds it to the config rules.`, `注意: 価格ジョブが評価するルールは ${[...evaluated].join(', ')} です。${unevaluated.join(', ')} は設定に追加されると通知されます。`)}`
-      : '';
+    const defaults = new Set(ruleIdsFor(deps.config.rules));
+    const own = newRules.filter((r) => !defaults.has(r));
+    let note = '';
+    if (own.length) {
+      // The price job evaluates at most MAX_CUSTOM_RULES channel rules; ask it the same way it decides.
+      const capped = new Set(rulesInUse(deps.config.rules, await deps.subscriptions.all()).capped);
+      const waiting = own.filter((r) => capped.has(r));
+      const checked = own.filter((r) => !capped.has(r));
+      if (checked.length)
+        note += `\n${say(lang, `${checked.join(', ')}: checked for this channel from the next price poll.`, `${checked.join('、')}: 次回の価格チェックからこのチャンネル向けに評価します。`)}`;
+      if (waiting.length)
+        note += `\n${say(lang, `Note: the bot checks at most ${MAX_CUSTOM_RULES} channel rules in all and has that many already; ${waiting.join(', ')} is stored and checked once fewer are in use.`, `注意: チャンネル独自のルールは全体で ${MAX_CUSTOM_RULES} 件までで、すでに上限です。${waiting.join('、')} は保存され、空きができると評価されます。`)}`;
+    }
     return reply(
       `${say(lang, 'Subscribed.', '登録しました。')}\n${describeSubscription(next, deps.config, lang)}${note}`,
     );

@@ -493,11 +493,30 @@ describe('/alerts', () => {
     expect((await deps.subscriptions.channelsFor('news')).map((s) => s.channelId)).not.toContain(channel(3));
   });
 
-  it('a custom drop rule the price job does not evaluate is stored with a note saying so', async () => {
+  it("a channel's own drop rule is stored and the reply says it is checked from the next poll", async () => {
     const { reply } = await send(
       inChannel('alerts subscribe kind:price drop_percent:3 window_minutes:30', 4),
     );
-    expect(reply.data?.content).toContain('drop-3-30 fires once the maintainer adds it');
+    expect(reply.data?.content).toContain('drop-3-30: checked for this channel from the next price poll.');
+    expect(reply.data?.content).not.toContain('Note:');
+    expect((await deps.subscriptions.get(channel(4)))?.priceRules).toEqual(['drop-3-30']);
+  });
+
+  it('an own rule beyond the bot-wide cap of channel rules is stored with a note that it waits', async () => {
+    // Another guild's channel already asks for 50 distinct rules (stored directly, past the per-channel
+    // limit); with one channel each, ties go by id and drop-1-* sort before drop-4-30.
+    await deps.subscriptions.put({
+      channelId: channel(10),
+      guildId: '300000000000000002',
+      kinds: ['price'],
+      priceRules: Array.from({ length: 50 }, (_, i) => `drop-1-${i + 1}`),
+    });
+    const { reply } = await send(
+      inChannel('alerts subscribe kind:price drop_percent:4 window_minutes:30', 11),
+    );
+    expect(reply.data?.content).toContain('Subscribed.');
+    expect(reply.data?.content).toContain('at most 50 channel rules in all');
+    expect(reply.data?.content).toContain('drop-4-30 is stored and checked once fewer are in use.');
   });
 
   it('the per-guild cap refuses one channel more, but a subscribed channel may still change', async () => {

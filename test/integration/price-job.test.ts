@@ -1,158 +1,26 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Outbox, type OutboxEntry } from '../../lambdas/adapters/outbox';
-import { PriceRepo } from '../../lambdas/adapters/price-repo';
-import { createPriceSources, resetPriceSourceCache, type PriceSource } from '../../lambdas/adapters/prices';
+import { resetPriceSourceCache } from '../../lambdas/adapters/prices';
 import { ttlAfter } from '../../lambdas/adapters/store';
-import { Subscriptions } from '../../lambdas/adapters/subscriptions';
 import { JobRuns } from '../../lambdas/adapters/job-runs';
-import { ManualClock, MINUTE } from '../../lambdas/core/clock';
-import { DEFAULT_CONFIG, parseConfig, type Config } from '../../lambdas/core/config';
-import { MemoryLogger } from '../../lambdas/core/log';
-import { runPriceJob, type PriceCycleResult } from '../../lambdas/jobs/price-job';
-import { publish } from '../../lambdas/jobs/publish';
-import { startTestStore, type TestStore } from '../support/dynamo';
-import { LoopbackExchanges, type LoopbackExchangeId } from '../support/exchange-server';
+import { MINUTE } from '../../lambdas/core/clock';
+import { runPriceJob } from '../../lambdas/jobs/price-job';
+import {
+  BASE,
+  EN_CHANNEL,
+  JA_CHANNEL,
+  NEWS_ONLY,
+  START,
+  VENUES,
+  XEM_BTC,
+  pendingFor,
+  setAll,
+  steady,
+  withHarness,
+} from '../support/price-harness';
 
-/**
- * The price job end to end: real ccxt against loopback exchanges (recorded response shapes),
- * dynalite, the real outbox, subscriptions and publish. XEM/BTC is listed on all three venues
- * (zaif, binance and upbit all had it), so one series has three venues; zaif XEM/JPY is the
- * refund's reference market.
- */
-
-const START = Date.parse('2018-01-26T00:00:00Z');
-const XEM_BTC = 'XEM/BTC';
-const BASE = 0.0001; // BTC per XEM
-const JA_CHANNEL = '100000000000000001';
-const EN_CHANNEL = '100000000000000002';
-const NEWS_ONLY = '100000000000000003';
-const VENUES: LoopbackExchangeId[] = ['zaif', 'binance', 'upbit'];
-
-interface Harness {
-  clock: ManualClock;
-  exchanges: LoopbackExchanges;
-  db: TestStore;
-  config: Config;
-  logger: MemoryLogger;
-  sources: PriceSource[];
-  outbox: Outbox;
-  repo: PriceRepo;
-  cycle(): Promise<PriceCycleResult>;
-  /** Advance one minute, then run a cycle. */
-  tick(): Promise<PriceCycleResult>;
-  restart(): Promise<void>;
-  close(): Promise<void>;
-}
-
-function testConfig(exchanges: LoopbackExchanges, withJpy: boolean): Config {
-  return parseConfig({
-    ...DEFAULT_CONFIG,
-    sources: [
-      ...(withJpy ? [{ exchange: 'zaif', symbol: 'XEM/JPY', urls: exchanges.urls('zaif') }] : []),
-      ...VENUES.map((id) => ({ exchange: id, symbol: XEM_BTC, urls: exchanges.urls(id) })),
-    ],
-    channels: [
-      { id: JA_CHANNEL, kinds: ['price'], language: 'ja' },
-      { id: EN_CHANNEL, kinds: ['price', 'news'], language: 'en' },
-      { id: NEWS_ONLY, kinds: ['news'] },
-    ],
-    rules: {
-      ...DEFAULT_CONFIG.rules,
-      // 88.549 JPY at about 1.19M JPY per BTC on 2018-01-26 (test-only reference for the BTC series).
-      referencePrices: { JPY: 88.549, BTC: 0.0000745 },
-    },
-  });
-}
-
-async function startHarness(opts: { withJpy?: boolean; dataDir?: string } = {}): Promise<Harness> {
-  const clock = new ManualClock(START);
-  const exchanges = await LoopbackExchanges.start(clock);
-  for (const id of VENUES) exchanges.setPrice(id, XEM_BTC, BASE);
-  exchanges.setPrice('zaif', 'XEM/JPY', 120);
-  const config = testConfig(exchanges, opts.withJpy ?? false);
-  const logger = new MemoryLogger();
-  const makeSources = () =>
-    createPriceSources(config.sources, logger, {
-      timeoutMs: 1000,
-      retries: 1,
-      backoffMs: 10,
-      deadlineMs: 5000,
-    });
-  const h: Harness = {
-    clock,
-    exchanges,
-    db: await startTestStore(clock, opts.dataDir),
-    config,
-    logger,
-    sources: makeSources(),
-    outbox: undefined as unknown as Outbox,
-    repo: undefined as unknown as PriceRepo,
-    cycle: () =>
-      runPriceJob({
-        config,
-        store: h.db.store,
-        clock,
-        logger,
-        sources: h.sources,
-        publish: (a) =>
-          publish(a, {
-            outbox: h.outbox,
-            subscriptions: new Subscriptions(h.db.store, clock, config.channels),
-            defaultLanguage: config.language,
-          }),
-      }),
-    tick: async () => {
-      clock.advance(MINUTE);
-      return h.cycle();
-    },
-    // A cold start: new store process on the same data folder, new ccxt instances and markets.
-    restart: async () => {
-      if (!opts.dataDir) throw new Error('restart needs a data folder');
-      await h.db.close();
-      resetPriceSourceCache();
-      h.db = await startTestStore(clock, opts.dataDir);
-      h.sources = makeSources();
-      h.outbox = new Outbox(h.db.store, clock);
-      h.repo = new PriceRepo(h.db.store, clock);
-    },
-    close: async () => {
-      await h.db.close();
-      await exchanges.close();
-    },
-  };
-  h.outbox = new Outbox(h.db.store, clock);
-  h.repo = new PriceRepo(h.db.store, clock);
-  return h;
-}
-
-async function withHarness(
-  opts: { withJpy?: boolean; dataDir?: string },
-  fn: (h: Harness) => Promise<void>,
-): Promise<void> {
-  const h = await startHarness(opts);
-  try {
-    await fn(h);
-  } finally {
-    await h.close();
-  }
-}
-
-async function steady(h: Harness, cycles: number): Promise<void> {
-  for (let i = 0; i < cycles; i++) {
-    const r = await h.tick();
-    expect(r.alerts).toEqual([]);
-  }
-}
-
-function setAll(h: Harness, price: number, only: LoopbackExchangeId[] = VENUES): void {
-  for (const id of only) h.exchanges.setPrice(id, XEM_BTC, price);
-}
-
-async function pendingFor(h: Harness): Promise<OutboxEntry[]> {
-  return h.outbox.pending();
-}
+/** The price job end to end, on the harness in test/support/price-harness.ts. */
 
 describe('price job on loopback exchanges and dynalite', () => {
   afterEach(() => resetPriceSourceCache());

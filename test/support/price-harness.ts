@@ -1,0 +1,155 @@
+import { Outbox, type OutboxEntry } from '../../lambdas/adapters/outbox';
+import { PriceRepo } from '../../lambdas/adapters/price-repo';
+import { createPriceSources, resetPriceSourceCache, type PriceSource } from '../../lambdas/adapters/prices';
+import { Subscriptions } from '../../lambdas/adapters/subscriptions';
+import { ManualClock, MINUTE } from '../../lambdas/core/clock';
+import { DEFAULT_CONFIG, parseConfig, type Config } from '../../lambdas/core/config';
+import { MemoryLogger } from '../../lambdas/core/log';
+import { ruleIdsFor } from '../../lambdas/core/rules';
+import { runPriceJob, type PriceCycleResult } from '../../lambdas/jobs/price-job';
+import { publish } from '../../lambdas/jobs/publish';
+import { startTestStore, type TestStore } from './dynamo';
+import { LoopbackExchanges, type LoopbackExchangeId } from './exchange-server';
+
+/**
+ * The price job harness: real ccxt against loopback exchanges (recorded response shapes),
+ * dynalite, the real outbox, subscriptions and publish, a ManualClock. XEM/BTC is listed on all
+ * three venues (zaif, binance and upbit all had it), so one series has three venues; zaif XEM/JPY
+ * is the refund's reference market.
+ */
+
+export const START = Date.parse('2018-01-26T00:00:00Z');
+export const XEM_BTC = 'XEM/BTC';
+export const BASE = 0.0001; // BTC per XEM
+export const JA_CHANNEL = '100000000000000001';
+export const EN_CHANNEL = '100000000000000002';
+export const NEWS_ONLY = '100000000000000003';
+export const VENUES: LoopbackExchangeId[] = ['zaif', 'binance', 'upbit'];
+
+export interface Harness {
+  clock: ManualClock;
+  exchanges: LoopbackExchanges;
+  db: TestStore;
+  config: Config;
+  logger: MemoryLogger;
+  sources: PriceSource[];
+  outbox: Outbox;
+  repo: PriceRepo;
+  /** Subscriptions on the current store (stored ones are added with put). */
+  subscriptions(): Subscriptions;
+  cycle(): Promise<PriceCycleResult>;
+  /** Advance one minute, then run a cycle. */
+  tick(): Promise<PriceCycleResult>;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function testConfig(exchanges: LoopbackExchanges, withJpy: boolean): Config {
+  return parseConfig({
+    ...DEFAULT_CONFIG,
+    sources: [
+      ...(withJpy ? [{ exchange: 'zaif', symbol: 'XEM/JPY', urls: exchanges.urls('zaif') }] : []),
+      ...VENUES.map((id) => ({ exchange: id, symbol: XEM_BTC, urls: exchanges.urls(id) })),
+    ],
+    channels: [
+      { id: JA_CHANNEL, kinds: ['price'], language: 'ja' },
+      { id: EN_CHANNEL, kinds: ['price', 'news'], language: 'en' },
+      { id: NEWS_ONLY, kinds: ['news'] },
+    ],
+    rules: {
+      ...DEFAULT_CONFIG.rules,
+      // 88.549 JPY at about 1.19M JPY per BTC on 2018-01-26 (test-only reference for the BTC series).
+      referencePrices: { JPY: 88.549, BTC: 0.0000745 },
+    },
+  });
+}
+
+export async function startHarness(opts: { withJpy?: boolean; dataDir?: string } = {}): Promise<Harness> {
+  const clock = new ManualClock(START);
+  const exchanges = await LoopbackExchanges.start(clock);
+  for (const id of VENUES) exchanges.setPrice(id, XEM_BTC, BASE);
+  exchanges.setPrice('zaif', 'XEM/JPY', 120);
+  const config = testConfig(exchanges, opts.withJpy ?? false);
+  const logger = new MemoryLogger();
+  const makeSources = () =>
+    createPriceSources(config.sources, logger, {
+      timeoutMs: 1000,
+      retries: 1,
+      backoffMs: 10,
+      deadlineMs: 5000,
+    });
+  const h: Harness = {
+    clock,
+    exchanges,
+    db: await startTestStore(clock, opts.dataDir),
+    config,
+    logger,
+    sources: makeSources(),
+    outbox: undefined as unknown as Outbox,
+    repo: undefined as unknown as PriceRepo,
+    subscriptions: () => new Subscriptions(h.db.store, clock, config.channels),
+    cycle: () =>
+      runPriceJob({
+        config,
+        store: h.db.store,
+        clock,
+        logger,
+        sources: h.sources,
+        publish: (a) =>
+          publish(a, {
+            outbox: h.outbox,
+            subscriptions: h.subscriptions(),
+            defaultLanguage: config.language,
+            defaultPriceRules: ruleIdsFor(config.rules),
+          }),
+      }),
+    tick: async () => {
+      clock.advance(MINUTE);
+      return h.cycle();
+    },
+    // A cold start: new store process on the same data folder, new ccxt instances and markets.
+    restart: async () => {
+      if (!opts.dataDir) throw new Error('restart needs a data folder');
+      await h.db.close();
+      resetPriceSourceCache();
+      h.db = await startTestStore(clock, opts.dataDir);
+      h.sources = makeSources();
+      h.outbox = new Outbox(h.db.store, clock);
+      h.repo = new PriceRepo(h.db.store, clock);
+    },
+    close: async () => {
+      await h.db.close();
+      await exchanges.close();
+    },
+  };
+  h.outbox = new Outbox(h.db.store, clock);
+  h.repo = new PriceRepo(h.db.store, clock);
+  return h;
+}
+
+export async function withHarness(
+  opts: { withJpy?: boolean; dataDir?: string },
+  fn: (h: Harness) => Promise<void>,
+): Promise<void> {
+  const h = await startHarness(opts);
+  try {
+    await fn(h);
+  } finally {
+    await h.close();
+  }
+}
+
+export async function steady(h: Harness, cycles: number): Promise<void> {
+  for (let i = 0; i < cycles; i++) {
+    const r = await h.tick();
+    expect(r.alerts).toEqual([]);
+  }
+}
+
+export function setAll(h: Harness, price: number, only: LoopbackExchangeId[] = VENUES): void {
+  for (const id of only) h.exchanges.setPrice(id, XEM_BTC, price);
+}
+
+export async function pendingFor(h: Harness): Promise<OutboxEntry[]> {
+  return h.outbox.pending();
+}
