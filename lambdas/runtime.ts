@@ -20,8 +20,8 @@ export interface Runtime {
   outbox: Outbox;
   subscriptions: Subscriptions;
   jobRuns: JobRuns;
-  /** Bind an announcement to its channels as outbox entries. */
-  publish(announcement: Announcement): Promise<number>;
+  /** Bind an announcement (or alternatives about one event) to its channels as outbox entries. */
+  publish(announcements: Announcement | Announcement[]): Promise<number>;
 }
 
 export function createRuntime(opts: { config: Config; store: Store; clock: Clock; logger: Logger }): Runtime {

@@ -26,7 +26,7 @@ export interface PriceJobDeps {
   logger: Logger;
   sources: PriceSource[];
   /** lambdas/jobs/publish.ts bound by the caller: returns how many outbox entries were new. */
-  publish: (announcement: Announcement) => Promise<number>;
+  publish: (announcements: Announcement | Announcement[]) => Promise<number>;
 }
 
 export interface SourceOutcome {
@@ -154,16 +154,18 @@ export async function runPriceJob(deps: PriceJobDeps): Promise<PriceCycleResult>
       const before = await repo.ruleStates(symbol);
       const evaluated = evaluateRules({ symbol, series, state: before, rules, now });
       const state: Record<string, RuleState> = { ...evaluated.state };
-      for (const alert of evaluated.alerts) {
+      for (const group of alertGroups(evaluated.alerts)) {
         try {
-          enqueued += await deps.publish(priceAlertAnnouncement(alert));
-          outcome.alerts.push(alert);
-          alerts.push(alert);
+          enqueued += await deps.publish(group.map(priceAlertAnnouncement));
+          outcome.alerts.push(...group);
+          alerts.push(...group);
         } catch (err) {
-          errors.push(`publishing ${alert.key}: ${errorMessage(err)}`);
-          const prev = before[alert.ruleId];
-          if (prev) state[alert.ruleId] = prev;
-          else delete state[alert.ruleId];
+          for (const alert of group) {
+            errors.push(`publishing ${alert.key}: ${errorMessage(err)}`);
+            const prev = before[alert.ruleId];
+            if (prev) state[alert.ruleId] = prev;
+            else delete state[alert.ruleId];
+          }
         }
       }
       await repo.saveRuleStates(symbol, state, before);
@@ -177,6 +179,25 @@ export async function runPriceJob(deps: PriceJobDeps): Promise<PriceCycleResult>
     new JobRuns(store, clock).record('price', startedAt, !allSourcesFailed && errors.length === 0, summary),
   );
   return { at: now, sources: outcomes, symbols, alerts, enqueued, allSourcesFailed, errors, summary };
+}
+
+/**
+ * One fall often fires several drop rules in the same poll (12 % in an hour is also 10 % in a
+ * day). They go out as one group of alternatives, most telling first (the largest fall, then the
+ * shortest window), so each channel gets one message; the others still enter their cooldown.
+ * A crossing below the reference price is its own event and its own message.
+ */
+function alertGroups(alerts: PriceAlert[]): PriceAlert[][] {
+  const drops = alerts
+    .filter((a) => a.rule === 'drop')
+    .sort(
+      (a, b) =>
+        a.changePercent - b.changePercent ||
+        (a.windowMinutes ?? 0) - (b.windowMinutes ?? 0) ||
+        a.ruleId.localeCompare(b.ruleId),
+    );
+  const others = alerts.filter((a) => a.rule !== 'drop').map((a) => [a]);
+  return drops.length ? [drops, ...others] : others;
 }
 
 /** Problems already logged by this process: a bad stored rule id would otherwise repeat every poll. */

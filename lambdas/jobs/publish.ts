@@ -17,8 +17,29 @@ export interface PublishDeps {
 /**
  * Bind an announcement to every channel that takes it, in the channel's language, as outbox
  * entries. Returns how many entries were new (a re-run of the same event adds none).
+ *
+ * An array is a set of alternatives about one event (several drop rules fired by the same fall):
+ * each channel gets only the first one it takes, so one fall is one message per channel.
  */
-export async function publish(announcement: Announcement, deps: PublishDeps): Promise<number> {
+export async function publish(
+  announcements: Announcement | Announcement[],
+  deps: PublishDeps,
+): Promise<number> {
+  const alternatives = Array.isArray(announcements) ? announcements : [announcements];
+  const served = new Set<string>();
+  let added = 0;
+  for (const announcement of alternatives) {
+    for (const channel of await channelsTaking(announcement, deps)) {
+      if (served.has(channel.channelId)) continue;
+      served.add(channel.channelId);
+      const payload = announcement.render(channel.language ?? deps.defaultLanguage);
+      if (await deps.outbox.enqueue(announcement.key, channel.channelId, announcement.kind, payload)) added++;
+    }
+  }
+  return added;
+}
+
+async function channelsTaking(announcement: Announcement, deps: PublishDeps) {
   const { ruleId } = announcement;
   let rule: { id: string; defaults: readonly string[] } | undefined;
   if (ruleId !== undefined) {
@@ -27,11 +48,5 @@ export async function publish(announcement: Announcement, deps: PublishDeps): Pr
       throw new Error(`publish ${announcement.key}: rule ${ruleId} needs defaultPriceRules to pick channels`);
     rule = { id: ruleId, defaults: deps.defaultPriceRules };
   }
-  const channels = await deps.subscriptions.channelsFor(announcement.kind, rule);
-  let added = 0;
-  for (const channel of channels) {
-    const payload = announcement.render(channel.language ?? deps.defaultLanguage);
-    if (await deps.outbox.enqueue(announcement.key, channel.channelId, announcement.kind, payload)) added++;
-  }
-  return added;
+  return deps.subscriptions.channelsFor(announcement.kind, rule);
 }

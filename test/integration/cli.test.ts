@@ -1,0 +1,161 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock } from '../../lambdas/core/clock';
+import { DEFAULT_CONFIG, type Config } from '../../lambdas/core/config';
+import { startDiscordServer, type DiscordServer } from '../support/discord-server';
+import { LoopbackExchanges } from '../support/exchange-server';
+
+/**
+ * The command line as a user runs it (`npm start -- --once`): a fresh process, the embedded store on
+ * disk, real ccxt against loopback exchanges, the real Discord client against a loopback Discord.
+ */
+
+const ROOT = join(__dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+const CLI = join(ROOT, 'bin', 'goxwatch.ts');
+const PRICE_CHANNEL = '200000000000000001';
+const SYMBOL = 'XEM/BTC';
+
+interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: Record<string, string>): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(
+      TSX,
+      [CLI, ...args],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+        timeout: 60_000,
+      },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('goxwatch command line', () => {
+  let exchanges: LoopbackExchanges;
+  let discord: DiscordServer;
+  let dir: string;
+  let configFile: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    exchanges = await LoopbackExchanges.start(systemClock, ['zaif', 'binance', 'upbit']);
+    discord = await startDiscordServer();
+    dir = mkdtempSync(join(tmpdir(), 'goxwatch-cli-'));
+    const config: Config = {
+      ...DEFAULT_CONFIG,
+      sources: (['zaif', 'binance', 'upbit'] as const).map((id) => ({
+        exchange: id,
+        symbol: SYMBOL,
+        urls: exchanges.urls(id),
+      })),
+      channels: [{ id: PRICE_CHANNEL, kinds: ['price'], language: 'en' }],
+      // No feeds: this file is about the price path and the exit codes.
+      feeds: [],
+      incidents: [{ ...DEFAULT_CONFIG.incidents[0]!, feeds: [] }],
+    };
+    configFile = join(dir, 'config.json');
+    writeFileSync(configFile, JSON.stringify(config));
+    env = {
+      GOXWATCH_DATA_DIR: join(dir, 'data'),
+      DISCORD_BOT_TOKEN: discord.token,
+      DISCORD_API_BASE: discord.apiBase,
+    };
+  });
+
+  afterAll(async () => {
+    await exchanges.close();
+    await discord.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('--once exits 0 after a cycle, and a 12 % drop on the next run posts one alert that pings nobody', async () => {
+    for (const id of ['zaif', 'binance', 'upbit'] as const) exchanges.setPrice(id, SYMBOL, 0.0001);
+    const first = await run(['start', '--once', '--config', configFile], env);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/sources 3\/3 ok/);
+    expect(discord.messages).toHaveLength(0);
+
+    exchanges.setPriceEverywhere(SYMBOL, 0.000088);
+    const second = await run(['start', '--once', '--config', configFile], env);
+    expect(second.code).toBe(0);
+    expect(discord.messagesIn(PRICE_CHANNEL)).toHaveLength(1);
+    const posted = discord.messagesIn(PRICE_CHANNEL)[0]!;
+    expect(posted.payload.allowed_mentions).toEqual({ parse: [] });
+    expect(JSON.stringify(posted.payload.embeds)).toMatch(/-12/);
+    // The token never reaches the output.
+    expect(first.stdout + first.stderr + second.stdout + second.stderr).not.toContain(discord.token);
+
+    // The store on disk kept the series and the cooldown: a third run posts nothing new.
+    const third = await run(['start', '--once', '--config', configFile], env);
+    expect(third.code).toBe(0);
+    expect(discord.messagesIn(PRICE_CHANNEL)).toHaveLength(1);
+  });
+
+  it('--once exits 1 and says so when every exchange is unreachable', async () => {
+    for (const id of ['zaif', 'binance', 'upbit'] as const) await exchanges.setMode(id, 'refuse');
+    try {
+      const result = await run(['start', '--once', '--config', configFile], {
+        ...env,
+        GOXWATCH_DATA_DIR: join(dir, 'offline'),
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/every price source failed/);
+      expect(result.stderr).toMatch(/npm run replay/);
+    } finally {
+      for (const id of ['zaif', 'binance', 'upbit'] as const) await exchanges.setMode(id, 'up');
+    }
+  });
+
+  it('a bad config exits 2 naming the field and the reason', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({ ...DEFAULT_CONFIG, intervals: { priceSeconds: 0, newsSeconds: 300 } }),
+    );
+    const result = await run(['start', '--once', '--config', bad], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/intervals\.priceSeconds/);
+  });
+
+  it('an exchange ccxt goxwatch does not support exits 2 naming the source', async () => {
+    const bad = join(dir, 'unsupported.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({ ...DEFAULT_CONFIG, sources: [{ exchange: 'nosuchx', symbol: 'XEM/JPY' }] }),
+    );
+    const result = await run(['start', '--once', '--config', bad], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/sources: .*nosuchx/);
+  });
+
+  it('refund set-stage records the change and refuses an unknown stage with exit 2', async () => {
+    const ok = await run(
+      ['refund', 'set-stage', 'announced', '--reason', 'press release', '--config', configFile],
+      env,
+    );
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/none → announced/);
+    const bad = await run(['refund', 'set-stage', 'refunded', '--reason', 'x', '--config', configFile], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown stage "refunded"/);
+  });
+
+  it('cmd answers a slash command with no bot running, from the same store', async () => {
+    const result = await run(['cmd', 'refund', 'calc', 'amount:1000', '--config', configFile], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/88,549 JPY/);
+  });
+});
