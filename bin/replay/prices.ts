@@ -197,8 +197,9 @@ function poloniexDate(value: string): number | undefined {
  * Its price columns are inverted (XEM per BTC, 3 significant digits, e.g. 1.29E+04), so each is
  * turned back into BTC per XEM: open = 1/Open, high = 1/High, low = 1/Low (the export computed
  * each column as 1/price, so its High column is 1/max price and reads smaller than Low).
- * The close is the hour's VWAP, Volume BTC / Volume XEM: both volumes carry 4 to 8 significant digits, where 1/Close is one trade rounded to 3 (a 0.8 % step at 1.2e4, a sixth
- * of the 5 % rule). Hours without volume fall back to 1/Close.
+ * The close is the hour's VWAP, Volume BTC / Volume XEM: both volumes carry 4 to 8 significant
+ * digits, where 1/Close is one trade rounded to 3 (a 0.8 % step at 1.2e4, a sixth of the 5 % rule).
+ * Hours without volume fall back to 1/Close.
  */
 export function convertPoloniexHourly(text: string, where: string): ParsedCandles {
   const rows = csvRows(text);
