@@ -129,7 +129,13 @@ export interface ReplaySummary {
   /** Outbox entries still pending at the end (Discord refused or was down). */
   pending: number;
   priceAtHack: PriceAtHack[];
-  refund: { rate: number; currency: string; referenceVenue: string };
+  refund: {
+    asset: string;
+    rate: number;
+    currency: string;
+    referenceVenue: string;
+    referenceWindow: { from: string; to: string };
+  };
   /** Job-level errors seen (details in the log lines). */
   jobErrors: number;
   /** Data problems (skipped rows/items), each naming file and line. */
@@ -379,7 +385,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
 
       const day = Math.floor((t - from) / (24 * HOUR));
       const pct = Math.round(((t - from) / (to - from)) * 100);
-      const status = `replay ${jst(t)} ${String(pct).padStart(3)}% | ${lastPrice || 'no price yet'} | alerts ${summary.priceAlerts.length}, news ${summary.newsPosts}, refund stages ${summary.refundChanges.length}`;
+      const status = `replay ${jst(t)} ${String(pct).padStart(3)}% | ${lastPrice || 'no price yet'} | price alerts ${summary.priceMessages}, news ${summary.newsPosts}, refund stages ${summary.refundChanges.length}`;
       progress.update(status);
       if (day !== lastProgressDay) {
         lastProgressDay = day;
@@ -412,9 +418,11 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       });
     }
     const refund = {
+      asset: incident.asset,
       rate: incident.refund.rate,
       currency: incident.refund.currency,
       referenceVenue: incident.refund.referenceVenue,
+      referenceWindow: incident.refund.referenceWindow,
     };
     const wallMs = Date.now() - wallStart;
     const lines = summaryLines({ ...summary, priceAtHack, refund, wallMs, hackAt, stepMinutes });
@@ -445,15 +453,16 @@ function summaryLines(s: Omit<ReplaySummary, 'lines'> & { hackAt: number; stepMi
     `  refund stage changes: ${s.refundChanges.length}`,
     ...s.refundChanges.map((c) => `    ${jst(c.at)}  ${c.from} → ${c.to}`),
     `  messages ${s.delivered > 0 && s.pending === 0 ? 'delivered' : 'delivered so far'}: ${s.delivered}${s.pending ? `, ${s.pending} still pending` : ''}${s.jobErrors ? `; ${s.jobErrors} job error(s)` : ''}`,
-    `  the hack began ${jst(s.hackAt)}; the refund: ${s.refund.rate} ${s.refund.currency} per XEM (${s.refund.referenceVenue} XEM/${s.refund.currency} VWAP after the halt)`,
+    `  the hack began ${jst(s.hackAt)}; the refund: ${s.refund.rate} ${s.refund.currency} per ${s.refund.asset} (reference ${s.refund.referenceVenue} ${s.refund.asset}/${s.refund.currency}, ${jst(Date.parse(s.refund.referenceWindow.from))} → ${jst(Date.parse(s.refund.referenceWindow.to))})`,
   ];
   for (const p of s.priceAtHack) {
+    const quote = p.symbol.split('/')[1] ?? '';
     const ref =
       p.reference !== undefined && p.referenceVsPricePercent !== undefined
-        ? `; refund equivalent ${formatPrice(p.reference)} ${p.symbol.split('/')[1]} (rules.referencePrices) is ${Math.abs(p.referenceVsPricePercent).toFixed(1)} % ${p.referenceVsPricePercent < 0 ? 'below' : 'above'} it`
-        : `; no refund reference in ${p.symbol.split('/')[1]}`;
+        ? ` vs refund ${formatPrice(p.reference)} ${quote} (rules.referencePrices): ${Math.abs(p.referenceVsPricePercent).toFixed(1)} % ${p.referenceVsPricePercent < 0 ? 'below' : 'above'}`
+        : `; no refund reference in ${quote}`;
     lines.push(
-      `  price at the hack: ${p.symbol} ${formatPrice(p.price)} (close of the candle from ${utc(p.candleTime)})${ref}`,
+      `  price at the hack: ${p.symbol} ${formatPrice(p.price)} (candle of ${utc(p.candleTime)})${ref}`,
     );
   }
   return lines;
