@@ -1,5 +1,6 @@
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../lambdas/adapters/embedded-dynamo';
 import { runReplay, jst, type ReplaySummary } from '../../bin/replay/replay';
+import { startDiscordServer } from '../support/discord-server';
 
 /**
  * The offline replay end to end: recorded prices on the loopback Poloniex (real ccxt), our
@@ -169,4 +170,34 @@ describe('offline replay of the 2018 Coincheck NEM hack', () => {
   it('shows a progress line once per simulated day when not on a terminal', () => {
     expect(printedHack.filter((l) => l.startsWith('replay 2018-'))).toHaveLength(4);
   });
+});
+
+describe('offline replay posting to Discord', () => {
+  it('with a token and a channel, posts the 2018-01-26 drop to the channel through the real REST client', async () => {
+    const discord = await startDiscordServer();
+    const printed: string[] = [];
+    try {
+      const summary = await runReplay({
+        speed: 0,
+        from: '2018-01-26T06:00:00Z',
+        to: '2018-01-26T10:00:00Z',
+        progress: 'off',
+        discord: { token: discord.token, apiBase: discord.apiBase, channelId: '987654321098765432' },
+        print: (l) => printed.push(l),
+      });
+      const posted = discord.messagesIn('987654321098765432');
+      // The NEM halt (12:09 JST) is in the feed's first fetch, stored silently as a new feed's
+      // items are; then the other halts (17:23 JST) and the drop (18:15 JST) are posted.
+      expect(posted).toHaveLength(2);
+      expect(summary.delivered).toBe(2);
+      expect(JSON.stringify(posted[0]?.payload)).toContain('03-trading-halt');
+      expect(JSON.stringify(posted[1]?.payload)).toContain('価格下落');
+      expect(posted.every((m) => m.nonce !== undefined)).toBe(true);
+      expect(printed.some((l) => l.startsWith('┌'))).toBe(false);
+      expect(printed.filter((l) => l.includes('message(s) posted to Discord'))).toHaveLength(2);
+      expect(printed.join('\n')).not.toContain(discord.token);
+    } finally {
+      await discord.close();
+    }
+  }, 60_000);
 });
