@@ -385,7 +385,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
 
       const day = Math.floor((t - from) / (24 * HOUR));
       const pct = Math.round(((t - from) / (to - from)) * 100);
-      const status = `replay ${jst(t)} ${String(pct).padStart(3)}% | ${lastPrice || 'no price yet'} | price alerts ${summary.priceMessages}, news ${summary.newsPosts}, refund stages ${summary.refundChanges.length}`;
+      const status = `replay ${jst(t)} ${String(pct).padStart(3)}% | ${lastPrice || 'no price'} | price alerts ${summary.priceMessages}, news ${summary.newsPosts}, refund stages ${summary.refundChanges.length}`;
       progress.update(status);
       if (day !== lastProgressDay) {
         lastProgressDay = day;
