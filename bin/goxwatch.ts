@@ -27,12 +27,11 @@ import { priceCycle } from '../lambdas/jobs/price-cycle';
 import type { PriceSource } from '../lambdas/adapters/prices';
 import { createInteractionDeps, handleInteraction } from '../lambdas/jobs/interactions';
 import { createRuntime, discordSettings, type Runtime } from '../lambdas/runtime';
-// REPLAY-WIP import { runReplayCommand } from './replay/cli';
-const runReplayCommand = (_: unknown): number => 2;
+import { runReplayCommand } from './replay/cli';
 
 const USAGE = `usage: goxwatch <command> [options]
   start [--once] [--port <n>]        run the bot locally (npm start); --once: one cycle of every job, then exit
-  replay [--speed <n>] [--from <date>] [--to <date>] [--prices <csv>] [--news <rss>]
+  replay [--speed <n>] [--from <date>] [--to <date>] [--prices <csv> [--symbol XEM/JPY]] [--news <rss>] [--step <min>]
                                      replay January 2018 offline (npm run replay)
   register-commands [--guild <id>]   register the slash commands (needs DISCORD_APPLICATION_ID and the token)
   cmd <command> [sub] [name:value]   try a slash command against the local endpoint (npm run cmd -- refund calc amount:1000)
@@ -68,6 +67,8 @@ async function main(argv: string[]): Promise<number> {
         from: { type: 'string' },
         to: { type: 'string' },
         prices: { type: 'string' },
+        symbol: { type: 'string' },
+        step: { type: 'string' },
         news: { type: 'string' },
         reason: { type: 'string' },
         incident: { type: 'string' },
@@ -94,6 +95,8 @@ async function main(argv: string[]): Promise<number> {
         ...(values.from !== undefined ? { from: values.from } : {}),
         ...(values.to !== undefined ? { to: values.to } : {}),
         ...(values.prices !== undefined ? { prices: values.prices } : {}),
+        ...(values.symbol !== undefined ? { symbol: values.symbol } : {}),
+        ...(values.step !== undefined ? { step: values.step } : {}),
         ...(values.news !== undefined ? { news: values.news } : {}),
       });
     case 'register-commands':

@@ -256,14 +256,17 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const logger = new MemoryLogger();
   const dynamo = opts.storeEndpoint ? undefined : await startEmbeddedDynamo(opts.dataDir);
   const client = dynamoClient(opts.storeEndpoint ?? dynamo?.endpoint);
-  const exchange = await startReplayExchange({ clock, series });
+  // A daily series polled every 15 minutes would report each day's change as a 1 h fall: the
+  // recorded daily USD series only feeds the summary. A user's own file is always polled.
+  const polled = opts.pricesCsv ? series : series.filter((s) => s.intervalMs <= HOUR);
+  const exchange = await startReplayExchange({ clock, series: polled });
   const feed = await startReplayFeed({ clock, timeline });
   try {
     const store = new Store(client, 'goxwatch-replay', clock);
     await store.ensureTable();
     const channelId = opts.discord?.channelId ?? REPLAY_DEFAULTS.channelId;
     const config = replayConfig({
-      sources: series.map((s) => ({ symbol: s.symbol, urls: exchange.urls })),
+      sources: polled.map((s) => ({ symbol: s.symbol, urls: exchange.urls })),
       exchange: exchange.exchange,
       feedUrl: feed.url,
       channelId,
@@ -291,7 +294,12 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       `goxwatch replay: ${jst(from)} → ${jst(to)} (${utc(from)} → ${utc(to)}), a step every ${stepMinutes} simulated min, ` +
         (opts.speed > 0 ? `${opts.speed} simulated s per s` : 'as fast as possible'),
     );
-    for (const s of series) say(`  prices: ${exchange.exchange} ${s.symbol} on loopback ← ${s.origin}`);
+    for (const s of series)
+      say(
+        polled.includes(s)
+          ? `  prices: ${exchange.exchange} ${s.symbol} on loopback ← ${s.origin}`
+          : `  prices: ${s.symbol} for the summary only (too coarse to poll) ← ${s.origin}`,
+      );
     say(
       `  news: ${timeline.items.length} items on a loopback feed ← ${opts.newsRss ?? REPLAY_DEFAULTS.newsFile}`,
     );
