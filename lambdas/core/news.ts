@@ -88,13 +88,8 @@ export function matchIncident(text: string, incident: IncidentConfig): KeywordMa
   return { matched: keywords.length >= MIN_KEYWORD_HITS, keywords };
 }
 
-const TRACKING_PARAMS = /^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|rss|feed|from|cmpid|ncid|src)$/i;
-
-/**
- * The same article under different URLs: scheme, "www.", fragment, tracking parameters and a
- * trailing slash do not count. Undefined for links that are not http(s) URLs.
- */
-export function canonicalUrl(link: string | undefined): string | undefined {
+/** A feed's link as a URL when it is http(s); undefined for javascript:, tag:, garbage. */
+export function httpUrl(link: string | undefined): URL | undefined {
   if (!link) return undefined;
   let url: URL;
   try {
@@ -102,7 +97,18 @@ export function canonicalUrl(link: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+}
+
+const TRACKING_PARAMS = /^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|rss|feed|from|cmpid|ncid|src)$/i;
+
+/**
+ * The same article under different URLs: scheme, "www.", fragment, tracking parameters and a
+ * trailing slash do not count. Undefined for links that are not http(s) URLs.
+ */
+export function canonicalUrl(link: string | undefined): string | undefined {
+  const url = httpUrl(link);
+  if (!url) return undefined;
   const host = url.hostname.toLowerCase().replace(/^(www|amp|m)\./, '');
   const params = [...url.searchParams.entries()]
     .filter(([k]) => !TRACKING_PARAMS.test(k))

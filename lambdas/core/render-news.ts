@@ -3,7 +3,7 @@ import type { FeedConfig, IncidentConfig, Language } from './config';
 import { LIMITS, NO_MENTIONS, escapeUntrusted, truncate } from './discord-text';
 import { formatNumber, formatPrice, formatTime } from './format';
 import type { Announcement, MessagePayload } from './messages';
-import type { NewsItem } from './news';
+import { httpUrl, type NewsItem } from './news';
 import { stageLabel, type RefundChange } from './refund';
 
 /** Discord embed colours: news blue, refund green (red when disputed), notices grey. */
@@ -19,14 +19,8 @@ const MAX_EVIDENCE_LINKS = 5;
  * format or mask itself. Undefined for anything else (javascript:, tag:, garbage).
  */
 export function safeLink(link: string | undefined): string | undefined {
-  if (!link) return undefined;
-  let url: URL;
-  try {
-    url = new URL(link.trim());
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  const url = httpUrl(link);
+  if (!url) return undefined;
   const href = url.href.replace(
     /[()[\]*_~`|<>\\]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
