@@ -136,16 +136,18 @@ function median(values: number[]): number {
 /**
  * Size and cold load time of each Lambda bundle in a synthesized assembly (run `npx cdk synth`
  * first; default dir cdk.out). bytes = index.js as Lambda loads it (the .map ships beside it);
- * coldLoadMs = median of `runs` requires, each in a fresh node process, runs in sequence.
+ * coldLoadMs = median of `runs` requires, each in a fresh node process, runs in sequence, with
+ * `env` (e.g. NODE_PATH to the AWS SDK the Lambda runtime provides, for an assembly outside the repo).
  */
 export async function measureBundles(
   assemblyDir: string,
   runs = 5,
+  env: NodeJS.ProcessEnv = loadEnv(),
 ): Promise<{ name: string; bytes: number; coldLoadMs: number }[]> {
   const out: { name: string; bytes: number; coldLoadMs: number }[] = [];
   for (const bundle of findLambdaBundles(assemblyDir)) {
     const times: number[] = [];
-    for (let i = 0; i < runs; i++) times.push(await coldLoadMs(bundle.file));
+    for (let i = 0; i < runs; i++) times.push(await coldLoadMs(bundle.file, env));
     out.push({
       name: bundle.name,
       bytes: statSync(bundle.file).size,

@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG } from '../lambdas/core/config';
 import { sourceIdOf } from '../lambdas/core/consensus';
 import { MemoryLogger } from '../lambdas/core/log';
 import { createInteractionDeps, handleInteraction } from '../lambdas/jobs/interactions';
+import { meterCapacity } from './capacity';
 
 export interface CommandLatency {
   command: string;
@@ -16,6 +17,9 @@ export interface CommandLatency {
   p99Ms: number;
   /** DynamoDB requests per run. */
   storeRequests: number;
+  /** DynamoDB request units per run (bench/capacity.ts). */
+  rru: number;
+  wru: number;
 }
 
 /** The commands measured, as `npm run cmd` would type them. */
@@ -44,6 +48,7 @@ export async function benchInteractions(runs = 50): Promise<CommandLatency[]> {
   const client = dynamoClient(dynamo.endpoint);
   try {
     const store = new Store(client, 'goxwatch-bench', clock);
+    const capacity = meterCapacity(client);
     await store.ensureTable();
     const { privateKey } = generateKeyPairSync('ed25519');
     const deps = createInteractionDeps({
@@ -73,7 +78,7 @@ export async function benchInteractions(runs = 50): Promise<CommandLatency[]> {
     const results: CommandLatency[] = [];
     for (const line of BENCH_COMMANDS) {
       const times: number[] = [];
-      const before = store.requests;
+      const before = { requests: store.requests, rru: capacity.rru, wru: capacity.wru };
       for (let r = 0; r < runs; r++) {
         const body = JSON.stringify(buildCommandInteraction(line.split(' ')));
         const headers = signInteraction(body, privateKey, clock.now());
@@ -87,7 +92,9 @@ export async function benchInteractions(runs = 50): Promise<CommandLatency[]> {
         runs,
         p50Ms: percentile(times, 50),
         p99Ms: percentile(times, 99),
-        storeRequests: (store.requests - before) / runs,
+        storeRequests: (store.requests - before.requests) / runs,
+        rru: (capacity.rru - before.rru) / runs,
+        wru: (capacity.wru - before.wru) / runs,
       });
     }
     return results;
