@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { startLoopbackServer } from './loopback';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../lambdas/core/clock';
 import { candleAt, type Candle, type PriceSeries } from './prices';
 
@@ -195,26 +195,13 @@ export async function startReplayExchange(opts: {
     sendJson(res, { code: 601, message: `no route ${url.pathname} on the replay exchange` }, 404);
   };
 
-  const server = createServer(handle);
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startLoopbackServer(handle);
+  const baseUrl = server.baseUrl;
   return {
     exchange: REPLAY_EXCHANGE_ID,
     baseUrl,
     urls: { api: { spot: baseUrl, swap: baseUrl } },
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }

@@ -1,7 +1,7 @@
+import { startLoopbackServer } from './loopback';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeBody } from '../../lambdas/adapters/feed-fetch';
 import { parseFeed } from '../../lambdas/adapters/feed-parse';
 import type { Clock } from '../../lambdas/core/clock';
@@ -158,17 +158,8 @@ export async function startReplayFeed(opts: { clock: Clock; timeline: Timeline }
     });
     res.end(body);
   };
-  const server = createServer(handle);
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/feed.rss`;
+  const server = await startLoopbackServer(handle);
+  const url = `${server.baseUrl}/feed.rss`;
   return {
     url,
     get requests() {
@@ -177,10 +168,6 @@ export async function startReplayFeed(opts: { clock: Clock; timeline: Timeline }
     get notModified() {
       return state.notModified;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }
