@@ -19,7 +19,8 @@ import type { Subscription } from './messages';
  * - Hysteresis: after firing, a rule stays quiet until the condition clears by hysteresisPercent
  *   (drop back under percent − hysteresis; price back above reference × (1 + hysteresis)).
  * - Cooldown: after an alert the same rule of the same symbol stays quiet cooldownMinutes even if
- *   re-armed, so a price wobbling around a threshold alerts once.
+ *   re-armed, so a price wobbling around a threshold alerts once; a drop rule at least half its
+ *   window, so a "10 % in 24 h" rule does not restate a long slide every hour.
  * - The alert key holds the episode start: the time of the first point of the current unbroken run
  *   of points satisfying the condition, read from the series. A re-run (even after a crash between
  *   publishing and saving the state) computes the same key, and the outbox refuses the duplicate.
@@ -211,7 +212,9 @@ export function evaluateRules(input: EvaluateInput): EvaluateResult {
       },
       lookbackMs: windowMs,
     };
-    const outcome = step(symbol, ruleId, condition, series, state[ruleId], rules, now, false);
+    // A long-window rule restating the same slide every hour is noise: at least half its window.
+    const cooldownMs = Math.max(rules.cooldownMinutes, drop.windowMinutes / 2) * MINUTE;
+    const outcome = step(symbol, ruleId, condition, series, state[ruleId], cooldownMs, now, false);
     state[ruleId] = outcome.state;
     const d = dropAt(last);
     if (outcome.fire && d) {
@@ -236,7 +239,16 @@ export function evaluateRules(input: EvaluateInput): EvaluateResult {
       cleared: (i) => (series[i] as ConsensusPoint).price > reference * (1 + rules.hysteresisPercent / 100),
       lookbackMs: Number.POSITIVE_INFINITY,
     };
-    const outcome = step(symbol, BELOW_REF, condition, series, state[BELOW_REF], rules, now, true);
+    const outcome = step(
+      symbol,
+      BELOW_REF,
+      condition,
+      series,
+      state[BELOW_REF],
+      rules.cooldownMinutes * MINUTE,
+      now,
+      true,
+    );
     state[BELOW_REF] = outcome.state;
     if (outcome.fire) {
       alerts.push({
@@ -263,7 +275,7 @@ function step(
   condition: Condition,
   series: ConsensusPoint[],
   previous: RuleState | undefined,
-  rules: RulesConfig,
+  cooldownMs: number,
   now: number,
   needsCrossing: boolean,
 ): { state: RuleState; fire?: { episodeStart: number } } {
@@ -281,7 +293,7 @@ function step(
     // Already past the threshold when watching began: not a crossing, so no alert.
     return { state: { ...current, active: true, episodeStart: episodeStart.at } };
   }
-  if (current.lastAlertAt !== undefined && now - current.lastAlertAt < rules.cooldownMinutes * MINUTE) {
+  if (current.lastAlertAt !== undefined && now - current.lastAlertAt < cooldownMs) {
     return { state: current };
   }
   return {

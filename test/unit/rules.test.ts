@@ -112,6 +112,24 @@ describe('price rules', () => {
     ]);
   });
 
+  it('a 24 h rule does not restate a long slide within half its window, then may again', () => {
+    const rules = { ...baseRules, drops: [{ percent: 10, windowMinutes: 24 * 60 }], hysteresisPercent: 0 };
+    // -11 % (alert), a bounce that re-arms it, -11 % again 4 h later, and once more 13 h later.
+    const points = [
+      ...series([1000, 890, 890]),
+      ...series([950, 950], THREE, T0 + 60 * MINUTE),
+      ...series([880, 880], THREE, T0 + 4 * 60 * MINUTE),
+      ...series([950, 950], THREE, T0 + 5 * 60 * MINUTE),
+      ...series([870, 870], THREE, T0 + 13 * 60 * MINUTE),
+    ];
+    const { alerts } = replay(points, rules);
+    expect(alerts.every((a) => a.ruleId === 'drop-10-1440')).toBe(true);
+    expect(alerts.map((a) => new Date(a.at).toISOString())).toEqual([
+      '2018-01-26T00:01:00.000Z',
+      '2018-01-26T13:00:00.000Z',
+    ]);
+  });
+
   it('evaluating the same poll twice does not alert twice, and without saved state gives the same key', () => {
     const points = series([110, 110, 96.8]);
     const now = T0 + 2 * MINUTE;
