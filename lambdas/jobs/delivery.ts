@@ -17,8 +17,13 @@ export interface DeliveryDeps {
   jobRuns: JobRuns;
   /** Where the no-token mode shows each message (the runner passes console.log). */
   print: (text: string) => void;
-  /** Most entries handled in one run (default 100); the rest wait for the next run. */
+  /** Entries fetched per batch (default 100). */
   maxItems?: number;
+  /**
+   * Wall time after which no new batch starts (default 40 s, inside the Lambda's timeout); what
+   * is left waits for the next run. Wall time, not the injected clock: it bounds billed time.
+   */
+  wallBudgetMs?: number;
 }
 
 export interface DeliveryResult {
@@ -44,76 +49,83 @@ export async function runDelivery(deps: DeliveryDeps): Promise<DeliveryResult> {
   const r = { sent: 0, printed: 0, stillPending: 0, dropped: 0, disabledChannels: 0, badToken: false };
   let failed = false;
   try {
-    const entries = await outbox.pending(deps.maxItems ?? 100);
     // Channels disabled earlier (or by this run) get nothing more; their entries are dropped as a record.
     const disabled = new Map<string, string>();
     for (const s of await subscriptions.all())
       if (s.disabledReason) disabled.set(s.channelId, s.disabledReason);
-
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i] as OutboxEntry;
-      const off = disabled.get(entry.channelId);
-      if (off !== undefined) {
-        await drop(entry, `channel ${entry.channelId} is disabled: ${off}`);
-        continue;
-      }
-      if (!discord) {
-        deps.print(renderForTerminal(entry.channelId, entry.payload));
-        if (await outbox.markPrinted(entry.id)) r.printed++;
-        continue;
-      }
-
-      let outcome: DeliveryOutcome;
-      let messageId: string | undefined;
-      try {
-        messageId = (await discord.postMessage(entry.channelId, entry.payload)).id;
-        outcome = { kind: 'sent' };
-      } catch (err) {
-        outcome =
-          err instanceof DiscordRequestError
-            ? err.outcome
-            : deliveryOutcome({ networkError: errorMessage(err) }, { maxWaitMs: 0 });
-      }
-
-      switch (outcome.kind) {
-        case 'sent':
-          // false: another run marked it first; Discord returned that run's message for our nonce.
-          if (await outbox.markSent(entry.id, messageId)) r.sent++;
-          break;
-        case 'retry-now': // the client already waited what it may: treat as an outage
-        case 'retry-next-run':
-          await outbox.recordAttempt(entry, outcome.reason);
-          failed = true;
-          r.stillPending++;
-          logger.warn(`delivery: ${label(entry)} stays pending: ${outcome.reason}`);
-          if (outcome.kind === 'retry-next-run' && outcome.rateLimit?.global) {
-            // A global limit holds for every channel: stop instead of knocking on every entry.
-            r.stillPending += entries.length - i - 1;
-            logger.warn(`delivery: stopped for this run, ${entries.length - i - 1} more entries wait`);
-            i = entries.length;
-          }
-          break;
-        case 'bad-token':
-          await outbox.recordAttempt(entry, outcome.reason);
-          r.badToken = true;
-          r.stillPending += entries.length - i;
-          logger.error(`delivery: ${outcome.reason}; ${entries.length - i} entries stay pending`);
-          i = entries.length;
-          break;
-        case 'disable-channel': {
-          disabled.set(entry.channelId, outcome.reason);
-          if (await subscriptions.disable(entry.channelId, outcome.reason)) {
-            r.disabledChannels++;
-            logger.warn(`delivery: channel ${entry.channelId} disabled: ${outcome.reason}`);
-          }
-          await drop(entry, `channel ${entry.channelId} disabled: ${outcome.reason}`);
-          break;
+    const batchSize = deps.maxItems ?? 100;
+    const wallStart = Date.now();
+    // Batches until the outbox is empty, something stays pending (an outage: the next run
+    // retries), or the wall budget is spent. 1,000 channels go out at Discord's 50/s in one run.
+    for (let more = true; more;) {
+      const entries = await outbox.pending(batchSize);
+      more = entries.length === batchSize && Date.now() - wallStart < (deps.wallBudgetMs ?? 40_000);
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i] as OutboxEntry;
+        const off = disabled.get(entry.channelId);
+        if (off !== undefined) {
+          await drop(entry, `channel ${entry.channelId} is disabled: ${off}`);
+          continue;
         }
-        case 'drop-entry':
-          await drop(entry, outcome.reason);
-          logger.warn(`delivery: dropped ${label(entry)}: ${outcome.reason}`);
-          break;
+        if (!discord) {
+          deps.print(renderForTerminal(entry.channelId, entry.payload));
+          if (await outbox.markPrinted(entry.id)) r.printed++;
+          continue;
+        }
+
+        let outcome: DeliveryOutcome;
+        let messageId: string | undefined;
+        try {
+          messageId = (await discord.postMessage(entry.channelId, entry.payload)).id;
+          outcome = { kind: 'sent' };
+        } catch (err) {
+          outcome =
+            err instanceof DiscordRequestError
+              ? err.outcome
+              : deliveryOutcome({ networkError: errorMessage(err) }, { maxWaitMs: 0 });
+        }
+
+        switch (outcome.kind) {
+          case 'sent':
+            // false: another run marked it first; Discord returned that run's message for our nonce.
+            if (await outbox.markSent(entry.id, messageId)) r.sent++;
+            break;
+          case 'retry-now': // the client already waited what it may: treat as an outage
+          case 'retry-next-run':
+            await outbox.recordAttempt(entry, outcome.reason);
+            failed = true;
+            r.stillPending++;
+            logger.warn(`delivery: ${label(entry)} stays pending: ${outcome.reason}`);
+            if (outcome.kind === 'retry-next-run' && outcome.rateLimit?.global) {
+              // A global limit holds for every channel: stop instead of knocking on every entry.
+              r.stillPending += entries.length - i - 1;
+              logger.warn(`delivery: stopped for this run, ${entries.length - i - 1} more entries wait`);
+              i = entries.length;
+            }
+            break;
+          case 'bad-token':
+            await outbox.recordAttempt(entry, outcome.reason);
+            r.badToken = true;
+            r.stillPending += entries.length - i;
+            logger.error(`delivery: ${outcome.reason}; ${entries.length - i} entries stay pending`);
+            i = entries.length;
+            break;
+          case 'disable-channel': {
+            disabled.set(entry.channelId, outcome.reason);
+            if (await subscriptions.disable(entry.channelId, outcome.reason)) {
+              r.disabledChannels++;
+              logger.warn(`delivery: channel ${entry.channelId} disabled: ${outcome.reason}`);
+            }
+            await drop(entry, `channel ${entry.channelId} disabled: ${outcome.reason}`);
+            break;
+          }
+          case 'drop-entry':
+            await drop(entry, outcome.reason);
+            logger.warn(`delivery: dropped ${label(entry)}: ${outcome.reason}`);
+            break;
+        }
       }
+      if (r.stillPending > 0 || r.badToken) more = false;
     }
   } catch (err) {
     // Store trouble: record the run as failed and let the runner report it.

@@ -30,7 +30,7 @@ interface World {
   printed: string[];
   client(token?: string): DiscordClient;
   publish(a: Announcement): Promise<number>;
-  deliver(opts?: { client?: DiscordClient | null }): ReturnType<typeof runDelivery>;
+  deliver(opts?: { client?: DiscordClient | null; maxItems?: number }): ReturnType<typeof runDelivery>;
   entry(a: Announcement, channelId: string): Promise<OutboxEntry | undefined>;
 }
 
@@ -68,6 +68,7 @@ async function start(serverOpts: DiscordServerOptions = {}): Promise<World> {
         logger,
         jobRuns,
         print: (text) => printed.push(text),
+        ...(o.maxItems ? { maxItems: o.maxItems } : {}),
       }),
     entry: (a, channelId) => outbox.get(outboxId(a.key, channelId)),
   };
@@ -87,6 +88,17 @@ const postsTo = (w: World, channelId: string) =>
   );
 
 describe('delivery to Discord through the outbox', () => {
+  it('one run sends batch after batch until the outbox is empty', async () => {
+    const w = await start();
+    const announcements = [1, 2, 3].map((n) => buildAnnouncement({ key: `batch-${n}` }));
+    for (const a of announcements) await w.publish(a);
+    const result = await w.deliver({ maxItems: 2 });
+    expect(result.sent).toBe(6);
+    expect(await w.outbox.pending()).toHaveLength(0);
+    expect(postsTo(w, A)).toHaveLength(3);
+    expect(postsTo(w, B)).toHaveLength(3);
+  });
+
   it('a message for two channels posts once to each', async () => {
     const w = await start();
     const alert = buildAnnouncement();
