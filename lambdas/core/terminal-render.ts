@@ -8,7 +8,7 @@ import type { MessagePayload } from './messages';
 export function renderForTerminal(channelId: string, payload: MessagePayload, width = 72): string {
   const inner = Math.max(20, width - 4);
   const lines: string[] = [];
-  const add = (text: string) => lines.push(...wrap(text, inner));
+  const add = (text: string) => lines.push(...wrap(asDisplayed(text), inner));
   if (payload.content) add(payload.content);
   (payload.embeds ?? []).forEach((embed, i) => {
     if (lines.length || i > 0) lines.push(rule(inner));
@@ -38,6 +38,17 @@ function renderEmbed(embed: APIEmbed, add: (text: string) => void): void {
     add('');
     add(`— ${foot}`);
   }
+}
+
+/**
+ * The text as Discord shows it: markdown escapes (`\(`) and bold markers are formatting, not
+ * text, and the zero-width spaces that break mentions are invisible.
+ */
+export function asDisplayed(text: string): string {
+  return text
+    .replace(/\*\*(.+?)\*\*/g, '$1')
+    .replace(/\\([\\*_~`|>#[\]()-])/g, '$1')
+    .replace(/\u200b/g, '');
 }
 
 function rule(inner: number): string {

@@ -1,4 +1,4 @@
-import { displayWidth, renderForTerminal } from '../../lambdas/core/terminal-render';
+import { asDisplayed, displayWidth, renderForTerminal } from '../../lambdas/core/terminal-render';
 import { buildAnnouncement } from '../support/announcements';
 
 describe('renderForTerminal', () => {
@@ -37,5 +37,13 @@ describe('renderForTerminal', () => {
   it('plain content and an empty message still render', () => {
     expect(renderForTerminal('1', { content: 'hello' })).toContain('│ hello');
     expect(renderForTerminal('1', {})).toContain('(empty message)');
+  });
+});
+
+describe('terminal text as Discord shows it', () => {
+  it('markdown escapes, bold markers and mention breakers are not shown', () => {
+    expect(asDisplayed('NEM \\(XEM\\) **88,549 JPY** @\u200beveryone a\\_b')).toBe(
+      'NEM (XEM) 88,549 JPY @everyone a_b',
+    );
   });
 });
