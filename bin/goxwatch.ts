@@ -17,6 +17,7 @@ import { createDiscordClient } from '../lambdas/adapters/discord';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from '../lambdas/adapters/embedded-dynamo';
 import { startInteractionsServer } from '../lambdas/adapters/interactions-server';
 import { createPriceSources } from '../lambdas/adapters/prices';
+import { NewsRepo } from '../lambdas/adapters/news-repo';
 import { RefundRepo } from '../lambdas/adapters/refund-repo';
 import { registerCommands } from '../lambdas/adapters/register-commands';
 import { Store, dynamoClient } from '../lambdas/adapters/store';
@@ -37,6 +38,7 @@ const USAGE = `usage: goxwatch <command> [options]
   cmd <command> [sub] [name:value]   try a slash command against the local endpoint (npm run cmd -- refund calc amount:1000)
   refund set-stage <stage> --reason <text> [--incident <id>] [--evidence <url>]...
                                      correct the refund record by hand (audited)
+  feeds enable <feed id>             turn a feed that was disabled after repeated failures back on
 options for every command: --config <file> (or GOXWATCH_CONFIG); see README "Configuration"`;
 
 class UsageError extends Error {}
@@ -105,6 +107,8 @@ async function main(argv: string[]): Promise<number> {
       return cmd(config, positionals, parsePort(values.port));
     case 'refund':
       return refundCommand(config, positionals, values);
+    case 'feeds':
+      return feedsCommand(config, positionals);
     default:
       throw new UsageError(`unknown command "${command}"\n${USAGE}`);
   }
@@ -397,6 +401,23 @@ async function refundCommand(
       change
         ? `refund ${incidentId}: ${change.from} → ${change.to} (by ${actor}); the next news run posts it`
         : `refund ${incidentId}: already at ${stage}; nothing changed`,
+    );
+    return 0;
+  } finally {
+    await opened.close();
+  }
+}
+
+async function feedsCommand(config: Config, positionals: string[]): Promise<number> {
+  const [sub, feedId] = positionals;
+  if (sub !== 'enable' || !feedId) throw new UsageError('usage: goxwatch feeds enable <feed id>');
+  if (!config.feeds.some((f) => f.id === feedId))
+    throw new UsageError(`unknown feed "${feedId}"; configured: ${config.feeds.map((f) => f.id).join(', ')}`);
+  const opened = await openStore(config);
+  try {
+    const enabled = await new NewsRepo(opened.store, systemClock).enableFeed(feedId);
+    console.log(
+      enabled ? `feed ${feedId}: enabled; the next news run fetches it` : `feed ${feedId}: never fetched yet`,
     );
     return 0;
   } finally {

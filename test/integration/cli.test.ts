@@ -153,6 +153,12 @@ describe('goxwatch command line', () => {
     expect(bad.stderr).toMatch(/unknown stage "refunded"/);
   });
 
+  it('feeds enable refuses a feed the config does not have, with exit 2', async () => {
+    const result = await run(['feeds', 'enable', 'coinpost', '--config', configFile], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/unknown feed "coinpost"/);
+  });
+
   it('cmd answers a slash command with no bot running, from the same store', async () => {
     const result = await run(['cmd', 'refund', 'calc', 'amount:1000', '--config', configFile], env);
     expect(result.code).toBe(0);
