@@ -55,6 +55,12 @@ type HealthItem = Item & SourceHealth;
 const HEALTH = 'PRICE#HEALTH';
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Per store and symbol, the series last read (see consensusSeries). */
+const seriesCache = new WeakMap<
+  Store,
+  Map<string, { from: number; upTo: number; points: ConsensusPoint[] }>
+>();
+
 export class PriceRepo {
   constructor(
     private readonly store: Store,
@@ -70,15 +76,30 @@ export class PriceRepo {
     return hit ? toRecord(hit) : undefined;
   }
 
-  /** Consensus points with a price, oldest first, fromMs ≤ at ≤ toMs. */
+  /**
+   * Consensus points with a price, oldest first, fromMs ≤ at ≤ toMs. A warm process reads only the
+   * points since its last read of the symbol: the 24 h rule would otherwise re-read a day of
+   * points every poll (most of a poll's read cost). This relies on the price job being the one
+   * writer and writing forward in time (reserved concurrency 1 in AWS, one runner per data dir).
+   */
   async consensusSeries(symbol: string, fromMs: number, toMs: number): Promise<ConsensusPoint[]> {
+    let bySymbol = seriesCache.get(this.store);
+    if (!bySymbol) seriesCache.set(this.store, (bySymbol = new Map()));
+    const cached = bySymbol.get(symbol);
+    const incremental = cached !== undefined && cached.from <= fromMs && cached.upTo <= toMs;
+    const readFrom = incremental ? cached.upTo : fromMs;
     const items = await this.store.query<ConsensusItem>(`PRICE#${symbol}`, {
-      from: iso(fromMs),
+      from: iso(readFrom),
       to: iso(toMs),
     });
-    return items
+    const fresh = items
       .filter((i): i is ConsensusItem & { price: number } => typeof i.price === 'number')
       .map((i) => ({ at: i.at, price: i.price, venues: i.venues }));
+    // The point at readFrom itself is read again: a re-run at the same time may have rewritten it.
+    const kept = incremental ? cached.points.filter((p) => p.at >= fromMs && p.at < readFrom) : [];
+    const points = [...kept, ...fresh];
+    bySymbol.set(symbol, { from: fromMs, upTo: toMs, points });
+    return points;
   }
 
   /** The last good quote of each source of the symbol. */

@@ -1,0 +1,53 @@
+import { ManualClock, MINUTE } from '../../lambdas/core/clock';
+import { DEFAULT_CONFIG } from '../../lambdas/core/config';
+import type { Quote } from '../../lambdas/core/consensus';
+import { computeConsensus } from '../../lambdas/core/consensus';
+import { PriceRepo } from '../../lambdas/adapters/price-repo';
+import { Store } from '../../lambdas/adapters/store';
+import { startTestStore } from '../support/dynamo';
+
+const T0 = Date.parse('2018-01-26T00:00:00Z');
+const SYMBOL = 'XEM/JPY';
+
+function quote(price: number, at: number): Quote {
+  return {
+    sourceId: `zaif:${SYMBOL}`,
+    exchange: 'zaif',
+    symbol: SYMBOL,
+    price,
+    timestamp: at,
+    fetchedAt: at,
+  };
+}
+
+describe('stored consensus series', () => {
+  it("a warm reader's incremental series equals a cold full read, a rewrite of the newest point included", async () => {
+    const clock = new ManualClock(T0);
+    const t = await startTestStore(clock);
+    try {
+      const warm = new PriceRepo(t.store, clock);
+      const put = async (price: number) => {
+        const c = computeConsensus([quote(price, clock.now())], clock.now(), DEFAULT_CONFIG.rules, SYMBOL);
+        await warm.putConsensus(c, clock.now(), 35);
+      };
+      const window = 60 * MINUTE;
+      for (let i = 0; i < 90; i++) {
+        await put(100 + (i % 7));
+        await warm.consensusSeries(SYMBOL, clock.now() - window, clock.now());
+        clock.advance(MINUTE);
+      }
+      // A re-run at the same time rewrites the newest point; the warm reader sees the rewrite.
+      clock.advance(-MINUTE);
+      await put(42);
+      const warmSeries = await warm.consensusSeries(SYMBOL, clock.now() - window, clock.now());
+      // A cold reader: the same table through a new client, so nothing is cached for it.
+      const cold = new PriceRepo(new Store(t.store.client, t.store.tableName, clock), clock);
+      const coldSeries = await cold.consensusSeries(SYMBOL, clock.now() - window, clock.now());
+      expect(warmSeries).toEqual(coldSeries);
+      expect(warmSeries).toHaveLength(61);
+      expect(warmSeries.at(-1)?.price).toBe(42);
+    } finally {
+      await t.close();
+    }
+  });
+});
