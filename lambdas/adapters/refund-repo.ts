@@ -25,16 +25,8 @@ const STATE = 'STATE';
 const changeSk = (seq: number) => `CHANGE#${String(seq).padStart(6, '0')}`;
 const MAX_ATTEMPTS = 5;
 
-interface StateItem extends Item {
-  incidentId: string;
-  stage: RefundStage;
-  version: number;
-  rate?: number;
-  currency?: string;
-  paymentDate?: string;
-  updatedAt?: number;
-  evidence?: string[];
-}
+/** The stored record; items written before any evidence may lack the list. */
+type StateItem = Item & Omit<RefundRecord, 'evidence'> & { evidence?: string[] };
 
 type ChangeItem = Item & RefundChange & { posted: boolean };
 
