@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_CONFIG } from '../lambdas/core/config';
+import { DEFAULT_CONFIG } from '../lambdas/domain/config';
 
 /** One Lambda's bundle in a synthesized cloud assembly (cdk.out). */
 export interface LambdaBundle {

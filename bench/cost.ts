@@ -46,7 +46,7 @@ export const DEPLOYMENT = {
   defaultFeeds: 4,
   /** Bot token and interactions public key. */
   secrets: 2,
-  /** Each warm function re-reads its secret at most every 5 minutes (lambdas/runtime.ts). */
+  /** Each warm function re-reads its secret at most every 5 minutes (lambdas/app/container.ts). */
   secretReadsPerFunctionPerMonth: 30 * 24 * 12,
   /** EMF metrics as the handlers emit them, alarm metrics and dashboards (docs/deploy.md). */
   customMetrics: 10,

@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { createDiscordClient } from '../lambdas/adapters/discord';
-import { ManualClock } from '../lambdas/core/clock';
-import { COINCHECK_NEM_2018, DEFAULT_CONFIG, type Config, type FeedConfig } from '../lambdas/core/config';
-import { MemoryLogger } from '../lambdas/core/log';
-import { newsAnnouncement } from '../lambdas/core/render-news';
-import { deliver } from '../lambdas/jobs/cycles';
-import { createRuntime } from '../lambdas/runtime';
-import { startDiscordServer } from '../test/support/discord-server';
+import { createDiscordClient } from '../lambdas/discord/rest-client';
+import { ManualClock } from '../lambdas/domain/clock';
+import { COINCHECK_NEM_2018, DEFAULT_CONFIG, type Config, type FeedConfig } from '../lambdas/domain/config';
+import { MemoryLogger } from '../lambdas/domain/log';
+import { newsAnnouncement } from '../lambdas/discord/render-news';
+import { deliver } from '../lambdas/app/bot';
+import { createRuntime } from '../lambdas/app/container';
+import { startDiscordServer } from '../testkit/discord-server';
 import { startTestStore } from '../test/support/dynamo';
 import { meterCapacity } from './capacity';
 
@@ -40,7 +40,7 @@ export interface DeliveryBench {
 }
 
 /**
- * One news announcement published to `channels` configured channels (lambdas/jobs/publish.ts
+ * One news announcement published to `channels` configured channels (lambdas/app/enqueue.ts
  * through the runtime), then runDelivery (real @discordjs/rest through createDiscordClient)
  * against the loopback Discord enforcing the global limit, run after run until nothing is pending.
  */

@@ -1,13 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { buildCommandInteraction, publicKeyHex, signInteraction } from '../lambdas/adapters/dev-client';
-import { startEmbeddedDynamo } from '../lambdas/adapters/embedded-dynamo';
-import { Store, dynamoClient } from '../lambdas/adapters/store';
-import { ManualClock, MINUTE } from '../lambdas/core/clock';
-import { DEFAULT_CONFIG } from '../lambdas/core/config';
-import { sourceIdOf } from '../lambdas/core/consensus';
-import { MemoryLogger } from '../lambdas/core/log';
-import { createInteractionDeps, handleInteraction } from '../lambdas/jobs/interactions';
+import { buildCommandInteraction, publicKeyHex, signInteraction } from '../local/dev-client';
+import { startEmbeddedDynamo } from '../local/embedded-dynamo';
+import { Store, dynamoClient } from '../lambdas/store/store';
+import { ManualClock, MINUTE } from '../lambdas/domain/clock';
+import { DEFAULT_CONFIG } from '../lambdas/domain/config';
+import { sourceIdOf } from '../lambdas/domain/consensus';
+import { MemoryLogger } from '../lambdas/domain/log';
+import { createInteractionDeps, handleInteraction } from '../lambdas/discord/interactions';
 import { meterCapacity } from './capacity';
 
 export interface CommandLatency {

@@ -1,15 +1,15 @@
 import { performance } from 'node:perf_hooks';
-import { createDiscordClient } from '../lambdas/adapters/discord';
-import { createPriceSources, resetPriceSourceCache } from '../lambdas/adapters/prices';
-import { ManualClock, MINUTE } from '../lambdas/core/clock';
-import { DEFAULT_CONFIG, type Config } from '../lambdas/core/config';
-import { median } from '../lambdas/core/consensus';
-import { MemoryLogger } from '../lambdas/core/log';
-import { priceCycle } from '../lambdas/jobs/price-cycle';
-import { createRuntime } from '../lambdas/runtime';
-import { startDiscordServer } from '../test/support/discord-server';
+import { createDiscordClient } from '../lambdas/discord/rest-client';
+import { createPriceSources, resetPriceSourceCache } from '../lambdas/sources/exchanges';
+import { ManualClock, MINUTE } from '../lambdas/domain/clock';
+import { DEFAULT_CONFIG, type Config } from '../lambdas/domain/config';
+import { median } from '../lambdas/domain/consensus';
+import { MemoryLogger } from '../lambdas/domain/log';
+import { priceCycle } from '../lambdas/app/price-cycle';
+import { createRuntime } from '../lambdas/app/container';
+import { startDiscordServer } from '../testkit/discord-server';
 import { startTestStore } from '../test/support/dynamo';
-import { LoopbackExchanges } from '../test/support/exchange-server';
+import { LoopbackExchanges } from '../testkit/exchange-server';
 import { BENCH_START, VENUES } from './poll';
 import { DISCORD_GLOBAL_PER_SECOND } from './delivery';
 

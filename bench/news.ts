@@ -1,15 +1,15 @@
 import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { Store, dynamoClient } from '../lambdas/adapters/store';
-import { ManualClock, MINUTE } from '../lambdas/core/clock';
-import { COINCHECK_NEM_2018, DEFAULT_CONFIG, type Config, type FeedConfig } from '../lambdas/core/config';
-import { MemoryLogger } from '../lambdas/core/log';
-import { deliver } from '../lambdas/jobs/cycles';
-import { runNewsJob } from '../lambdas/jobs/news-job';
-import { createRuntime } from '../lambdas/runtime';
+import { Store, dynamoClient } from '../lambdas/store/store';
+import { ManualClock, MINUTE } from '../lambdas/domain/clock';
+import { COINCHECK_NEM_2018, DEFAULT_CONFIG, type Config, type FeedConfig } from '../lambdas/domain/config';
+import { MemoryLogger } from '../lambdas/domain/log';
+import { deliver } from '../lambdas/app/bot';
+import { runNewsJob } from '../lambdas/app/jobs/news-job';
+import { createRuntime } from '../lambdas/app/container';
 import { startTestStore } from '../test/support/dynamo';
-import { fixtureFeedPaths, startFeedServer, type FeedServer } from '../test/support/feed-server';
+import { fixtureFeedPaths, startFeedServer, type FeedServer } from '../testkit/feed-server';
 import { meterCapacity } from './capacity';
 import type { InvocationUsage } from './poll';
 

@@ -5,19 +5,19 @@ import {
   type BatchWriteItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { PriceRepo } from '../lambdas/adapters/price-repo';
-import { createPriceSources, resetPriceSourceCache } from '../lambdas/adapters/prices';
-import { ManualClock, MINUTE } from '../lambdas/core/clock';
-import { DEFAULT_CONFIG, type Config, type SourceConfig } from '../lambdas/core/config';
-import { median, sourceIdOf } from '../lambdas/core/consensus';
-import { MemoryLogger } from '../lambdas/core/log';
-import { deliver } from '../lambdas/jobs/cycles';
-import { priceAgeSeconds } from '../lambdas/jobs/price-cycle';
-import { runPriceJob } from '../lambdas/jobs/price-job';
-import { createRuntime } from '../lambdas/runtime';
-import { Store, dynamoClient, type Item } from '../lambdas/adapters/store';
+import { PriceRepo } from '../lambdas/store/price-repo';
+import { createPriceSources, resetPriceSourceCache } from '../lambdas/sources/exchanges';
+import { ManualClock, MINUTE } from '../lambdas/domain/clock';
+import { DEFAULT_CONFIG, type Config, type SourceConfig } from '../lambdas/domain/config';
+import { median, sourceIdOf } from '../lambdas/domain/consensus';
+import { MemoryLogger } from '../lambdas/domain/log';
+import { deliver } from '../lambdas/app/bot';
+import { priceAgeSeconds } from '../lambdas/app/price-cycle';
+import { runPriceJob } from '../lambdas/app/jobs/price-job';
+import { createRuntime } from '../lambdas/app/container';
+import { Store, dynamoClient, type Item } from '../lambdas/store/store';
 import { startTestStore } from '../test/support/dynamo';
-import { LoopbackExchanges, type LoopbackExchangeId } from '../test/support/exchange-server';
+import { LoopbackExchanges, type LoopbackExchangeId } from '../testkit/exchange-server';
 import { meterCapacity } from './capacity';
 
 export const VENUES: LoopbackExchangeId[] = ['zaif', 'binance', 'upbit'];

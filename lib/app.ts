@@ -1,6 +1,6 @@
 import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { loadConfig } from '../lambdas/adapters/config-file';
+import { loadConfig } from '../lambdas/app/config-file';
 import { GoxwatchStack } from './goxwatch-stack';
 
 /** CDK context keys (`npx cdk deploy -c key=value`), all optional. */

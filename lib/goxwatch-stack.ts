@@ -12,14 +12,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { TABLE } from '../lambdas/adapters/table';
-import type { Config } from '../lambdas/core/config';
-import {
-  METRICS_NAMESPACE,
-  METRIC_DIMENSION,
-  type MetricJob,
-  type MetricName,
-} from '../lambdas/core/metrics';
+import { TABLE } from '../lambdas/store/table';
+import type { Config } from '../lambdas/domain/config';
+import { METRICS_NAMESPACE, METRIC_DIMENSION, type MetricJob, type MetricName } from '../lambdas/app/metrics';
 import { GoxwatchFunction } from './goxwatch-function';
 
 /** Lambda's limit on all environment variables of one function together. */
@@ -46,10 +41,10 @@ export const INTERACTIONS_INVOKE_MODE = lambda.InvokeMode.RESPONSE_STREAM;
 /**
  * Partitions (pk values) the interactions function may write; everything else it only reads.
  * Keep in step with the writers the slash commands reach:
- * - SUB, CHANNEL#DISABLED: `/alerts subscribe|unsubscribe` (lambdas/adapters/subscriptions.ts)
+ * - SUB, CHANNEL#DISABLED: `/alerts subscribe|unsubscribe` (lambdas/store/subscriptions.ts)
  * - INTERACTION: the seen-interaction record that stops a retried interaction running twice
- *   (lambdas/jobs/interactions.ts)
- * - REFUND#<incident id>: `/refund set-stage` (lambdas/adapters/refund-repo.ts), one per configured incident
+ *   (lambdas/discord/interactions.ts)
+ * - REFUND#<incident id>: `/refund set-stage` (lambdas/store/refund-repo.ts), one per configured incident
  */
 export function interactionsWritablePartitions(config: Config): string[] {
   return ['SUB', 'CHANNEL#DISABLED', 'INTERACTION', ...config.incidents.map((i) => `REFUND#${i.id}`)];
@@ -81,7 +76,7 @@ export function scheduleMinutes(field: string, seconds: number): number {
 }
 
 /**
- * The goxwatch deployment: one DynamoDB table (lambdas/adapters/table.ts), four Lambdas (price,
+ * The goxwatch deployment: one DynamoDB table (lambdas/store/table.ts), four Lambdas (price,
  * news, delivery, interactions), EventBridge schedules from the config's intervals, a Function URL
  * for Discord interactions, two Secrets Manager secrets created empty, a dead-letter queue, alarms
  * on an SNS topic and a dashboard.
@@ -112,7 +107,7 @@ export class GoxwatchStack extends Stack {
           `(${CONFIG_ENV_BUDGET_BYTES} for the config): trim feeds/channels or move channels to /alerts subscribe`,
       );
 
-    // ---- Storage: the same table definition as the local runner (lambdas/adapters/table.ts).
+    // ---- Storage: the same table definition as the local runner (lambdas/store/table.ts).
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: TABLE.sortKey, type: dynamodb.AttributeType.STRING },

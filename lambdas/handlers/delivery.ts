@@ -1,4 +1,4 @@
-import { deliver } from '../jobs/cycles';
+import { deliver } from '../app/bot';
 import { emitMetrics, lambdaBot } from './lambda-bot';
 
 /** EventBridge schedule → send what earlier runs left pending (a Discord outage, a long 429). */

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
-import { createFetchFollowUp } from '../adapters/interaction-followup';
-import { createInteractionDeps, handleInteraction, type InteractionEvent } from '../jobs/interactions';
-import { discordSettings, lambdaRuntime } from '../runtime';
+import { createFetchFollowUp } from '../discord/followup';
+import { createInteractionDeps, handleInteraction, type InteractionEvent } from '../discord/interactions';
+import { discordSettings, lambdaRuntime } from '../app/container';
 
 /**
  * Function URL (response streaming) → Discord interaction. Streaming lets us end Discord's

@@ -1,7 +1,7 @@
-import { emfLine, type MetricJob, type MetricName } from '../core/metrics';
-import { createDiscordClient, type DiscordClient } from '../adapters/discord';
-import type { Bot } from '../jobs/cycles';
-import { discordSettings, lambdaRuntime } from '../runtime';
+import { emfLine, type MetricJob, type MetricName } from '../app/metrics';
+import { createDiscordClient, type DiscordClient } from '../discord/rest-client';
+import type { Bot } from '../app/bot';
+import { discordSettings, lambdaRuntime } from '../app/container';
 
 /** In Lambda, time spent waiting on Discord 429s is billed: wait at most this per request. */
 const MAX_RATE_LIMIT_WAIT_MS = 5_000;
@@ -32,7 +32,7 @@ export async function lambdaBot(): Promise<Bot> {
 
 /**
  * CloudWatch Embedded Metric Format: written raw to stdout, because the Lambda runtime's
- * console.log prefixes lines and EMF needs a bare JSON object (see lambdas/core/metrics.ts).
+ * console.log prefixes lines and EMF needs a bare JSON object (see lambdas/app/metrics.ts).
  */
 export function emitMetrics(
   job: MetricJob,

@@ -1,4 +1,4 @@
-import { newsCycle } from '../jobs/news-cycle';
+import { newsCycle } from '../app/news-cycle';
 import { emitMetrics, lambdaBot } from './lambda-bot';
 
 /** EventBridge schedule → one news cycle over the due feeds, then delivery. */

@@ -1,5 +1,5 @@
-import { createPriceSources, type PriceSource } from '../adapters/prices';
-import { priceAgeSeconds, priceCycle } from '../jobs/price-cycle';
+import { createPriceSources, type PriceSource } from '../sources/exchanges';
+import { priceAgeSeconds, priceCycle } from '../app/price-cycle';
 import { emitMetrics, lambdaBot } from './lambda-bot';
 
 /** EventBridge schedule → one price poll, then delivery of any alert it queued. */

@@ -9,15 +9,15 @@ import {
   findLambdaBundles,
   type LambdaBundle,
 } from '../../bench/bundles';
-import { JobRuns } from '../../lambdas/adapters/job-runs';
-import { Outbox } from '../../lambdas/adapters/outbox';
-import { systemClock } from '../../lambdas/core/clock';
-import { COINCHECK_NEM_2018, DEFAULT_CONFIG, type Config } from '../../lambdas/core/config';
+import { JobRuns } from '../../lambdas/store/job-runs';
+import { Outbox } from '../../lambdas/store/outbox';
+import { systemClock } from '../../lambdas/domain/clock';
+import { COINCHECK_NEM_2018, DEFAULT_CONFIG, type Config } from '../../lambdas/domain/config';
 import { buildAnnouncement } from '../support/announcements';
-import { startDiscordServer, type DiscordServer } from '../support/discord-server';
+import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
 import { startTestStore, type TestStore } from '../support/dynamo';
-import { LoopbackExchanges } from '../support/exchange-server';
-import { startFeedServer, type FeedServer } from '../support/feed-server';
+import { LoopbackExchanges } from '../../testkit/exchange-server';
+import { startFeedServer, type FeedServer } from '../../testkit/feed-server';
 import { INTERACTIONS_INVOKE_MODE } from '../../lib/goxwatch-stack';
 import { synthApp } from '../support/synth';
 
@@ -156,7 +156,7 @@ function invoke(name: string, event: unknown, env: Record<string, string> = {}):
     AWS_SECRET_ACCESS_KEY: 'smoke',
     AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
     GOXWATCH_TABLE: store.store.tableName,
-    // lambdas/runtime.ts: the DynamoDB endpoint override, unset in AWS.
+    // lambdas/app/container.ts: the DynamoDB endpoint override, unset in AWS.
     STORE_ENDPOINT: store.dynamo.endpoint,
     GOXWATCH_CONFIG_JSON: JSON.stringify(config),
     DISCORD_API_BASE: discord.apiBase,
@@ -256,7 +256,7 @@ const PING = JSON.stringify({
   version: 1,
 });
 
-/** The EMF metric lines a handler wrote to stdout (bare JSON objects, lambdas/core/metrics.ts). */
+/** The EMF metric lines a handler wrote to stdout (bare JSON objects, lambdas/app/metrics.ts). */
 function emf(out: Invocation): Record<string, unknown>[] {
   return out.stdout
     .split('\n')

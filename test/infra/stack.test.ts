@@ -5,8 +5,8 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { TABLE } from '../../lambdas/adapters/table';
-import { DEFAULT_CONFIG } from '../../lambdas/core/config';
+import { TABLE } from '../../lambdas/store/table';
+import { DEFAULT_CONFIG } from '../../lambdas/domain/config';
 import { buildApp } from '../../lib/app';
 import { NODE_RUNTIME } from '../../lib/goxwatch-function';
 import { scheduleMinutes } from '../../lib/goxwatch-stack';
@@ -80,7 +80,7 @@ function refs(value: unknown): string[] {
 const TABLE_ID = () => resources('AWS::DynamoDB::Table')[0]![0];
 
 describe('goxwatch stack template', () => {
-  it('has the table from lambdas/adapters/table.ts: keys, gsi1, TTL, on-demand, PITR, retained', () => {
+  it('has the table from lambdas/store/table.ts: keys, gsi1, TTL, on-demand, PITR, retained', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resetPriceSourceCache } from '../../lambdas/adapters/prices';
-import { MINUTE } from '../../lambdas/core/clock';
-import type { Subscription } from '../../lambdas/core/messages';
-import { MAX_CUSTOM_RULES, dropRuleId } from '../../lambdas/core/rules';
+import { resetPriceSourceCache } from '../../lambdas/sources/exchanges';
+import { MINUTE } from '../../lambdas/domain/clock';
+import type { Subscription } from '../../lambdas/domain/messages';
+import { MAX_CUSTOM_RULES, dropRuleId } from '../../lambdas/domain/rules';
 import {
   BASE,
   EN_CHANNEL,

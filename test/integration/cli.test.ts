@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock } from '../../lambdas/core/clock';
-import { DEFAULT_CONFIG, type Config } from '../../lambdas/core/config';
-import { startDiscordServer, type DiscordServer } from '../support/discord-server';
-import { LoopbackExchanges } from '../support/exchange-server';
+import { systemClock } from '../../lambdas/domain/clock';
+import { DEFAULT_CONFIG, type Config } from '../../lambdas/domain/config';
+import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
+import { LoopbackExchanges } from '../../testkit/exchange-server';
 
 /**
  * The command line as a user runs it (`npm start -- --once`): a fresh process, the embedded store on

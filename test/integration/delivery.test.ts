@@ -1,15 +1,19 @@
-import { ManualClock } from '../../lambdas/core/clock';
-import type { ChannelConfig } from '../../lambdas/core/config';
-import { MemoryLogger } from '../../lambdas/core/log';
-import type { Announcement } from '../../lambdas/core/messages';
-import { createDiscordClient, type DiscordClient } from '../../lambdas/adapters/discord';
-import { JobRuns } from '../../lambdas/adapters/job-runs';
-import { Outbox, outboxId, type OutboxEntry } from '../../lambdas/adapters/outbox';
-import { Subscriptions } from '../../lambdas/adapters/subscriptions';
-import { runDelivery } from '../../lambdas/jobs/delivery';
-import { publish } from '../../lambdas/jobs/publish';
+import { ManualClock } from '../../lambdas/domain/clock';
+import type { ChannelConfig } from '../../lambdas/domain/config';
+import { MemoryLogger } from '../../lambdas/domain/log';
+import type { Announcement } from '../../lambdas/domain/messages';
+import { createDiscordClient, type DiscordClient } from '../../lambdas/discord/rest-client';
+import { JobRuns } from '../../lambdas/store/job-runs';
+import { Outbox, outboxId, type OutboxEntry } from '../../lambdas/store/outbox';
+import { Subscriptions } from '../../lambdas/store/subscriptions';
+import { runDelivery } from '../../lambdas/app/jobs/delivery';
+import { publish } from '../../lambdas/app/enqueue';
 import { buildAnnouncement } from '../support/announcements';
-import { startDiscordServer, type DiscordServer, type DiscordServerOptions } from '../support/discord-server';
+import {
+  startDiscordServer,
+  type DiscordServer,
+  type DiscordServerOptions,
+} from '../../testkit/discord-server';
 import { startTestStore, type TestStore } from '../support/dynamo';
 
 const A = '100000000000000001';

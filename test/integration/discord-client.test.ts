@@ -1,5 +1,5 @@
-import { createDiscordClient, DiscordRequestError } from '../../lambdas/adapters/discord';
-import { startDiscordServer, type DiscordServer } from '../support/discord-server';
+import { createDiscordClient, DiscordRequestError } from '../../lambdas/discord/rest-client';
+import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
 
 const APP = '200000000000000001';
 const GUILD = '300000000000000001';

@@ -3,10 +3,10 @@ import {
   parseRetryAfter,
   redirectProblem,
   type FeedFetchResult,
-} from '../../lambdas/adapters/feed-fetch';
-import { FeedParseError, parseFeed } from '../../lambdas/adapters/feed-parse';
+} from '../../lambdas/sources/feed-fetch';
+import { FeedParseError, parseFeed } from '../../lambdas/sources/feed-parse';
 import { gzipSync } from 'node:zlib';
-import { fixtureFeedPaths, readFixture, startFeedServer, type FeedServer } from '../support/feed-server';
+import { fixtureFeedPaths, readFixture, startFeedServer, type FeedServer } from '../../testkit/feed-server';
 
 /** Fixture feeds rss-parser cannot read, each with the reason it gives (PROVENANCE.md, 3.5). */
 const UNREADABLE: Record<string, RegExp> = {

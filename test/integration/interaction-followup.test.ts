@@ -1,6 +1,6 @@
-import { createFetchFollowUp, printFollowUp } from '../../lambdas/adapters/interaction-followup';
-import { MemoryLogger } from '../../lambdas/core/log';
-import { startDiscordServer, type DiscordServer } from '../support/discord-server';
+import { createFetchFollowUp, printFollowUp } from '../../lambdas/discord/followup';
+import { MemoryLogger } from '../../lambdas/domain/log';
+import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
 
 const APP = '775799577604522054';
 const TOKEN = 'aW50ZXJhY3Rpb246ODY3NzkzODczMzM2OTI2MjQ5OnNlY3JldA';

@@ -8,16 +8,16 @@ import {
   sendDevCommand,
   buildCommandInteraction,
   type DevKey,
-} from '../../lambdas/adapters/dev-client';
-import { createFetchFollowUp } from '../../lambdas/adapters/interaction-followup';
-import { startInteractionsServer, type InteractionsServer } from '../../lambdas/adapters/interactions-server';
-import { registerCommands } from '../../lambdas/adapters/register-commands';
-import { ManualClock, MINUTE } from '../../lambdas/core/clock';
-import { COMMAND_DEFINITIONS } from '../../lambdas/core/commands';
-import { DEFAULT_CONFIG } from '../../lambdas/core/config';
-import { MemoryLogger } from '../../lambdas/core/log';
-import { createInteractionDeps, handleInteraction } from '../../lambdas/jobs/interactions';
-import { startDiscordServer } from '../support/discord-server';
+} from '../../local/dev-client';
+import { createFetchFollowUp } from '../../lambdas/discord/followup';
+import { startInteractionsServer, type InteractionsServer } from '../../local/interactions-server';
+import { registerCommands } from '../../lambdas/discord/register-commands';
+import { ManualClock, MINUTE } from '../../lambdas/domain/clock';
+import { COMMAND_DEFINITIONS } from '../../lambdas/discord/command-definitions';
+import { DEFAULT_CONFIG } from '../../lambdas/domain/config';
+import { MemoryLogger } from '../../lambdas/domain/log';
+import { createInteractionDeps, handleInteraction } from '../../lambdas/discord/interactions';
+import { startDiscordServer } from '../../testkit/discord-server';
 import { startTestStore, type TestStore } from '../support/dynamo';
 import { startFollowUpRecorder, type FollowUpRecorder } from '../support/followup-recorder';
 import { quote, seedConsensus, seedQuotes } from '../support/interaction-fixtures';

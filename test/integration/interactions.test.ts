@@ -1,18 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { APIEmbed } from 'discord-api-types/v10';
 import { PermissionFlagsBits } from 'discord-api-types/v10';
-import { buildCommandInteraction, type DevInteractionOptions } from '../../lambdas/adapters/dev-client';
-import { createFetchFollowUp } from '../../lambdas/adapters/interaction-followup';
-import { Store, type Item, type QueryOptions } from '../../lambdas/adapters/store';
-import { HOUR, ManualClock, MINUTE } from '../../lambdas/core/clock';
-import { COINCHECK_NEM_2018, DEFAULT_CONFIG, type Config } from '../../lambdas/core/config';
-import { MemoryLogger } from '../../lambdas/core/log';
+import { buildCommandInteraction, type DevInteractionOptions } from '../../local/dev-client';
+import { createFetchFollowUp } from '../../lambdas/discord/followup';
+import { Store, type Item, type QueryOptions } from '../../lambdas/store/store';
+import { HOUR, ManualClock, MINUTE } from '../../lambdas/domain/clock';
+import { COINCHECK_NEM_2018, DEFAULT_CONFIG, type Config } from '../../lambdas/domain/config';
+import { MemoryLogger } from '../../lambdas/domain/log';
 import {
   createInteractionDeps,
   handleInteraction,
   type InteractionDeps,
   type InteractionHttpResponse,
-} from '../../lambdas/jobs/interactions';
+} from '../../lambdas/discord/interactions';
 import { startTestStore, type TestStore } from '../support/dynamo';
 import { startFollowUpRecorder, type FollowUpRecorder } from '../support/followup-recorder';
 import { quote, seedConsensus, seedNews, seedQuotes } from '../support/interaction-fixtures';

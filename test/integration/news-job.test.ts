@@ -1,14 +1,19 @@
-import { NewsRepo } from '../../lambdas/adapters/news-repo';
-import { Outbox, type OutboxEntry } from '../../lambdas/adapters/outbox';
-import { RefundRepo } from '../../lambdas/adapters/refund-repo';
-import { Subscriptions } from '../../lambdas/adapters/subscriptions';
-import { JobRuns } from '../../lambdas/adapters/job-runs';
-import { ManualClock, MINUTE, HOUR } from '../../lambdas/core/clock';
-import { COINCHECK_NEM_2018, DEFAULT_CONFIG, type Config, type FeedConfig } from '../../lambdas/core/config';
-import { MemoryLogger } from '../../lambdas/core/log';
-import type { Announcement } from '../../lambdas/core/messages';
-import { runNewsJob, type NewsJobOptions } from '../../lambdas/jobs/news-job';
-import { publish } from '../../lambdas/jobs/publish';
+import { NewsRepo } from '../../lambdas/store/news-repo';
+import { Outbox, type OutboxEntry } from '../../lambdas/store/outbox';
+import { RefundRepo } from '../../lambdas/store/refund-repo';
+import { Subscriptions } from '../../lambdas/store/subscriptions';
+import { JobRuns } from '../../lambdas/store/job-runs';
+import { ManualClock, MINUTE, HOUR } from '../../lambdas/domain/clock';
+import {
+  COINCHECK_NEM_2018,
+  DEFAULT_CONFIG,
+  type Config,
+  type FeedConfig,
+} from '../../lambdas/domain/config';
+import { MemoryLogger } from '../../lambdas/domain/log';
+import type { Announcement } from '../../lambdas/domain/messages';
+import { runNewsJob, type NewsJobOptions } from '../../lambdas/app/jobs/news-job';
+import { publish } from '../../lambdas/app/enqueue';
 import { startTestStore, type TestStore } from '../support/dynamo';
 import { rssFeed, type RssItemSpec } from '../support/feed-builders';
 import {
@@ -17,7 +22,7 @@ import {
   sendWithValidators,
   startFeedServer,
   type FeedServer,
-} from '../support/feed-server';
+} from '../../testkit/feed-server';
 
 const NEWS_CHANNEL_JA = '100000000000000001';
 const REFUND_CHANNEL_EN = '100000000000000002';

@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIEmbed } from 'discord-api-types/v10';
-import { buildCommandInteraction } from '../../lambdas/adapters/dev-client';
-import { createFetchFollowUp } from '../../lambdas/adapters/interaction-followup';
-import { DAY, ManualClock } from '../../lambdas/core/clock';
-import { CHART_COLORS } from '../../lambdas/core/chart';
-import { DEFAULT_CONFIG, type Config } from '../../lambdas/core/config';
-import { MemoryLogger } from '../../lambdas/core/log';
+import { buildCommandInteraction } from '../../local/dev-client';
+import { createFetchFollowUp } from '../../lambdas/discord/followup';
+import { DAY, ManualClock } from '../../lambdas/domain/clock';
+import { CHART_COLORS } from '../../lambdas/domain/chart';
+import { DEFAULT_CONFIG, type Config } from '../../lambdas/domain/config';
+import { MemoryLogger } from '../../lambdas/domain/log';
 import {
   createInteractionDeps,
   handleInteraction,
   type InteractionDeps,
-} from '../../lambdas/jobs/interactions';
+} from '../../lambdas/discord/interactions';
 import { startTestStore, type TestStore } from '../support/dynamo';
 import { startFollowUpRecorder, type FollowUpRecorder } from '../support/followup-recorder';
 import { quote } from '../support/interaction-fixtures';

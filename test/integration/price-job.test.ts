@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resetPriceSourceCache } from '../../lambdas/adapters/prices';
-import { ttlAfter } from '../../lambdas/adapters/store';
-import { JobRuns } from '../../lambdas/adapters/job-runs';
-import { MINUTE } from '../../lambdas/core/clock';
-import { runPriceJob } from '../../lambdas/jobs/price-job';
+import { resetPriceSourceCache } from '../../lambdas/sources/exchanges';
+import { ttlAfter } from '../../lambdas/store/store';
+import { JobRuns } from '../../lambdas/store/job-runs';
+import { MINUTE } from '../../lambdas/domain/clock';
+import { runPriceJob } from '../../lambdas/app/jobs/price-job';
 import {
   BASE,
   EN_CHANNEL,

@@ -1,9 +1,9 @@
-import { ManualClock, MINUTE } from '../../lambdas/core/clock';
-import { DEFAULT_CONFIG } from '../../lambdas/core/config';
-import type { Quote } from '../../lambdas/core/consensus';
-import { computeConsensus } from '../../lambdas/core/consensus';
-import { PriceRepo } from '../../lambdas/adapters/price-repo';
-import { Store } from '../../lambdas/adapters/store';
+import { ManualClock, MINUTE } from '../../lambdas/domain/clock';
+import { DEFAULT_CONFIG } from '../../lambdas/domain/config';
+import type { Quote } from '../../lambdas/domain/consensus';
+import { computeConsensus } from '../../lambdas/domain/consensus';
+import { PriceRepo } from '../../lambdas/store/price-repo';
+import { Store } from '../../lambdas/store/store';
 import { startTestStore } from '../support/dynamo';
 
 const T0 = Date.parse('2018-01-26T00:00:00Z');

@@ -1,11 +1,11 @@
-import { createPriceSources, QuoteError } from '../../lambdas/adapters/prices';
-import { fetchFeed } from '../../lambdas/adapters/feed-fetch';
-import { parseFeed } from '../../lambdas/adapters/feed-parse';
-import { ManualClock } from '../../lambdas/core/clock';
-import { MemoryLogger } from '../../lambdas/core/log';
-import { startReplayExchange, type ReplayExchange } from '../../bin/replay/exchange';
-import { FeedFileError, loadTimeline, readTimelineFile, startReplayFeed } from '../../bin/replay/feed';
-import { DEFAULT_DATA_DIR, loadRecordedSeries, type PriceSeries } from '../../bin/replay/prices';
+import { createPriceSources, QuoteError } from '../../lambdas/sources/exchanges';
+import { fetchFeed } from '../../lambdas/sources/feed-fetch';
+import { parseFeed } from '../../lambdas/sources/feed-parse';
+import { ManualClock } from '../../lambdas/domain/clock';
+import { MemoryLogger } from '../../lambdas/domain/log';
+import { startReplayExchange, type ReplayExchange } from '../../local/replay/exchange';
+import { FeedFileError, loadTimeline, readTimelineFile, startReplayFeed } from '../../local/replay/feed';
+import { DEFAULT_DATA_DIR, loadRecordedSeries, type PriceSeries } from '../../local/replay/prices';
 
 const at = (iso: string): number => Date.parse(iso);
 

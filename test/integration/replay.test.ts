@@ -1,6 +1,6 @@
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../lambdas/adapters/embedded-dynamo';
-import { runReplay, jst, type ReplaySummary } from '../../bin/replay/replay';
-import { startDiscordServer } from '../support/discord-server';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embedded-dynamo';
+import { runReplay, jst, type ReplaySummary } from '../../local/replay/replay';
+import { startDiscordServer } from '../../testkit/discord-server';
 
 /**
  * The offline replay end to end: recorded prices on the loopback Poloniex (real ccxt), our

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManualClock, DAY } from '../../lambdas/core/clock';
-import { ttlAfter } from '../../lambdas/adapters/store';
+import { ManualClock, DAY } from '../../lambdas/domain/clock';
+import { ttlAfter } from '../../lambdas/store/store';
 import { startTestStore } from '../support/dynamo';
 
 describe('store on dynalite', () => {

@@ -1,5 +1,5 @@
-import type { Language, MessageKind } from '../../lambdas/core/config';
-import type { Announcement, MessagePayload } from '../../lambdas/core/messages';
+import type { Language, MessageKind } from '../../lambdas/domain/config';
+import type { Announcement, MessagePayload } from '../../lambdas/domain/messages';
 
 export interface AnnouncementSpec {
   key?: string;

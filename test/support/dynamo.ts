@@ -1,6 +1,6 @@
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../lambdas/adapters/embedded-dynamo';
-import { Store, dynamoClient } from '../../lambdas/adapters/store';
-import type { Clock } from '../../lambdas/core/clock';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embedded-dynamo';
+import { Store, dynamoClient } from '../../lambdas/store/store';
+import type { Clock } from '../../lambdas/domain/clock';
 
 export interface TestStore {
   store: Store;

@@ -1,7 +1,7 @@
-import type { NewsRepo } from '../../lambdas/adapters/news-repo';
-import type { PriceRepo } from '../../lambdas/adapters/price-repo';
-import { MINUTE } from '../../lambdas/core/clock';
-import { sourceIdOf, type Quote } from '../../lambdas/core/consensus';
+import type { NewsRepo } from '../../lambdas/store/news-repo';
+import type { PriceRepo } from '../../lambdas/store/price-repo';
+import { MINUTE } from '../../lambdas/domain/clock';
+import { sourceIdOf, type Quote } from '../../lambdas/domain/consensus';
 
 /**
  * Stored state for slash-command tests, written through the real repos (the same writes the

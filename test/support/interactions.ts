@@ -1,7 +1,7 @@
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { publicKeyHex } from '../../lambdas/adapters/dev-client';
+import { publicKeyHex } from '../../local/dev-client';
 
 export const DISCORD_FIXTURES = join(__dirname, '..', 'fixtures', 'discord');
 

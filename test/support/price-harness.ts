@@ -1,15 +1,15 @@
-import { Outbox, type OutboxEntry } from '../../lambdas/adapters/outbox';
-import { PriceRepo } from '../../lambdas/adapters/price-repo';
-import { createPriceSources, resetPriceSourceCache, type PriceSource } from '../../lambdas/adapters/prices';
-import { Subscriptions } from '../../lambdas/adapters/subscriptions';
-import { ManualClock, MINUTE } from '../../lambdas/core/clock';
-import { DEFAULT_CONFIG, parseConfig, type Config } from '../../lambdas/core/config';
-import { MemoryLogger } from '../../lambdas/core/log';
-import { ruleIdsFor } from '../../lambdas/core/rules';
-import { runPriceJob, type PriceCycleResult } from '../../lambdas/jobs/price-job';
-import { publish } from '../../lambdas/jobs/publish';
+import { Outbox, type OutboxEntry } from '../../lambdas/store/outbox';
+import { PriceRepo } from '../../lambdas/store/price-repo';
+import { createPriceSources, resetPriceSourceCache, type PriceSource } from '../../lambdas/sources/exchanges';
+import { Subscriptions } from '../../lambdas/store/subscriptions';
+import { ManualClock, MINUTE } from '../../lambdas/domain/clock';
+import { DEFAULT_CONFIG, parseConfig, type Config } from '../../lambdas/domain/config';
+import { MemoryLogger } from '../../lambdas/domain/log';
+import { ruleIdsFor } from '../../lambdas/domain/rules';
+import { runPriceJob, type PriceCycleResult } from '../../lambdas/app/jobs/price-job';
+import { publish } from '../../lambdas/app/enqueue';
 import { startTestStore, type TestStore } from './dynamo';
-import { LoopbackExchanges, type LoopbackExchangeId } from './exchange-server';
+import { LoopbackExchanges, type LoopbackExchangeId } from '../../testkit/exchange-server';
 
 /**
  * The price job harness: real ccxt against loopback exchanges (recorded response shapes),

@@ -1,5 +1,5 @@
-import { CHART_COLORS, renderPriceChart } from '../../lambdas/core/chart';
-import { HOUR } from '../../lambdas/core/clock';
+import { CHART_COLORS, renderPriceChart } from '../../lambdas/domain/chart';
+import { HOUR } from '../../lambdas/domain/clock';
 import { decodePng } from '../support/png';
 
 const from = Date.parse('2018-01-25T12:00:00Z');

@@ -5,7 +5,7 @@ import {
   PRICE_RANGES,
   REQUIRED_PERMISSION,
   SUB,
-} from '../../lambdas/core/commands';
+} from '../../lambdas/discord/command-definitions';
 import { readDiscordFixture } from '../support/interactions';
 
 type Json = Record<string, unknown>;

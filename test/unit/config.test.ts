@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, DEFAULT_CONFIG, parseConfig, type Config } from '../../lambdas/core/config';
-import { loadConfig } from '../../lambdas/adapters/config-file';
+import { ConfigError, DEFAULT_CONFIG, parseConfig, type Config } from '../../lambdas/domain/config';
+import { loadConfig } from '../../lambdas/app/config-file';
 
 function withChanges(change: (c: Config) => void): unknown {
   const copy = structuredClone(DEFAULT_CONFIG);

@@ -1,5 +1,5 @@
-import { computeConsensus, median, type Quote } from '../../lambdas/core/consensus';
-import { DEFAULT_CONFIG, type RulesConfig } from '../../lambdas/core/config';
+import { computeConsensus, median, type Quote } from '../../lambdas/domain/consensus';
+import { DEFAULT_CONFIG, type RulesConfig } from '../../lambdas/domain/config';
 
 const NOW = Date.parse('2018-01-26T03:00:00Z');
 const rules: RulesConfig = { ...DEFAULT_CONFIG.rules, maxQuoteAgeSeconds: 300, outlierPercent: 20 };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deliveryOutcome, formErrors, type DiscordReply } from '../../lambdas/core/delivery-outcome';
-import { parseHttpFixture } from '../support/discord-server';
+import { deliveryOutcome, formErrors, type DiscordReply } from '../../lambdas/discord/delivery-outcome';
+import { parseHttpFixture } from '../../testkit/discord-server';
 
 const budget = { maxWaitMs: 5_000 };
 

@@ -5,7 +5,7 @@ import { build } from 'esbuild';
 const root = join(__dirname, '..', '..');
 
 /** The entries the interactions Lambda is built from: our job module, and the thin handler once it exists. */
-const entries = ['lambdas/jobs/interactions.ts', 'lambdas/handlers/interactions.ts'].filter((e) =>
+const entries = ['lambdas/discord/interactions.ts', 'lambdas/handlers/interactions.ts'].filter((e) =>
   existsSync(join(root, e)),
 );
 
@@ -28,8 +28,8 @@ describe('interactions bundle', () => {
   it.each(entries)('%s carries neither ccxt nor rss-parser', async (entry) => {
     const inputs = await bundleInputs(entry);
     // Sanity: the bundle really contains our code and the verifier, so an empty bundle cannot pass.
-    expect(inputs.some((i) => i.endsWith('lambdas/core/interactions-verify.ts'))).toBe(true);
-    expect(inputs.some((i) => i.endsWith('lambdas/jobs/slash-commands.ts'))).toBe(true);
+    expect(inputs.some((i) => i.endsWith('lambdas/discord/interactions-verify.ts'))).toBe(true);
+    expect(inputs.some((i) => i.endsWith('lambdas/discord/commands/index.ts'))).toBe(true);
     const offenders = inputs.filter((i) => /node_modules\/(ccxt|rss-parser|xml2js)\//.test(i));
     expect(offenders).toEqual([]);
   });

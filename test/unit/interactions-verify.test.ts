@@ -1,5 +1,5 @@
-import { MINUTE } from '../../lambdas/core/clock';
-import { SIGNATURE_WINDOW_MS, verifyInteractionRequest } from '../../lambdas/core/interactions-verify';
+import { MINUTE } from '../../lambdas/domain/clock';
+import { SIGNATURE_WINDOW_MS, verifyInteractionRequest } from '../../lambdas/discord/interactions-verify';
 import { generateTestKeys, readDiscordFixture, realVectors, signedHeaders } from '../support/interactions';
 
 const now = Date.parse('2018-01-26T03:00:00Z');

@@ -1,4 +1,4 @@
-import { emfLine, METRICS_NAMESPACE } from '../../lambdas/core/metrics';
+import { emfLine, METRICS_NAMESPACE } from '../../lambdas/app/metrics';
 
 describe('EMF metric lines', () => {
   const at = Date.parse('2018-01-26T03:09:00Z');

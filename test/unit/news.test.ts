@@ -1,4 +1,4 @@
-import { COINCHECK_NEM_2018 } from '../../lambdas/core/config';
+import { COINCHECK_NEM_2018 } from '../../lambdas/domain/config';
 import {
   canonicalUrl,
   classifyRefund,
@@ -7,7 +7,7 @@ import {
   matchIncident,
   sameStory,
   type StoryRef,
-} from '../../lambdas/core/news';
+} from '../../lambdas/domain/news';
 
 const incident = COINCHECK_NEM_2018;
 

@@ -1,4 +1,9 @@
-import { REFUND_STAGES, canAutoTransition, canManualTransition, stageLabel } from '../../lambdas/core/refund';
+import {
+  REFUND_STAGES,
+  canAutoTransition,
+  canManualTransition,
+  stageLabel,
+} from '../../lambdas/domain/refund';
 
 describe('refund stage machine', () => {
   it('news moves the main line forward, skipping stages when the evidence does', () => {

@@ -1,15 +1,15 @@
 import type { APIEmbed } from 'discord-api-types/v10';
-import { COINCHECK_NEM_2018, type FeedConfig } from '../../lambdas/core/config';
-import { LIMITS } from '../../lambdas/core/discord-text';
-import type { MessagePayload } from '../../lambdas/core/messages';
-import type { NewsItem } from '../../lambdas/core/news';
-import type { RefundChange } from '../../lambdas/core/refund';
+import { COINCHECK_NEM_2018, type FeedConfig } from '../../lambdas/domain/config';
+import { LIMITS } from '../../lambdas/discord/text';
+import type { MessagePayload } from '../../lambdas/domain/messages';
+import type { NewsItem } from '../../lambdas/domain/news';
+import type { RefundChange } from '../../lambdas/domain/refund';
 import {
   feedDisabledAnnouncement,
   newsAnnouncement,
   refundStageAnnouncement,
   safeLink,
-} from '../../lambdas/core/render-news';
+} from '../../lambdas/discord/render-news';
 
 const incident = COINCHECK_NEM_2018;
 const feed: FeedConfig = { id: 'wire', url: 'https://wire.example.com/rss', language: 'en' };

@@ -1,8 +1,12 @@
 import type { APIEmbed } from 'discord-api-types/v10';
-import { LIMITS } from '../../lambdas/core/discord-text';
-import { formatDuration, formatNumber, formatPercent, formatTime } from '../../lambdas/core/format';
-import { embedTextLength, priceAlertAnnouncement, renderPriceAlert } from '../../lambdas/core/render-price';
-import type { PriceAlert } from '../../lambdas/core/rules';
+import { LIMITS } from '../../lambdas/discord/text';
+import { formatDuration, formatNumber, formatPercent, formatTime } from '../../lambdas/domain/format';
+import {
+  embedTextLength,
+  priceAlertAnnouncement,
+  renderPriceAlert,
+} from '../../lambdas/discord/render-price';
+import type { PriceAlert } from '../../lambdas/domain/rules';
 
 const AT = Date.parse('2018-01-26T03:09:00Z'); // 12:09 JST, when Coincheck halted NEM trading
 

@@ -12,7 +12,7 @@ import {
   parseOhlcvCsv,
   parseTimestamp,
   type PriceSeries,
-} from '../../bin/replay/prices';
+} from '../../local/replay/prices';
 
 const HOUR = 3_600_000;
 const at = (iso: string): number => Date.parse(iso);

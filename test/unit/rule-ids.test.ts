@@ -1,7 +1,7 @@
-import { MINUTE } from '../../lambdas/core/clock';
-import { DEFAULT_CONFIG } from '../../lambdas/core/config';
-import type { Subscription } from '../../lambdas/core/messages';
-import { dropRuleId, parseRuleId, rulesInUse, seriesLookbackMs } from '../../lambdas/core/rules';
+import { MINUTE } from '../../lambdas/domain/clock';
+import { DEFAULT_CONFIG } from '../../lambdas/domain/config';
+import type { Subscription } from '../../lambdas/domain/messages';
+import { dropRuleId, parseRuleId, rulesInUse, seriesLookbackMs } from '../../lambdas/domain/rules';
 
 /** A price subscription with its own rules (as /alerts subscribe stores it). */
 function sub(channelId: string, priceRules: string[], extra: Partial<Subscription> = {}): Subscription {

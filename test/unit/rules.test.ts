@@ -1,7 +1,7 @@
-import { MINUTE } from '../../lambdas/core/clock';
-import { DEFAULT_CONFIG, type RulesConfig } from '../../lambdas/core/config';
-import type { ConsensusPoint } from '../../lambdas/core/consensus';
-import { evaluateRules, ruleIdsFor, type PriceAlert, type RuleState } from '../../lambdas/core/rules';
+import { MINUTE } from '../../lambdas/domain/clock';
+import { DEFAULT_CONFIG, type RulesConfig } from '../../lambdas/domain/config';
+import type { ConsensusPoint } from '../../lambdas/domain/consensus';
+import { evaluateRules, ruleIdsFor, type PriceAlert, type RuleState } from '../../lambdas/domain/rules';
 
 const T0 = Date.parse('2018-01-26T00:00:00Z');
 const THREE = ['zaif', 'binance', 'upbit'];

@@ -1,4 +1,4 @@
-import { asDisplayed, displayWidth, renderForTerminal } from '../../lambdas/core/terminal-render';
+import { asDisplayed, displayWidth, renderForTerminal } from '../../lambdas/discord/terminal-render';
 import { buildAnnouncement } from '../support/announcements';
 
 describe('renderForTerminal', () => {

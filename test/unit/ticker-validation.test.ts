@@ -1,4 +1,4 @@
-import { validateTicker } from '../../lambdas/adapters/prices';
+import { validateTicker } from '../../lambdas/sources/exchanges';
 
 const NOW = Date.parse('2018-01-26T03:00:00Z');
 const DAY = 24 * 60 * 60 * 1000;

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError, DEFAULT_CONFIG, parseConfig, type Config } from '../domain/config';
+
+/**
+ * Where the config comes from: `--config <file>`, else GOXWATCH_CONFIG (a file path), else
+ * GOXWATCH_CONFIG_JSON (inline JSON, as the CDK stack passes it to the Lambdas), else the
+ * built-in DEFAULT_CONFIG. Throws ConfigError (the CLI exits 2) naming the field and the reason.
+ */
+export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}): {
+  config: Config;
+  origin: string;
+} {
+  const env = opts.env ?? process.env;
+  const file = opts.file ?? env.GOXWATCH_CONFIG;
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError([`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+    }
+    return { config: parseJson(text, file), origin: file };
+  }
+  if (env.GOXWATCH_CONFIG_JSON)
+    return {
+      config: parseJson(env.GOXWATCH_CONFIG_JSON, 'GOXWATCH_CONFIG_JSON'),
+      origin: 'GOXWATCH_CONFIG_JSON',
+    };
+  return { config: DEFAULT_CONFIG, origin: 'built-in default' };
+}
+
+function parseJson(text: string, origin: string): Config {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError([`${origin}: not valid JSON (${(err as Error).message})`]);
+  }
+  try {
+    return parseConfig(raw);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(err.problems.map((p) => `${origin}: ${p}`));
+    throw err;
+  }
+}

@@ -1,0 +1,277 @@
+import { JobRuns } from '../../store/job-runs';
+import { PriceRepo, type SourceFailureReason, type SourceHealth } from '../../store/price-repo';
+import { QuoteError, type PriceSource } from '../../sources/exchanges';
+import type { Store } from '../../store/store';
+import { Subscriptions } from '../../store/subscriptions';
+import { MINUTE, type Clock } from '../../domain/clock';
+import type { Config, RulesConfig } from '../../domain/config';
+import { computeConsensus, type DroppedQuote, type Quote } from '../../domain/consensus';
+import { formatNumber } from '../../domain/format';
+import { errorMessage, type Logger } from '../../domain/log';
+import type { Announcement, Subscription } from '../../domain/messages';
+import { priceAlertAnnouncement } from '../../discord/render-price';
+import {
+  MAX_CUSTOM_RULES,
+  evaluateRules,
+  rulesInUse,
+  seriesLookbackMs,
+  type PriceAlert,
+  type RuleState,
+} from '../../domain/rules';
+
+export interface PriceJobDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  sources: PriceSource[];
+  /** lambdas/app/enqueue.ts bound by the caller: returns how many outbox entries were new. */
+  publish: (announcements: Announcement | Announcement[]) => Promise<number>;
+}
+
+export interface SourceOutcome {
+  sourceId: string;
+  ok: boolean;
+  price?: number;
+  reason?: SourceFailureReason;
+  error?: string;
+}
+
+export interface SymbolOutcome {
+  symbol: string;
+  /** Consensus price of this poll; undefined = no consensus (see dropped). */
+  price: number | undefined;
+  venues: string[];
+  dropped: DroppedQuote[];
+  alerts: PriceAlert[];
+}
+
+export interface PriceCycleResult {
+  at: number;
+  sources: SourceOutcome[];
+  symbols: SymbolOutcome[];
+  alerts: PriceAlert[];
+  /** New outbox entries (a re-run of the same cycle adds none). */
+  enqueued: number;
+  /** Every source failed this poll (offline?): the runner exits non-zero on --once. */
+  allSourcesFailed: boolean;
+  /** Storage or publishing problems; the rest of the cycle went on. */
+  errors: string[];
+  /** One line: sources ok/failed with reasons, consensus per symbol, rules fired. */
+  summary: string;
+}
+
+/**
+ * One price poll: fetch every source concurrently, store samples and source health, compute and
+ * store the consensus per symbol, evaluate the rules (configured plus the channels' own) on the
+ * stored series, publish each alert,
+ * save the rule state, record the run. A failing source, symbol or alert is reported and the
+ * rest goes on.
+ *
+ * Order matters for duplicates: alerts are published before the rule state is saved, and their
+ * keys come from the stored series, so a crash or a re-run in between re-publishes the same key,
+ * which the outbox refuses. A failed publish keeps the rule armed so the next poll retries it.
+ */
+export async function runPriceJob(deps: PriceJobDeps): Promise<PriceCycleResult> {
+  const { store, clock, logger, sources } = deps;
+  const repo = new PriceRepo(store, clock);
+  const startedAt = clock.now();
+  const now = startedAt;
+  const errors: string[] = [];
+
+  const [rules, fetched] = await Promise.all([
+    channelRules(deps, errors),
+    Promise.all(
+      sources.map((s) =>
+        s.fetchQuote(now).then(
+          (quote) => ({ source: s, quote, error: undefined }),
+          (err: unknown) => ({ source: s, quote: undefined, error: err }),
+        ),
+      ),
+    ),
+  ]);
+
+  let health = new Map<string, SourceHealth>();
+  try {
+    health = new Map((await repo.sourceHealth()).map((h) => [h.sourceId, h]));
+  } catch (err) {
+    errors.push(`reading source health: ${errorMessage(err)}`);
+  }
+
+  const outcomes: SourceOutcome[] = [];
+  const quotes: Quote[] = [];
+  for (const { source, quote, error } of fetched) {
+    if (quote) {
+      quotes.push(quote);
+      outcomes.push({ sourceId: source.id, ok: true, price: quote.price });
+      await guard(errors, `storing sample of ${source.id}`, async () => {
+        await repo.putSample(quote, rules.sampleRetentionDays);
+        await repo.recordSourceOk(quote, health.get(source.id));
+      });
+      continue;
+    }
+    const reason: SourceFailureReason = error instanceof QuoteError ? error.reason : 'permanent';
+    const message = error instanceof QuoteError ? error.message : `${source.id}: ${errorMessage(error)}`;
+    outcomes.push({ sourceId: source.id, ok: false, reason, error: message });
+    // A missing market was reported once by the adapter; repeating it every poll is noise.
+    if (reason !== 'market-missing') logger.warn(`price source ${message}`);
+    await guard(errors, `storing health of ${source.id}`, () =>
+      repo
+        .recordSourceFailure(
+          { sourceId: source.id, exchange: source.exchange, symbol: source.symbol },
+          reason,
+          message,
+          health.get(source.id),
+        )
+        .then(() => undefined),
+    );
+  }
+
+  const symbols: SymbolOutcome[] = [];
+  const alerts: PriceAlert[] = [];
+  let enqueued = 0;
+  for (const symbol of [...new Set(sources.map((s) => s.symbol))]) {
+    const ofSymbol = outcomes.filter((o) => sources.find((s) => s.id === o.sourceId)?.symbol === symbol);
+    // A symbol whose every source is a missing market has nothing to record.
+    if (ofSymbol.every((o) => o.reason === 'market-missing')) continue;
+    const consensus = computeConsensus(
+      quotes.filter((q) => q.symbol === symbol),
+      now,
+      rules,
+      symbol,
+    );
+    const outcome: SymbolOutcome = {
+      symbol,
+      price: consensus.price,
+      venues: [...new Set(consensus.used.map((q) => q.exchange))],
+      dropped: consensus.dropped,
+      alerts: [],
+    };
+    symbols.push(outcome);
+    await guard(errors, `evaluating ${symbol}`, async () => {
+      await repo.putConsensus(consensus, now, rules.sampleRetentionDays);
+      const series = await repo.consensusSeries(symbol, now - seriesLookbackMs(rules) - MINUTE, now);
+      const before = await repo.ruleStates(symbol);
+      const evaluated = evaluateRules({ symbol, series, state: before, rules, now });
+      const state: Record<string, RuleState> = { ...evaluated.state };
+      for (const group of alertGroups(evaluated.alerts)) {
+        try {
+          enqueued += await deps.publish(group.map(priceAlertAnnouncement));
+          outcome.alerts.push(...group);
+          alerts.push(...group);
+        } catch (err) {
+          for (const alert of group) {
+            errors.push(`publishing ${alert.key}: ${errorMessage(err)}`);
+            const prev = before[alert.ruleId];
+            if (prev) state[alert.ruleId] = prev;
+            else delete state[alert.ruleId];
+          }
+        }
+      }
+      await repo.saveRuleStates(symbol, state, before);
+    });
+  }
+
+  const allSourcesFailed = sources.length > 0 && quotes.length === 0;
+  const summary = summarize(now, outcomes, symbols, enqueued, errors);
+  for (const e of errors) logger.error(`price job: ${e}`);
+  await guard(errors, 'recording the run', () =>
+    new JobRuns(store, clock).record('price', startedAt, !allSourcesFailed && errors.length === 0, summary),
+  );
+  return { at: now, sources: outcomes, symbols, alerts, enqueued, allSourcesFailed, errors, summary };
+}
+
+/**
+ * One fall often fires several drop rules in the same poll (12 % in an hour is also 10 % in a
+ * day). They go out as one group of alternatives, most telling first (the largest fall, then the
+ * shortest window), so each channel gets one message; the others still enter their cooldown.
+ * A crossing below the reference price is its own event and its own message.
+ */
+function alertGroups(alerts: PriceAlert[]): PriceAlert[][] {
+  const drops = alerts
+    .filter((a) => a.rule === 'drop')
+    .sort(
+      (a, b) =>
+        a.changePercent - b.changePercent ||
+        (a.windowMinutes ?? 0) - (b.windowMinutes ?? 0) ||
+        a.ruleId.localeCompare(b.ruleId),
+    );
+  const others = alerts.filter((a) => a.rule !== 'drop').map((a) => [a]);
+  return drops.length ? [drops, ...others] : others;
+}
+
+/** Problems already logged by this process: a bad stored rule id would otherwise repeat every poll. */
+const reported = new Set<string>();
+
+function warnOnce(logger: Logger, line: string): void {
+  if (reported.has(line)) return;
+  if (reported.size >= 1000) reported.clear();
+  reported.add(line);
+  logger.warn(line);
+}
+
+/**
+ * The configured rules plus the channels' own (`/alerts subscribe drop_percent:…`). A failed
+ * subscription read costs only the channels' own rules this poll; the configured ones still run.
+ */
+async function channelRules(deps: PriceJobDeps, errors: string[]): Promise<RulesConfig> {
+  const { config, store, clock, logger } = deps;
+  let subscriptions: Subscription[];
+  try {
+    subscriptions = await new Subscriptions(store, clock, config.channels).all();
+  } catch (err) {
+    errors.push(`reading the channels' price rules (configured rules only this poll): ${errorMessage(err)}`);
+    return config.rules;
+  }
+  const inUse = rulesInUse(config.rules, subscriptions);
+  for (const bad of inUse.invalid) warnOnce(logger, `price rules: ignoring a channel's ${bad.error}`);
+  if (inUse.capped.length)
+    warnOnce(
+      logger,
+      `price rules: ${inUse.custom.length + inUse.capped.length} distinct channel rules, capped at ${MAX_CUSTOM_RULES}; ${inUse.capped.length} not evaluated: ${inUse.capped.slice(0, 10).join(', ')}${inUse.capped.length > 10 ? ', …' : ''}`,
+    );
+  return inUse.rules;
+}
+
+async function guard(errors: string[], what: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    errors.push(`${what}: ${errorMessage(err)}`);
+  }
+}
+
+function shortError(o: SourceOutcome): string {
+  if (o.reason === 'offline') return 'offline';
+  if (o.reason === 'market-missing') return 'market missing';
+  const message = (o.error ?? '').replace(`${o.sourceId}: `, '');
+  return `${o.reason}: ${message.length > 80 ? `${message.slice(0, 79)}…` : message}`;
+}
+
+function summarize(
+  at: number,
+  sources: SourceOutcome[],
+  symbols: SymbolOutcome[],
+  enqueued: number,
+  errors: string[],
+): string {
+  const ok = sources.filter((s) => s.ok).length;
+  const failed = sources.filter((s) => !s.ok).map((s) => `${s.sourceId} ${shortError(s)}`);
+  const parts = [
+    `price ${new Date(at).toISOString().slice(0, 16)}Z: sources ${ok}/${sources.length} ok${failed.length ? ` (failed: ${failed.join('; ')})` : ''}`,
+  ];
+  for (const s of symbols) {
+    const droppedText = s.dropped.length
+      ? `, dropped ${s.dropped.map((d) => `${d.sourceId} ${d.reason.split(':')[0]}`).join(', ')}`
+      : '';
+    parts.push(
+      s.price === undefined
+        ? `${s.symbol} no consensus${droppedText}`
+        : `${s.symbol} ${formatNumber(s.price, 'en')} (${s.venues.join('+')}${droppedText})`,
+    );
+  }
+  const fired = symbols.flatMap((s) => s.alerts.map((a) => `${a.symbol} ${a.ruleId}`));
+  parts.push(fired.length ? `fired: ${fired.join(', ')} (${enqueued} queued)` : 'no rule fired');
+  if (errors.length) parts.push(`${errors.length} error(s)`);
+  return parts.join('; ');
+}

@@ -1,0 +1,313 @@
+import {
+  ApplicationCommandOptionType,
+  InteractionResponseType,
+  InteractionType,
+  MessageFlags,
+  type APIApplicationCommandInteractionDataOption,
+  type APIInteractionResponse,
+} from 'discord-api-types/v10';
+import { JobRuns } from '../store/job-runs';
+import { NewsRepo } from '../store/news-repo';
+import { Outbox } from '../store/outbox';
+import { PriceRepo } from '../store/price-repo';
+import { RefundRepo } from '../store/refund-repo';
+import { ttlAfter, type Store } from '../store/store';
+import { Subscriptions } from '../store/subscriptions';
+import type { Clock } from '../domain/clock';
+import type { Config, Language } from '../domain/config';
+import { NO_MENTIONS } from './text';
+import { followUpFor, type CommandReply, type FollowUp } from './interaction-reply';
+import { verifyInteractionRequest, SIGNATURE_WINDOW_MS } from './interactions-verify';
+import { errorMessage, type Logger } from '../domain/log';
+import {
+  errorReply,
+  isEphemeralCommand,
+  runCommand,
+  type CommandDeps,
+  type ParsedCommand,
+} from './commands/index';
+
+/** The request as a Lambda Function URL (or HTTP API v2) delivers it; the local server builds the same. */
+export interface InteractionEvent {
+  headers: Record<string, string | undefined>;
+  body: string | undefined;
+  isBase64Encoded?: boolean;
+}
+
+export interface InteractionHttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  /**
+   * Work to run AFTER the response has reached Discord: the chart upload of /price, or the
+   * completion of a deferred (type 5) reply. Never rejects. Not serialisable: the caller (local
+   * server, Lambda wrapper with response streaming, test) must call it once the response is sent;
+   * an edit of @original sent before Discord has the response fails with Unknown Webhook.
+   */
+  afterResponse?: () => Promise<void>;
+}
+
+export interface InteractionDeps extends CommandDeps {
+  /** Application public key (hex). Unset: every request is refused (401). */
+  publicKey: string | undefined;
+  store: Store;
+  followUp: FollowUp;
+  /** Used when an interaction carries no application_id (Discord's always do). */
+  applicationId?: string;
+  /** Time a command may take before the answer is deferred (type 5). Default 2,500 ms (Discord allows 3 s). */
+  budgetMs?: number;
+  /** Signature timestamp window; default SIGNATURE_WINDOW_MS (5 minutes). */
+  signatureWindowMs?: number;
+}
+
+export const DEFAULT_BUDGET_MS = 2_500;
+/** Interaction ids are remembered this long (the token itself lives 15 minutes). */
+const SEEN_RETENTION_DAYS = 1;
+
+/** Build the deps from the shared pieces; the integrator passes what the runtime already has. */
+export function createInteractionDeps(opts: {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  publicKey: string | undefined;
+  followUp: FollowUp;
+  applicationId?: string;
+  budgetMs?: number;
+  guildSubscriptionCap?: number;
+}): InteractionDeps {
+  const { store, clock, config } = opts;
+  return {
+    ...opts,
+    prices: new PriceRepo(store, clock),
+    news: new NewsRepo(store, clock),
+    refunds: new RefundRepo(store, clock),
+    subscriptions: new Subscriptions(store, clock, config.channels),
+    outbox: new Outbox(store, clock),
+    jobRuns: new JobRuns(store, clock),
+  };
+}
+
+function json(statusCode: number, body: unknown): InteractionHttpResponse {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+function messageResponse(reply: CommandReply): APIInteractionResponse {
+  const { files: _files, ...rest } = reply;
+  return {
+    type: InteractionResponseType.ChannelMessageWithSource,
+    data: {
+      ...rest.data,
+      allowed_mentions: NO_MENTIONS,
+      ...(reply.ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
+    },
+  };
+}
+
+function languageOf(locale: unknown): Language {
+  return typeof locale === 'string' && locale.toLowerCase().startsWith('ja') ? 'ja' : 'en';
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Command name, subcommand and flat options from an APPLICATION_COMMAND interaction body. */
+export function parseCommand(interaction: Record<string, unknown>): ParsedCommand | string {
+  const data = interaction.data;
+  if (!isRecord(data) || typeof data.name !== 'string') return 'interaction has no command data';
+  const member = isRecord(interaction.member) ? interaction.member : undefined;
+  const user = isRecord(member?.user)
+    ? member.user
+    : isRecord(interaction.user)
+      ? interaction.user
+      : undefined;
+  const userId = str(user?.id);
+  if (!userId) return 'interaction has no user';
+  const options = new Map<string, string | number | boolean>();
+  let sub: string | undefined;
+  let list = Array.isArray(data.options)
+    ? (data.options as APIApplicationCommandInteractionDataOption[])
+    : [];
+  // Subcommand groups and subcommands nest their options one level each.
+  for (let depth = 0; depth < 2; depth++) {
+    const nested = list.find(
+      (o) =>
+        o.type === ApplicationCommandOptionType.Subcommand ||
+        o.type === ApplicationCommandOptionType.SubcommandGroup,
+    );
+    if (!nested) break;
+    sub = sub ? `${sub} ${nested.name}` : nested.name;
+    list =
+      'options' in nested && Array.isArray(nested.options)
+        ? (nested.options as APIApplicationCommandInteractionDataOption[])
+        : [];
+  }
+  for (const o of list) {
+    if (
+      'value' in o &&
+      (typeof o.value === 'string' || typeof o.value === 'number' || typeof o.value === 'boolean')
+    )
+      options.set(o.name, o.value);
+  }
+  let permissions: bigint | undefined;
+  const rawPerms = str(member?.permissions);
+  if (rawPerms && /^\d+$/.test(rawPerms)) permissions = BigInt(rawPerms);
+  const guildId = str(interaction.guild_id);
+  const guildLocale = str(interaction.guild_locale);
+  const channelId =
+    str(interaction.channel_id) ?? str(isRecord(interaction.channel) ? interaction.channel.id : undefined);
+  return {
+    name: data.name,
+    ...(sub ? { sub } : {}),
+    options,
+    language: languageOf(interaction.locale),
+    ...(guildId ? { guildId } : {}),
+    ...(guildLocale ? { guildLocale } : {}),
+    ...(channelId ? { channelId } : {}),
+    userId,
+    userName: str(user?.global_name) ?? str(user?.username) ?? userId,
+    ...(permissions !== undefined ? { permissions } : {}),
+  };
+}
+
+/**
+ * The interactions endpoint: verify (401 on anything wrong) → PING → dispatch. Never answers 5xx:
+ * any failure becomes an ephemeral error and a log line. A command that is not done within the
+ * budget is answered with a deferred response (type 5) and completed by `afterResponse`.
+ */
+export async function handleInteraction(
+  event: InteractionEvent,
+  deps: InteractionDeps,
+): Promise<InteractionHttpResponse> {
+  try {
+    if (!deps.publicKey) {
+      deps.logger.error('interactions: no public key configured (DISCORD_PUBLIC_KEY); refusing the request');
+      return json(401, { error: 'invalid request signature' });
+    }
+    const verified = verifyInteractionRequest(
+      event,
+      deps.publicKey,
+      deps.clock.now(),
+      deps.signatureWindowMs ?? SIGNATURE_WINDOW_MS,
+    );
+    if (!verified.ok) {
+      deps.logger.warn(`interactions: 401 ${verified.reason}`);
+      return json(401, { error: 'invalid request signature' });
+    }
+    let interaction: unknown;
+    try {
+      interaction = JSON.parse(verified.body);
+    } catch {
+      return json(400, { error: 'body is not JSON' });
+    }
+    if (!isRecord(interaction) || typeof interaction.type !== 'number')
+      return json(400, { error: 'not an interaction' });
+    if (interaction.type === InteractionType.Ping) return json(200, { type: InteractionResponseType.Pong });
+    if (interaction.type === InteractionType.ApplicationCommandAutocomplete)
+      return json(200, {
+        type: InteractionResponseType.ApplicationCommandAutocompleteResult,
+        data: { choices: [] },
+      });
+    const lang = languageOf(interaction.locale);
+    if (interaction.type !== InteractionType.ApplicationCommand)
+      return json(
+        200,
+        messageResponse(
+          errorReply(
+            lang === 'ja'
+              ? 'この操作には対応していません。'
+              : 'This bot does not handle that kind of interaction.',
+          ),
+        ),
+      );
+    return await dispatch(interaction, deps);
+  } catch (err) {
+    deps.logger.error(`interactions: unexpected ${errorMessage(err)}`);
+    return json(
+      200,
+      messageResponse(
+        errorReply('Something went wrong on our side; the error was logged. Please try again later.'),
+      ),
+    );
+  }
+}
+
+async function dispatch(
+  interaction: Record<string, unknown>,
+  deps: InteractionDeps,
+): Promise<InteractionHttpResponse> {
+  const id = str(interaction.id);
+  const token = str(interaction.token);
+  const applicationId = str(interaction.application_id) ?? deps.applicationId;
+  const parsed = parseCommand(interaction);
+  const lang = languageOf(interaction.locale);
+  if (!id || !token || typeof parsed === 'string') {
+    deps.logger.warn(
+      `interactions: malformed command interaction: ${typeof parsed === 'string' ? parsed : 'no id or token'}`,
+    );
+    return json(
+      200,
+      messageResponse(
+        errorReply(lang === 'ja' ? 'コマンドを読み取れませんでした。' : 'Could not read this command.'),
+      ),
+    );
+  }
+  const label = parsed.sub ? `/${parsed.name} ${parsed.sub}` : `/${parsed.name}`;
+
+  // Everything after verification counts against the budget, including the duplicate check.
+  const work: Promise<CommandReply> = (async () => {
+    const now = deps.clock.now();
+    const first = await deps.store.put(
+      { pk: 'INTERACTION', sk: id, command: label, at: now, expiresAt: ttlAfter(now, SEEN_RETENTION_DAYS) },
+      { ifAbsent: true },
+    );
+    if (!first) {
+      deps.logger.info(`interactions: ${label} ${id} seen before; not run again`);
+      return errorReply(
+        lang === 'ja' ? 'このコマンドはすでに処理されました。' : 'This command was already handled.',
+      );
+    }
+    return runCommand(parsed, deps);
+  })().catch((err: unknown) => {
+    deps.logger.error(`interactions: ${label} failed: ${errorMessage(err)}`);
+    return errorReply(
+      lang === 'ja'
+        ? 'エラーが発生しました（記録済み）。しばらくしてからお試しください。'
+        : 'Something went wrong on our side; the error was logged. Please try again later.',
+    );
+  });
+
+  const budget = deps.budgetMs ?? DEFAULT_BUDGET_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), budget);
+  });
+  const reply = await Promise.race([work, timedOut]);
+  clearTimeout(timer);
+
+  const complete = async (r: CommandReply) => {
+    if (!applicationId) {
+      deps.logger.error(`interactions: ${label}: no application id, cannot complete the reply`);
+      return;
+    }
+    try {
+      await deps.followUp(applicationId, token, followUpFor(r));
+    } catch (err) {
+      deps.logger.error(`interactions: ${label}: follow-up failed: ${errorMessage(err)}`);
+    }
+  };
+
+  if (reply) {
+    const response = json(200, messageResponse(reply));
+    if (reply.files?.length) response.afterResponse = () => complete(reply);
+    return response;
+  }
+  deps.logger.warn(`interactions: ${label} not done within ${budget} ms; deferred`);
+  const deferred = json(200, {
+    type: InteractionResponseType.DeferredChannelMessageWithSource,
+    ...(isEphemeralCommand(parsed.name, parsed.sub) ? { data: { flags: MessageFlags.Ephemeral } } : {}),
+  });
+  deferred.afterResponse = async () => complete(await work);
+  return deferred;
+}

@@ -1,0 +1,187 @@
+import type { APIEmbed, APIEmbedField } from 'discord-api-types/v10';
+import type { FeedConfig, IncidentConfig, Language } from '../domain/config';
+import { LIMITS, NO_MENTIONS, escapeUntrusted, truncate } from './text';
+import { formatNumber, formatPrice, formatTime } from '../domain/format';
+import type { Announcement, MessagePayload } from '../domain/messages';
+import { httpUrl, type NewsItem } from '../domain/news';
+import { stageLabel, type RefundChange } from '../domain/refund';
+
+/** Discord embed colours: news blue, refund green (red when disputed), notices grey. */
+const COLOR = { news: 0x3b82f6, refund: 0x16a34a, disputed: 0xdc2626, notice: 0x6b7280 } as const;
+const EXCERPT_CHARS = 300;
+/** What a holder gets is shown for this many units: "1,000 XEM → 88,549 JPY". */
+const EXAMPLE_HOLDING = 1000;
+const MAX_EVIDENCE_LINKS = 5;
+
+/**
+ * An http(s) link from a feed, made safe to show: Discord refuses a message whose embed url is
+ * not a valid URL, and characters markdown reacts to are percent-encoded so the link cannot
+ * format or mask itself. Undefined for anything else (javascript:, tag:, garbage).
+ */
+export function safeLink(link: string | undefined): string | undefined {
+  const url = httpUrl(link);
+  if (!url) return undefined;
+  const href = url.href.replace(
+    /[()[\]*_~`|<>\\]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
+  return href.length <= 2048 ? href : undefined;
+}
+
+/** Untrusted text for an embed: one line, escaped, cut to the limit after escaping. */
+function untrusted(text: string, max: number): string {
+  return truncate(escapeUntrusted(text.trim()), max);
+}
+
+function embedPayload(embed: APIEmbed): MessagePayload {
+  return { embeds: [embed], allowed_mentions: NO_MENTIONS };
+}
+
+/** A news post: the item's title, source, time, link, a short excerpt and the incident. */
+export function newsAnnouncement(item: NewsItem, incident: IncidentConfig, feed: FeedConfig): Announcement {
+  return {
+    key: `news:${incident.id}:${feed.id}:${item.key}`,
+    kind: 'news',
+    render(language: Language): MessagePayload {
+      const ja = language === 'ja';
+      const link = safeLink(item.link);
+      const fields: APIEmbedField[] = [
+        {
+          name: ja ? '出典' : 'Source',
+          value: untrusted(item.feedTitle || feed.id, LIMITS.fieldValue),
+          inline: true,
+        },
+        {
+          name: ja ? '日時' : 'Published',
+          value:
+            item.publishedAt !== undefined ? formatTime(item.publishedAt, language) : ja ? '不明' : 'unknown',
+          inline: true,
+        },
+        { name: ja ? '事件' : 'Incident', value: truncate(incident.name[language], LIMITS.fieldValue) },
+      ];
+      if (link) fields.push({ name: ja ? 'リンク' : 'Link', value: link });
+      const excerpt = item.summary ? untrusted(item.summary, EXCERPT_CHARS) : '';
+      return embedPayload({
+        title: untrusted(item.title || (ja ? '（無題）' : '(untitled)'), LIMITS.embedTitle),
+        ...(link ? { url: link } : {}),
+        ...(excerpt ? { description: excerpt } : {}),
+        color: COLOR.news,
+        fields,
+        ...(item.publishedAt !== undefined ? { timestamp: new Date(item.publishedAt).toISOString() } : {}),
+        footer: { text: ja ? `goxwatch ニュース・${feed.id}` : `goxwatch news · ${feed.id}` },
+      });
+    },
+  };
+}
+
+/** The classifier writes YYYY-MM-DD (or --MM-DD without a year); anything else is escaped. */
+function formatPaymentDate(date: string): string {
+  return /^(?:\d{4}|-)-\d{2}-\d{2}$/.test(date) ? date : untrusted(date, 64);
+}
+
+/** "1,000 XEM → 88,549 JPY" at the change's rate (or the incident's configured rate). */
+function holderExample(rate: number, currency: string, asset: string, language: Language): string {
+  const gets = Math.round(EXAMPLE_HOLDING * rate * 1000) / 1000;
+  return `${formatNumber(EXAMPLE_HOLDING, language)} ${asset} → ${formatNumber(gets, language, 12)} ${currency}`;
+}
+
+/** A refund-status post: old → new stage, the rate and what a holder gets, the evidence. */
+export function refundStageAnnouncement(change: RefundChange, incident: IncidentConfig): Announcement {
+  return {
+    key: `refund:${incident.id}:${change.seq}:${change.to}`,
+    kind: 'refund',
+    render(language: Language): MessagePayload {
+      const ja = language === 'ja';
+      const rate = change.rate ?? incident.refund.rate;
+      const currency = change.currency ?? incident.refund.currency;
+      const rateSource =
+        change.rate !== undefined
+          ? ''
+          : ja
+            ? '（設定値。記事に記載なし）'
+            : ' (configured; not stated in the source)';
+      const fields: APIEmbedField[] = [
+        {
+          name: ja ? '段階' : 'Stage',
+          value: `${stageLabel(change.from, language)} → **${stageLabel(change.to, language)}**`,
+        },
+        {
+          name: ja ? 'レート' : 'Rate',
+          value: `${formatPrice(rate, currency, language)} / ${incident.asset}${rateSource}`,
+          inline: true,
+        },
+        {
+          name: ja ? '保有者の受取額' : 'A holder gets',
+          value: holderExample(rate, currency, incident.asset, language),
+          inline: true,
+        },
+      ];
+      if (change.paymentDate)
+        fields.push({
+          name: ja ? '支払日' : 'Payment date',
+          value: formatPaymentDate(change.paymentDate),
+          inline: true,
+        });
+      const links = change.evidence
+        .map(safeLink)
+        .filter((l): l is string => l !== undefined)
+        .slice(0, MAX_EVIDENCE_LINKS);
+      if (links.length) {
+        fields.push({
+          name: ja ? '根拠' : 'Evidence',
+          value: truncate(links.join('\n'), LIMITS.fieldValue),
+        });
+      }
+      if (!change.auto) {
+        const who = untrusted(change.actor ?? '?', 100);
+        const why = untrusted(change.reason ?? '', 500);
+        fields.push({
+          name: ja ? '手動で変更' : 'Set by hand',
+          value: truncate(`${who}: ${why}`, LIMITS.fieldValue),
+        });
+      }
+      return embedPayload({
+        title: truncate(
+          ja ? `返金状況: ${incident.name.ja}` : `Refund status: ${incident.name.en}`,
+          LIMITS.embedTitle,
+        ),
+        description: ja
+          ? `${stageLabel(change.from, 'ja')} → ${stageLabel(change.to, 'ja')}`
+          : `${stageLabel(change.from, 'en')} → ${stageLabel(change.to, 'en')}`,
+        color: change.to === 'disputed' ? COLOR.disputed : COLOR.refund,
+        fields,
+        timestamp: new Date(change.at).toISOString(),
+        footer: {
+          text: ja
+            ? `goxwatch 返金状況・${formatTime(change.at, 'ja')}`
+            : `goxwatch refund status · ${formatTime(change.at, 'en')}`,
+        },
+      });
+    },
+  };
+}
+
+/**
+ * One notice when a feed is switched off (410 Gone, or too many failures in a row). `at` (the
+ * disable time) keeps the key unique, so a feed re-enabled and disabled again is told again.
+ */
+export function feedDisabledAnnouncement(feed: FeedConfig, reason: string, at?: number): Announcement {
+  return {
+    key: `feed-disabled:${feed.id}:${at ?? 0}`,
+    kind: 'refund',
+    render(language: Language): MessagePayload {
+      const ja = language === 'ja';
+      return embedPayload({
+        title: ja ? `フィードを停止しました: ${feed.id}` : `Feed disabled: ${feed.id}`,
+        description: truncate(
+          ja
+            ? `このフィードの取得を停止しました。理由: ${escapeUntrusted(reason)}\n再開するには設定を確認し、管理者がフィードを有効に戻してください。`
+            : `This feed is no longer fetched. Reason: ${escapeUntrusted(reason)}\nCheck its URL; a maintainer can re-enable it.`,
+          LIMITS.embedDescription,
+        ),
+        color: COLOR.notice,
+        fields: [{ name: 'URL', value: safeLink(feed.url) ?? escapeUntrusted(feed.url) }],
+      });
+    },
+  };
+}

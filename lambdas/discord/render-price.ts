@@ -1,0 +1,132 @@
+import type { APIEmbed, APIEmbedField } from 'discord-api-types/v10';
+import type { Language } from '../domain/config';
+import { LIMITS, NO_MENTIONS, escapeUntrusted, truncate } from './text';
+import { formatDuration, formatList, formatPercent, formatPrice, formatTime } from '../domain/format';
+import type { Announcement, MessagePayload } from '../domain/messages';
+import type { PriceAlert } from '../domain/rules';
+
+/** Red for a drop, dark red for a fall below the refund price. */
+const COLOR_DROP = 0xe67e22;
+const COLOR_BELOW_REF = 0xc0392b;
+
+const TEXT = {
+  ja: {
+    dropTitle: (asset: string, change: string, window: string) => `${asset} 価格下落: ${window}で ${change}`,
+    belowRefTitle: (asset: string) => `${asset} が返金価格を下回りました`,
+    price: '価格',
+    change: '変化',
+    fromHigh: (high: string) => `高値 ${high} から`,
+    window: '期間',
+    venues: '取引所',
+    refund: '返金価格',
+    refundEquivalent: '返金価格（相当）',
+    refundNote: (cur: string) => (cur === 'JPY' ? 'コインチェックの返金レート' : 'JPY 返金レートの換算値'),
+    per: (asset: string) => `/${asset}`,
+    distance: '返金価格との差',
+    time: '時刻',
+    source: (venues: string) => `出典: ${venues} のティッカー（ccxt 経由、取引所間の中央値）`,
+    dropDescription: (threshold: string, window: string) =>
+      `${window}の高値から ${threshold} 以上下落しました。`,
+    belowRefDescription: (ref: string) => `合意価格が返金価格 ${ref} を下回りました。`,
+  },
+  en: {
+    dropTitle: (asset: string, change: string, window: string) =>
+      `${asset} price drop: ${change} in ${window}`,
+    belowRefTitle: (asset: string) => `${asset} fell below the refund price`,
+    price: 'Price',
+    change: 'Change',
+    fromHigh: (high: string) => `from the high of ${high}`,
+    window: 'Window',
+    venues: 'Venues',
+    refund: 'Refund price',
+    refundEquivalent: 'Refund price (equivalent)',
+    refundNote: (cur: string) =>
+      cur === 'JPY' ? 'Coincheck refund rate' : 'converted from the JPY refund rate',
+    per: (asset: string) => ` per ${asset}`,
+    distance: 'Distance to refund price',
+    time: 'Time',
+    source: (venues: string) => `Source: ${venues} tickers via ccxt, median across venues`,
+    dropDescription: (threshold: string, window: string) =>
+      `Fell ${threshold} or more from the ${window} high.`,
+    belowRefDescription: (ref: string) => `The consensus price fell below the refund price of ${ref}.`,
+  },
+} as const;
+
+/** The Discord message for a price alert, in a channel's language. */
+export function renderPriceAlert(alert: PriceAlert, language: Language): MessagePayload {
+  const t = TEXT[language];
+  const cur = alert.quoteCurrency;
+  const price = formatPrice(alert.price, cur, language);
+  // Venue and asset names come from config, but keep them inert anyway: a config is user input too.
+  const venues = formatList(alert.venues.map(escapeUntrusted), language);
+  const asset = escapeUntrusted(alert.asset);
+  const fields: APIEmbedField[] = [{ name: t.price, value: price, inline: true }];
+  let title: string;
+  let description: string;
+  if (alert.rule === 'drop' && alert.windowMinutes !== undefined) {
+    const window = formatDuration(alert.windowMinutes, language);
+    const change = formatPercent(alert.changePercent, language);
+    title = t.dropTitle(asset, change, window);
+    description = t.dropDescription(formatPercent(alert.thresholdPercent ?? 0, language, false), window);
+    const highText =
+      alert.high !== undefined ? ` (${t.fromHigh(formatPrice(alert.high, cur, language))})` : '';
+    fields.push({ name: t.change, value: `${change}${highText}`, inline: true });
+    fields.push({ name: t.window, value: window, inline: true });
+  } else {
+    title = t.belowRefTitle(asset);
+    description = t.belowRefDescription(
+      alert.referencePrice !== undefined ? formatPrice(alert.referencePrice, cur, language) : '?',
+    );
+  }
+  fields.push({ name: t.venues, value: venues || '-', inline: true });
+  if (alert.referencePrice !== undefined) {
+    fields.push({
+      name: cur === 'JPY' ? t.refund : t.refundEquivalent,
+      value: `${formatPrice(alert.referencePrice, cur, language)}${t.per(asset)} (${t.refundNote(cur)})`,
+      inline: false,
+    });
+    if (alert.referenceDistancePercent !== undefined) {
+      fields.push({
+        name: t.distance,
+        value: formatPercent(alert.referenceDistancePercent, language),
+        inline: true,
+      });
+    }
+  }
+  fields.push({ name: t.time, value: formatTime(alert.at, language), inline: true });
+
+  const embed: APIEmbed = {
+    title: truncate(title, LIMITS.embedTitle),
+    description: truncate(description, LIMITS.embedDescription),
+    color: alert.rule === 'drop' ? COLOR_DROP : COLOR_BELOW_REF,
+    fields: fields.slice(0, LIMITS.embedFields).map((f) => ({
+      ...f,
+      name: truncate(f.name, LIMITS.fieldName),
+      value: truncate(f.value, LIMITS.fieldValue),
+    })),
+    footer: { text: truncate(t.source(venues || '-'), LIMITS.footerText) },
+    timestamp: new Date(alert.at).toISOString(),
+  };
+  return { embeds: [embed], allowed_mentions: NO_MENTIONS };
+}
+
+export function priceAlertAnnouncement(alert: PriceAlert): Announcement {
+  return {
+    key: alert.key,
+    kind: 'price',
+    ruleId: alert.ruleId,
+    render: (language) => renderPriceAlert(alert, language),
+  };
+}
+
+/** Characters Discord counts towards the 6,000 per-message embed total. */
+export function embedTextLength(embed: APIEmbed): number {
+  const len = (s: string | undefined) => Array.from(s ?? '').length;
+  return (
+    len(embed.title) +
+    len(embed.description) +
+    len(embed.footer?.text) +
+    len(embed.author?.name) +
+    (embed.fields ?? []).reduce((n, f) => n + len(f.name) + len(f.value), 0)
+  );
+}

@@ -1,0 +1,222 @@
+import { z } from 'zod';
+
+/**
+ * The one typed, validated configuration, shared by the local runner, the Lambdas and the CDK stack.
+ * Pure: no file or env access here (see lambdas/app/config-file.ts).
+ */
+
+export const LANGUAGES = ['en', 'ja'] as const;
+export type Language = (typeof LANGUAGES)[number];
+export const MESSAGE_KINDS = ['price', 'news', 'refund'] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+
+const symbolPattern = /^[A-Z0-9]+\/[A-Z0-9]+$/;
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date');
+const httpUrl = z.string().refine((s) => /^https?:\/\/[^\s]+$/.test(s), 'must be an http(s) URL');
+
+const sourceSchema = z.strictObject({
+  /** ccxt exchange id, e.g. "zaif". */
+  exchange: z.string().regex(/^[a-z0-9]+$/, 'must be a ccxt exchange id (lower case)'),
+  /** Unified ccxt symbol, e.g. "XEM/JPY". */
+  symbol: z.string().regex(symbolPattern, 'must be a unified symbol like XEM/JPY'),
+  /** Passed to ccxt as its `urls` override: point a source at a proxy or a loopback server. */
+  urls: z.record(z.string(), z.unknown()).optional(),
+});
+
+const channelSchema = z.strictObject({
+  id: z.string().regex(/^\d{5,25}$/, 'must be a Discord channel id (digits)'),
+  kinds: z.array(z.enum(MESSAGE_KINDS)).min(1, 'must list at least one of price, news, refund'),
+  language: z.enum(LANGUAGES).optional(),
+});
+
+const feedSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes'),
+  url: httpUrl,
+  /** Language the feed is written in; a hint for matching and display. */
+  language: z.enum(LANGUAGES).optional(),
+});
+
+/** Also validates drop rule ids a channel stored with /alerts (lambdas/domain/rules.ts parseRuleId). */
+export const dropRuleSchema = z.strictObject({
+  /** Percent fall from the highest consensus price in the window, e.g. 5. */
+  percent: z.number().gt(0, 'must be above 0').lt(100, 'must be below 100'),
+  windowMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(60 * 24 * 30),
+});
+
+const rulesSchema = z.strictObject({
+  drops: z.array(dropRuleSchema),
+  /**
+   * Reference price per quote currency (the refund rate). A series is compared only with the
+   * reference in its own quote currency; we never convert with a live FX rate (see docs/adr/0002).
+   */
+  referencePrices: z.record(z.string().regex(/^[A-Z0-9]+$/), z.number().positive()),
+  /** After an alert, the same rule stays quiet this long. */
+  cooldownMinutes: z
+    .number()
+    .min(0)
+    .max(60 * 24 * 7),
+  /** A fired rule re-arms only after the price recovers this many percent past the threshold. */
+  hysteresisPercent: z.number().min(0).max(50),
+  /** Quotes older than this are stale and left out of the consensus. */
+  maxQuoteAgeSeconds: z.number().int().min(10).max(86_400),
+  /** A quote further than this from the median of the others is an outlier. */
+  outlierPercent: z.number().gt(0).max(90),
+  /** How long samples are kept (DynamoDB TTL). */
+  sampleRetentionDays: z.number().int().min(2).max(400),
+});
+
+const refundSchema = z.strictObject({
+  rate: z.number().positive(),
+  currency: z.string().regex(/^[A-Z]+$/),
+  referenceVenue: z.string(),
+  referenceWindow: z.strictObject({ from: isoDate, to: isoDate }),
+  holders: z.number().int().positive(),
+  totalAmount: z.number().positive(),
+});
+
+const incidentSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+  name: z.strictObject({ en: z.string().min(1), ja: z.string().min(1) }),
+  asset: z.string().regex(/^[A-Z0-9]+$/),
+  startedAt: isoDate,
+  detectedAt: isoDate.optional(),
+  amountStolen: z.number().positive(),
+  refund: refundSchema,
+  keywords: z.strictObject({ en: z.array(z.string().min(1)), ja: z.array(z.string().min(1)) }),
+  /** Feed ids (from `feeds`) that report on this incident. */
+  feeds: z.array(z.string()),
+});
+
+export const configSchema = z
+  .strictObject({
+    /** Default message language for channels that do not set one. */
+    language: z.enum(LANGUAGES),
+    sources: z.array(sourceSchema).min(1, 'must list at least one price source'),
+    channels: z.array(channelSchema),
+    /** Channel for operational notices (feed disabled, bad token); optional. */
+    adminChannel: z
+      .string()
+      .regex(/^\d{5,25}$/)
+      .optional(),
+    feeds: z.array(feedSchema),
+    incidents: z.array(incidentSchema),
+    rules: rulesSchema,
+    intervals: z.strictObject({
+      priceSeconds: z.number().int().min(5).max(86_400),
+      newsSeconds: z.number().int().min(30).max(86_400),
+    }),
+    store: z
+      .strictObject({
+        tableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/),
+        /** Any DynamoDB-compatible endpoint; unset = the embedded dynalite locally, DynamoDB in AWS. */
+        endpoint: httpUrl.optional(),
+      })
+      .optional(),
+  })
+  .superRefine((cfg, ctx) => {
+    const feedIds = new Set(cfg.feeds.map((f) => f.id));
+    cfg.incidents.forEach((inc, i) =>
+      inc.feeds.forEach((id, j) => {
+        if (!feedIds.has(id))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['incidents', i, 'feeds', j],
+            message: `unknown feed id "${id}"`,
+          });
+      }),
+    );
+    const seen = new Set<string>();
+    cfg.sources.forEach((s, i) => {
+      const key = `${s.exchange} ${s.symbol}`;
+      if (seen.has(key))
+        ctx.addIssue({ code: 'custom', path: ['sources', i], message: `duplicate source ${key}` });
+      seen.add(key);
+    });
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type SourceConfig = Config['sources'][number];
+export type ChannelConfig = Config['channels'][number];
+export type FeedConfig = Config['feeds'][number];
+export type IncidentConfig = Config['incidents'][number];
+export type RulesConfig = Config['rules'];
+export type DropRule = RulesConfig['drops'][number];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates raw JSON; throws ConfigError naming each bad field and why. */
+export function parseConfig(raw: unknown): Config {
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map(
+      (issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`,
+    ),
+  );
+}
+
+/** The Coincheck NEM hack of January 2018: the default incident. Facts in docs (README, DESIGN). */
+export const COINCHECK_NEM_2018: IncidentConfig = {
+  id: 'coincheck-nem-2018',
+  name: { en: 'Coincheck NEM hack (January 2018)', ja: 'コインチェック NEM 流出事件（2018年1月）' },
+  asset: 'XEM',
+  startedAt: '2018-01-25T15:02:00Z', // 2018-01-26 00:02 JST, first outflow
+  detectedAt: '2018-01-26T02:25:00Z', // 11:25 JST
+  amountStolen: 523_000_000,
+  refund: {
+    rate: 88.549,
+    currency: 'JPY',
+    referenceVenue: 'zaif',
+    // Volume-weighted average on Zaif XEM/JPY from 01-26 12:09 to 01-27 23:00 JST.
+    referenceWindow: { from: '2018-01-26T03:09:00Z', to: '2018-01-27T14:00:00Z' },
+    holders: 260_000,
+    totalAmount: 46_300_000_000,
+  },
+  keywords: {
+    ja: ['コインチェック', 'ネム', 'NEM', 'XEM', '流出', '不正送金', '返金', '補償', '金融庁'],
+    en: ['Coincheck', 'NEM', 'XEM', 'hack', 'stolen', 'refund', 'compensation', 'reimburse'],
+  },
+  feeds: ['coinpost', 'cointelegraph-jp', 'cointelegraph', 'coindesk'],
+};
+
+/** The built-in default, used when no --config / GOXWATCH_CONFIG is given. Documented in README. */
+export const DEFAULT_CONFIG: Config = {
+  language: 'ja',
+  sources: [
+    { exchange: 'zaif', symbol: 'XEM/JPY' },
+    { exchange: 'hitbtc', symbol: 'XEM/USDT' },
+    { exchange: 'htx', symbol: 'XEM/USDT' },
+  ],
+  channels: [],
+  feeds: [
+    { id: 'coinpost', url: 'https://coinpost.jp/?feed=rss2', language: 'ja' },
+    { id: 'cointelegraph-jp', url: 'https://jp.cointelegraph.com/rss', language: 'ja' },
+    { id: 'cointelegraph', url: 'https://cointelegraph.com/rss', language: 'en' },
+    { id: 'coindesk', url: 'https://www.coindesk.com/arc/outboundfeeds/rss/', language: 'en' },
+  ],
+  incidents: [COINCHECK_NEM_2018],
+  rules: {
+    drops: [
+      { percent: 5, windowMinutes: 60 },
+      { percent: 10, windowMinutes: 24 * 60 },
+    ],
+    // 88.549 JPY per XEM, the refund rate. USD/USDT: the same rate at about 108.7 JPY per USD
+    // (2018-01-26), an approximation kept only so USD series can be compared at all.
+    referencePrices: { JPY: 88.549, USD: 0.8146, USDT: 0.8146 },
+    cooldownMinutes: 60,
+    hysteresisPercent: 1,
+    maxQuoteAgeSeconds: 300,
+    outlierPercent: 20,
+    sampleRetentionDays: 35,
+  },
+  intervals: { priceSeconds: 60, newsSeconds: 300 },
+};

@@ -1,0 +1,237 @@
+/**
+ * Price data in the one table. Keys (ISO times sort as strings):
+ *
+ *   samples       pk PRICE#SAMPLE#<symbol>   sk <ISO fetchedAt>#<sourceId>   TTL rules.sampleRetentionDays
+ *   consensus     pk PRICE#<symbol>          sk <ISO at>                     TTL rules.sampleRetentionDays
+ *                 (also polls with no consensus: price absent, used/dropped say why)
+ *   latest quote  pk PRICE#LATEST#<symbol>   sk <sourceId>                   overwritten each poll
+ *   rule state    pk PRICE#RULES#<symbol>    sk <ruleId>                     cooldown/hysteresis survive restarts
+ *   source health pk PRICE#HEALTH            sk <sourceId>
+ *
+ * Symbols match /^[A-Z0-9]+\/[A-Z0-9]+$/, so "PRICE#<symbol>" never collides with the other prefixes.
+ */
+import type { Clock } from '../domain/clock';
+import type { ConsensusPoint, ConsensusResult, DroppedQuote, Quote } from '../domain/consensus';
+import type { RuleState } from '../domain/rules';
+import { ttlAfter, type Item, type Store } from './store';
+
+/** A stored consensus (what /price shows): the point plus which quotes made it and which were left out. */
+export interface ConsensusRecord extends ConsensusPoint {
+  symbol: string;
+  used: { sourceId: string; price: number; timestamp: number }[];
+  dropped: DroppedQuote[];
+}
+
+export type SourceFailureReason = 'offline' | 'transient' | 'market-missing' | 'permanent' | 'bad-ticker';
+
+export interface SourceHealth {
+  sourceId: string;
+  exchange: string;
+  symbol: string;
+  lastOkAt?: number;
+  lastPrice?: number;
+  lastErrorAt?: number;
+  lastError?: string;
+  lastErrorReason?: SourceFailureReason;
+  consecutiveFailures: number;
+  /** The market was not listed at the last check (delisted or renamed). */
+  marketMissing: boolean;
+  updatedAt: number;
+}
+
+interface ConsensusItem extends Item {
+  at: number;
+  symbol: string;
+  price?: number;
+  venues: string[];
+  used: ConsensusRecord['used'];
+  dropped: DroppedQuote[];
+}
+
+type QuoteItem = Item & Quote;
+type RuleStateItem = Item & RuleState;
+type HealthItem = Item & SourceHealth;
+
+const HEALTH = 'PRICE#HEALTH';
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Per store and symbol, the series last read (see consensusSeries). */
+const seriesCache = new WeakMap<
+  Store,
+  Map<string, { from: number; upTo: number; points: ConsensusPoint[] }>
+>();
+
+export class PriceRepo {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  // ---- reads (the /price and /status commands use these) ----
+
+  /** Newest consensus of the symbol that has a price (polls without consensus are skipped). */
+  async latestConsensus(symbol: string): Promise<ConsensusRecord | undefined> {
+    const items = await this.store.query<ConsensusItem>(`PRICE#${symbol}`, { descending: true, limit: 30 });
+    const hit = items.find((i): i is ConsensusItem & { price: number } => typeof i.price === 'number');
+    return hit ? toRecord(hit) : undefined;
+  }
+
+  /**
+   * Consensus points with a price, oldest first, fromMs ≤ at ≤ toMs. A warm process reads only the
+   * points since its last read of the symbol: the 24 h rule would otherwise re-read a day of
+   * points every poll (most of a poll's read cost). This relies on the price job being the one
+   * writer and writing forward in time (reserved concurrency 1 in AWS, one runner per data dir).
+   */
+  async consensusSeries(symbol: string, fromMs: number, toMs: number): Promise<ConsensusPoint[]> {
+    let bySymbol = seriesCache.get(this.store);
+    if (!bySymbol) seriesCache.set(this.store, (bySymbol = new Map()));
+    const cached = bySymbol.get(symbol);
+    const incremental = cached !== undefined && cached.from <= fromMs && cached.upTo <= toMs;
+    const readFrom = incremental ? cached.upTo : fromMs;
+    const items = await this.store.query<ConsensusItem>(`PRICE#${symbol}`, {
+      from: iso(readFrom),
+      to: iso(toMs),
+    });
+    const fresh = items
+      .filter((i): i is ConsensusItem & { price: number } => typeof i.price === 'number')
+      .map((i) => ({ at: i.at, price: i.price, venues: i.venues }));
+    // The point at readFrom itself is read again: a re-run at the same time may have rewritten it.
+    const kept = incremental ? cached.points.filter((p) => p.at >= fromMs && p.at < readFrom) : [];
+    const points = [...kept, ...fresh];
+    bySymbol.set(symbol, { from: fromMs, upTo: toMs, points });
+    return points;
+  }
+
+  /** The last good quote of each source of the symbol. */
+  async latestQuotes(symbol: string): Promise<Quote[]> {
+    const items = await this.store.query<QuoteItem>(`PRICE#LATEST#${symbol}`);
+    return items.map(toQuote);
+  }
+
+  async sourceHealth(): Promise<SourceHealth[]> {
+    const items = await this.store.query<HealthItem>(HEALTH);
+    return items.map(({ pk: _pk, sk: _sk, expiresAt: _e, gsi1pk: _g, gsi1sk: _s, ...h }) => h);
+  }
+
+  /** Samples of the symbol in a time range (replay, charts), oldest first. */
+  async samples(symbol: string, fromMs: number, toMs: number): Promise<Quote[]> {
+    const items = await this.store.query<QuoteItem>(`PRICE#SAMPLE#${symbol}`, {
+      from: iso(fromMs),
+      to: `${iso(toMs)}#\uffff`,
+    });
+    return items.map(toQuote);
+  }
+
+  // ---- writes (the price job) ----
+
+  /** Store one sample (TTL) and make it the source's latest quote. */
+  async putSample(quote: Quote, retentionDays: number): Promise<void> {
+    const data = toQuote(quote);
+    await this.store.put({
+      pk: `PRICE#SAMPLE#${quote.symbol}`,
+      sk: `${iso(quote.fetchedAt)}#${quote.sourceId}`,
+      ...data,
+      expiresAt: ttlAfter(quote.fetchedAt, retentionDays),
+    });
+    await this.store.put({ pk: `PRICE#LATEST#${quote.symbol}`, sk: quote.sourceId, ...data });
+  }
+
+  /** Store this poll's consensus (or its absence) at `at`. A re-run at the same time overwrites it. */
+  async putConsensus(result: ConsensusResult, at: number, retentionDays: number): Promise<void> {
+    const used = result.used.map((q) => ({ sourceId: q.sourceId, price: q.price, timestamp: q.timestamp }));
+    const venues = [...new Set(result.used.map((q) => q.exchange))];
+    const item: ConsensusItem = {
+      pk: `PRICE#${result.symbol}`,
+      sk: iso(at),
+      at,
+      symbol: result.symbol,
+      ...(result.price !== undefined ? { price: result.price } : {}),
+      venues,
+      used,
+      dropped: result.dropped,
+      expiresAt: ttlAfter(at, retentionDays),
+    };
+    await this.store.put(item);
+  }
+
+  async ruleStates(symbol: string): Promise<Record<string, RuleState>> {
+    const items = await this.store.query<RuleStateItem>(`PRICE#RULES#${symbol}`);
+    const out: Record<string, RuleState> = {};
+    for (const { pk: _pk, sk: _sk, ...state } of items) out[state.ruleId] = state;
+    return out;
+  }
+
+  /** Save the states that changed since `before` (by value). */
+  async saveRuleStates(
+    symbol: string,
+    states: Record<string, RuleState>,
+    before: Record<string, RuleState> = {},
+  ): Promise<void> {
+    for (const state of Object.values(states)) {
+      const prev = before[state.ruleId];
+      if (prev && sameState(prev, state)) continue;
+      await this.store.put({ pk: `PRICE#RULES#${symbol}`, sk: state.ruleId, ...state });
+    }
+  }
+
+  async recordSourceOk(quote: Quote, previous: SourceHealth | undefined): Promise<SourceHealth> {
+    const health: SourceHealth = {
+      ...(previous ?? {}),
+      sourceId: quote.sourceId,
+      exchange: quote.exchange,
+      symbol: quote.symbol,
+      lastOkAt: quote.fetchedAt,
+      lastPrice: quote.price,
+      consecutiveFailures: 0,
+      marketMissing: false,
+      updatedAt: this.clock.now(),
+    };
+    await this.store.put({ pk: HEALTH, sk: quote.sourceId, ...health });
+    return health;
+  }
+
+  async recordSourceFailure(
+    source: { sourceId: string; exchange: string; symbol: string },
+    reason: SourceFailureReason,
+    message: string,
+    previous: SourceHealth | undefined,
+  ): Promise<SourceHealth> {
+    const now = this.clock.now();
+    const health: SourceHealth = {
+      ...(previous ?? {}),
+      ...source,
+      lastErrorAt: now,
+      lastError: message.slice(0, 500),
+      lastErrorReason: reason,
+      consecutiveFailures: (previous?.consecutiveFailures ?? 0) + 1,
+      marketMissing: reason === 'market-missing',
+      updatedAt: now,
+    };
+    await this.store.put({ pk: HEALTH, sk: source.sourceId, ...health });
+    return health;
+  }
+}
+
+function sameState(a: RuleState, b: RuleState): boolean {
+  return (
+    a.active === b.active &&
+    a.episodeStart === b.episodeStart &&
+    a.lastAlertAt === b.lastAlertAt &&
+    a.lastAlertKey === b.lastAlertKey
+  );
+}
+
+function toQuote(q: Quote): Quote {
+  return {
+    sourceId: q.sourceId,
+    exchange: q.exchange,
+    symbol: q.symbol,
+    price: q.price,
+    timestamp: q.timestamp,
+    fetchedAt: q.fetchedAt,
+  };
+}
+
+function toRecord(i: ConsensusItem & { price: number }): ConsensusRecord {
+  return { at: i.at, symbol: i.symbol, price: i.price, venues: i.venues, used: i.used, dropped: i.dropped };
+}

@@ -1,0 +1,201 @@
+import type { Clock } from '../domain/clock';
+import {
+  REFUND_STAGES,
+  canAutoTransition,
+  canManualTransition,
+  isRefundStage,
+  type RefundChange,
+  type RefundRecord,
+  type RefundStage,
+} from '../domain/refund';
+import type { Item, Store } from './store';
+
+/**
+ * Refund status per incident, with its history (single-item conditional writes only):
+ *   REFUND#<incident> / STATE          the current record, `version` = number of changes
+ *   REFUND#<incident> / CHANGE#<seq>   each change (seq = version it creates), with evidence,
+ *                                      or actor + reason for a change made by hand (the audit)
+ * A change is written first, with a conditional put on its seq: that put is the lock, only one
+ * writer gets seq N+1. The STATE update follows; if a process dies between the two, the next
+ * reader finds CHANGE#<version+1> and rolls the state forward, so the history and the state agree.
+ */
+
+const pk = (incidentId: string) => `REFUND#${incidentId}`;
+const STATE = 'STATE';
+const changeSk = (seq: number) => `CHANGE#${String(seq).padStart(6, '0')}`;
+const MAX_ATTEMPTS = 5;
+
+/** The stored record; items written before any evidence may lack the list. */
+type StateItem = Item & Omit<RefundRecord, 'evidence'> & { evidence?: string[] };
+
+type ChangeItem = Item & RefundChange & { posted: boolean };
+
+/** Evidence from news that may move the stage automatically. */
+export interface RefundEvidence {
+  stage: RefundStage;
+  rate?: number;
+  currency?: string;
+  paymentDate?: string;
+  evidence: string[];
+  /** Why the classifier decided so (kept in the change's reason). */
+  because?: string;
+}
+
+export class RefundRepo {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The current refund status; stage 'none' (version 0) when never set. */
+  async get(incidentId: string): Promise<RefundRecord> {
+    for (let i = 0; i < MAX_ATTEMPTS; i++) {
+      const state = await this.store.get<StateItem>(pk(incidentId), STATE);
+      const version = state?.version ?? 0;
+      const pending = await this.store.get<ChangeItem>(pk(incidentId), changeSk(version + 1));
+      if (!pending) return toRecord(incidentId, state);
+      await this.rollForward(incidentId, version, pending);
+    }
+    throw new Error(`refund ${incidentId}: state keeps moving under us; try again`);
+  }
+
+  /**
+   * Set the stage by hand (CLI, slash command): any stage, with an audit entry naming who and why.
+   * Returns the change, or undefined when the stage already is `stage`.
+   */
+  async setStage(
+    incidentId: string,
+    stage: RefundStage,
+    by: { actor: string; reason: string; evidence?: string[] },
+  ): Promise<RefundChange | undefined> {
+    if (!isRefundStage(stage))
+      throw new Error(
+        `refund ${incidentId}: unknown stage "${String(stage)}"; use one of ${REFUND_STAGES.join(', ')}`,
+      );
+    if (!by.actor.trim()) throw new Error(`refund ${incidentId}: a manual change needs an actor (who)`);
+    if (!by.reason.trim()) throw new Error(`refund ${incidentId}: a manual change needs a reason (why)`);
+    return this.commit(incidentId, (current, seq) => {
+      if (!canManualTransition(current.stage, stage)) return undefined;
+      return {
+        incidentId,
+        seq,
+        from: current.stage,
+        to: stage,
+        at: this.clock.now(),
+        auto: false,
+        ...carry(current),
+        evidence: by.evidence ?? [],
+        actor: by.actor.trim(),
+        reason: by.reason.trim(),
+      };
+    });
+  }
+
+  /** Move the stage from news evidence, forward only (see canAutoTransition). Undefined when not allowed. */
+  async applyEvidence(incidentId: string, ev: RefundEvidence): Promise<RefundChange | undefined> {
+    return this.commit(incidentId, (current, seq) => {
+      if (!canAutoTransition(current.stage, ev.stage)) return undefined;
+      const rate = ev.rate ?? current.rate;
+      const currency = ev.rate !== undefined ? ev.currency : current.currency;
+      const paymentDate = ev.paymentDate ?? current.paymentDate;
+      return {
+        incidentId,
+        seq,
+        from: current.stage,
+        to: ev.stage,
+        at: this.clock.now(),
+        auto: true,
+        ...(rate !== undefined ? { rate } : {}),
+        ...(currency ? { currency } : {}),
+        ...(paymentDate ? { paymentDate } : {}),
+        evidence: ev.evidence,
+        ...(ev.because ? { reason: ev.because } : {}),
+      };
+    });
+  }
+
+  /** Every change, oldest first (the audit trail). */
+  async history(incidentId: string): Promise<RefundChange[]> {
+    return (await this.store.query<ChangeItem>(pk(incidentId), { prefix: 'CHANGE#' })).map(toChange);
+  }
+
+  /** Changes not yet handed to publish (a manual change from the CLI, or a run that died mid-way). */
+  async unposted(incidentId: string): Promise<RefundChange[]> {
+    return (await this.store.query<ChangeItem>(pk(incidentId), { prefix: 'CHANGE#' }))
+      .filter((c) => !c.posted)
+      .map(toChange);
+  }
+
+  async markPosted(incidentId: string, seq: number): Promise<void> {
+    await this.store.update(pk(incidentId), changeSk(seq), { posted: true }, { expected: { seq } });
+  }
+
+  private async commit(
+    incidentId: string,
+    build: (current: RefundRecord, seq: number) => RefundChange | undefined,
+  ): Promise<RefundChange | undefined> {
+    for (let i = 0; i < MAX_ATTEMPTS; i++) {
+      const current = await this.get(incidentId);
+      const change = build(current, current.version + 1);
+      if (!change) return undefined;
+      const item: ChangeItem = { pk: pk(incidentId), sk: changeSk(change.seq), ...change, posted: false };
+      if (!(await this.store.put(item, { ifAbsent: true }))) continue; // another writer took this seq
+      await this.rollForward(incidentId, current.version, item);
+      return change;
+    }
+    throw new Error(`refund ${incidentId}: too many concurrent changes; try again`);
+  }
+
+  /** Apply change `version + 1` to the state; a no-op when someone else already did. */
+  private async rollForward(incidentId: string, version: number, change: RefundChange): Promise<void> {
+    await this.store.update(
+      pk(incidentId),
+      STATE,
+      {
+        incidentId,
+        stage: change.to,
+        version: change.seq,
+        rate: change.rate,
+        currency: change.currency,
+        paymentDate: change.paymentDate,
+        updatedAt: change.at,
+        evidence: change.evidence,
+      },
+      {
+        remove: [
+          ...(change.rate === undefined ? ['rate'] : []),
+          ...(change.currency === undefined ? ['currency'] : []),
+          ...(change.paymentDate === undefined ? ['paymentDate'] : []),
+        ],
+        expected: { version: version === 0 ? null : version },
+      },
+    );
+  }
+}
+
+function carry(current: RefundRecord): Pick<RefundChange, 'rate' | 'currency' | 'paymentDate'> {
+  return {
+    ...(current.rate !== undefined ? { rate: current.rate } : {}),
+    ...(current.currency ? { currency: current.currency } : {}),
+    ...(current.paymentDate ? { paymentDate: current.paymentDate } : {}),
+  };
+}
+
+function toRecord(incidentId: string, state: StateItem | undefined): RefundRecord {
+  if (!state) return { incidentId, stage: 'none', version: 0, evidence: [] };
+  return {
+    incidentId,
+    stage: state.stage,
+    version: state.version,
+    ...(state.rate !== undefined ? { rate: state.rate } : {}),
+    ...(state.currency ? { currency: state.currency } : {}),
+    ...(state.paymentDate ? { paymentDate: state.paymentDate } : {}),
+    ...(state.updatedAt !== undefined ? { updatedAt: state.updatedAt } : {}),
+    evidence: state.evidence ?? [],
+  };
+}
+
+function toChange(c: ChangeItem): RefundChange {
+  const { pk: _pk, sk: _sk, posted: _p, gsi1pk: _g, gsi1sk: _gs, expiresAt: _e, ...rest } = c;
+  return rest;
+}

@@ -1,0 +1,477 @@
+import { createDiscordClient, type DiscordClient } from '../../lambdas/discord/rest-client';
+import { startEmbeddedDynamo } from '../embedded-dynamo';
+import { createPriceSources } from '../../lambdas/sources/exchanges';
+import { Store, dynamoClient } from '../../lambdas/store/store';
+import { HOUR, MINUTE, ManualClock } from '../../lambdas/domain/clock';
+import {
+  COINCHECK_NEM_2018,
+  DEFAULT_CONFIG,
+  parseConfig,
+  type Config,
+  type Language,
+} from '../../lambdas/domain/config';
+import { MemoryLogger, errorMessage, registerSecret } from '../../lambdas/domain/log';
+import type { RefundStage } from '../../lambdas/domain/refund';
+import { runDelivery } from '../../lambdas/app/jobs/delivery';
+import { runNewsJob } from '../../lambdas/app/jobs/news-job';
+import { runPriceJob } from '../../lambdas/app/jobs/price-job';
+import { createRuntime } from '../../lambdas/app/container';
+import { startReplayExchange } from './exchange';
+import { readTimelineFile, startReplayFeed } from './feed';
+import {
+  DEFAULT_DATA_DIR,
+  candleContaining,
+  loadRecordedSeries,
+  loadUserSeries,
+  type PriceSeries,
+} from './prices';
+
+/**
+ * The offline replay: January–March 2018 through the real pipeline. A ManualClock steps through
+ * the range; at each step the real price job polls the loopback exchange (real ccxt), the real
+ * news job reads the loopback feed (real fetch + rss-parser), and the real delivery prints (or
+ * posts to Discord) whatever they put in the outbox, all on dynalite. Nothing reaches the
+ * network but 127.0.0.1 (and Discord when a token and channel are given).
+ */
+
+export const REPLAY_DEFAULTS = {
+  from: '2018-01-20T00:00:00Z',
+  to: '2018-03-15T00:00:00Z',
+  /** Simulated minutes between polls: the hourly data changes once an hour, each candle is seen 4 times. */
+  stepMinutes: 15,
+  /** The replay's one channel (printed as #<id> when no Discord channel is given). */
+  channelId: '201801260002',
+  newsFile: 'coincheck-2018.rss',
+  /** Symbol of a user price CSV when none is given. */
+  userSymbol: 'XEM/JPY',
+} as const;
+
+export interface ReplayOptions {
+  /** Simulated seconds per real second; 0 = as fast as possible. */
+  speed: number;
+  /** Range, ISO 8601 (a bare date is UTC midnight). */
+  from: string;
+  to: string;
+  /** A user OHLCV CSV (local/replay/README.md) replacing the recorded prices. */
+  pricesCsv?: string;
+  /** Unified symbol of `pricesCsv` (default XEM/JPY). */
+  pricesSymbol?: string;
+  /** A user RSS 2.0 file replacing the recorded news timeline. */
+  newsRss?: string;
+  /** Keep dynalite's data here (default: in memory, gone at the end). */
+  dataDir?: string;
+  /**
+   * Use this DynamoDB-compatible endpoint instead of starting dynalite (table goxwatch-replay,
+   * created if missing). A second replay on the same store continues from the first one's state.
+   */
+  storeEndpoint?: string;
+  /** Each post (with its simulated time), notes and the final summary. */
+  print: (line: string) => void;
+  /** Post to this Discord channel instead of printing. */
+  discord?: { token: string; apiBase: string; channelId: string };
+  /** Simulated minutes between job runs (default 15). */
+  stepMinutes?: number;
+  /** Language of the replay channel (default: the config's, Japanese). */
+  language?: Language;
+  /**
+   * Where the progress line goes. Default: one updating line on stderr when it is a TTY, else
+   * a line through `print` once per simulated day. 'off' shows none.
+   */
+  progress?: 'auto' | 'tty' | 'lines' | 'off';
+  /**
+   * The config whose rules, language and incidents are replayed (default DEFAULT_CONFIG); its
+   * sources, feeds and channels are replaced by the loopback ones.
+   */
+  baseConfig?: Config;
+}
+
+export interface ReplayAlert {
+  at: number;
+  symbol: string;
+  ruleId: string;
+  key: string;
+  price: number;
+  changePercent: number;
+}
+
+export interface ReplayStageChange {
+  at: number;
+  from: RefundStage;
+  to: RefundStage;
+}
+
+export interface PriceAtHack {
+  symbol: string;
+  /** Close of the candle the hack began in. */
+  price: number;
+  candleTime: number;
+  origin: string;
+  /** config.rules.referencePrices for this quote currency, when there is one. */
+  reference?: number;
+  /** (reference − price) / price × 100: negative = the refund pays less than the market did. */
+  referenceVsPricePercent?: number;
+}
+
+export interface ReplaySummary {
+  from: number;
+  to: number;
+  steps: number;
+  priceRuns: number;
+  newsRuns: number;
+  /** Every rule that fired (several rules firing in one poll go out as one message). */
+  priceAlerts: ReplayAlert[];
+  /** Price alert messages queued for the replay channel. */
+  priceMessages: number;
+  newsPosts: number;
+  refundChanges: ReplayStageChange[];
+  /** Messages printed (no Discord) or sent to Discord. */
+  delivered: number;
+  /** Outbox entries still pending at the end (Discord refused or was down). */
+  pending: number;
+  priceAtHack: PriceAtHack[];
+  refund: {
+    asset: string;
+    rate: number;
+    currency: string;
+    referenceVenue: string;
+    referenceWindow: { from: string; to: string };
+  };
+  /** Job-level errors seen (details in the log lines). */
+  jobErrors: number;
+  /** Data problems (skipped rows/items), each naming file and line. */
+  dataProblems: string[];
+  wallMs: number;
+  /** The summary as printed. */
+  lines: string[];
+}
+
+const JST_OFFSET = 9 * HOUR;
+
+/** "2018-01-26 18:15 JST" */
+export function jst(ms: number): string {
+  return `${new Date(ms + JST_OFFSET).toISOString().slice(0, 16).replace('T', ' ')} JST`;
+}
+
+function utc(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function parseWhen(value: string, what: string): number {
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(ms)) throw new Error(`replay: ${what} "${value}" is not an ISO 8601 date`);
+  return ms;
+}
+
+function formatPrice(p: number): string {
+  return p >= 1 ? p.toFixed(3) : p >= 0.01 ? p.toFixed(4) : p.toPrecision(4);
+}
+
+/** The replay config: DEFAULT_CONFIG (or `base`) with sources, feed and one channel on loopback. */
+export function replayConfig(opts: {
+  sources: { symbol: string; urls: Record<string, unknown> }[];
+  exchange: string;
+  feedUrl: string;
+  channelId: string;
+  stepMinutes: number;
+  language?: Language;
+  base?: Config;
+}): Config {
+  // The user's admin channel and store endpoint are real places: the replay uses neither.
+  const { adminChannel: _admin, store: _store, ...base } = opts.base ?? DEFAULT_CONFIG;
+  const incidents = base.incidents.length ? base.incidents : [COINCHECK_NEM_2018];
+  return parseConfig({
+    ...base,
+    sources: opts.sources.map((s) => ({ exchange: opts.exchange, symbol: s.symbol, urls: s.urls })),
+    channels: [
+      {
+        id: opts.channelId,
+        kinds: ['price', 'news', 'refund'],
+        ...(opts.language ? { language: opts.language } : {}),
+      },
+    ],
+    feeds: [{ id: 'replay-timeline', url: opts.feedUrl }],
+    incidents: incidents.map((i) => ({ ...i, feeds: ['replay-timeline'] })),
+    intervals: { priceSeconds: opts.stepMinutes * 60, newsSeconds: Math.max(30, opts.stepMinutes * 60) },
+    store: { tableName: 'goxwatch-replay' },
+  });
+}
+
+/** One progress line, redrawn in place on a TTY. */
+class Progress {
+  private shown = false;
+  constructor(
+    private readonly mode: 'tty' | 'lines' | 'off',
+    private readonly print: (line: string) => void,
+  ) {}
+  update(line: string): void {
+    if (this.mode !== 'tty') return;
+    process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 100) - 1)}`);
+    this.shown = true;
+  }
+  line(line: string): void {
+    if (this.mode === 'lines') this.print(line);
+  }
+  /** Erase before anything else is printed, so posts never interleave with the bar. */
+  clear(): void {
+    if (this.shown) process.stderr.write('\r\x1b[2K');
+    this.shown = false;
+  }
+}
+
+export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
+  const wallStart = Date.now(); // wall time: pacing and the run time only, never domain time
+  if (!Number.isFinite(opts.speed) || opts.speed < 0)
+    throw new Error(`replay: speed must be 0 (as fast as possible) or simulated seconds per second`);
+  const from = parseWhen(opts.from, 'from');
+  const to = parseWhen(opts.to, 'to');
+  if (to <= from) throw new Error(`replay: "to" (${opts.to}) must be after "from" (${opts.from})`);
+  const stepMinutes = opts.stepMinutes ?? REPLAY_DEFAULTS.stepMinutes;
+  if (!(stepMinutes >= 1)) throw new Error(`replay: stepMinutes must be at least 1`);
+  const stepMs = stepMinutes * MINUTE;
+  const mode =
+    !opts.progress || opts.progress === 'auto' ? (process.stderr.isTTY ? 'tty' : 'lines') : opts.progress;
+  const progress = new Progress(mode, opts.print);
+  const say = (line: string) => {
+    progress.clear();
+    opts.print(line);
+  };
+
+  // Data first: a bad file fails here, before anything starts.
+  const dataDir = DEFAULT_DATA_DIR;
+  const dataProblems: string[] = [];
+  let series: PriceSeries[];
+  if (opts.pricesCsv) {
+    const user = loadUserSeries(opts.pricesCsv, opts.pricesSymbol ?? REPLAY_DEFAULTS.userSymbol);
+    series = [user.series];
+    dataProblems.push(...user.problems);
+  } else {
+    const recorded = loadRecordedSeries(dataDir);
+    series = recorded.series;
+    dataProblems.push(...recorded.problems);
+  }
+  const timeline = await readTimelineFile(opts.newsRss ?? `${dataDir}/${REPLAY_DEFAULTS.newsFile}`);
+  dataProblems.push(...timeline.problems);
+
+  const clock = new ManualClock(from);
+  const logger = new MemoryLogger();
+  const dynamo = opts.storeEndpoint ? undefined : await startEmbeddedDynamo(opts.dataDir);
+  const client = dynamoClient(opts.storeEndpoint ?? dynamo?.endpoint);
+  // A daily series polled every 15 minutes would report each day's change as a 1 h fall: the
+  // recorded daily USD series only feeds the summary. A user's own file is always polled.
+  const polled = opts.pricesCsv ? series : series.filter((s) => s.intervalMs <= HOUR);
+  const exchange = await startReplayExchange({ clock, series: polled });
+  const feed = await startReplayFeed({ clock, timeline });
+  try {
+    const store = new Store(client, 'goxwatch-replay', clock);
+    await store.ensureTable();
+    const channelId = opts.discord?.channelId ?? REPLAY_DEFAULTS.channelId;
+    const config = replayConfig({
+      sources: polled.map((s) => ({ symbol: s.symbol, urls: exchange.urls })),
+      exchange: exchange.exchange,
+      feedUrl: feed.url,
+      channelId,
+      stepMinutes,
+      ...(opts.language ? { language: opts.language } : {}),
+      ...(opts.baseConfig ? { base: opts.baseConfig } : {}),
+    });
+    const runtime = createRuntime({ config, store, clock, logger });
+    const sources = createPriceSources(config.sources, logger, {
+      rateLimit: false,
+      retries: 1,
+      sleep: async () => undefined,
+    });
+    let discord: DiscordClient | undefined;
+    if (opts.discord) {
+      registerSecret(opts.discord.token);
+      discord = createDiscordClient({
+        token: opts.discord.token,
+        apiBase: opts.discord.apiBase,
+        maxRateLimitWaitMs: 10_000,
+      });
+    }
+
+    say(
+      `goxwatch replay: ${jst(from)} → ${jst(to)} (${utc(from)} → ${utc(to)}), a step every ${stepMinutes} simulated min, ` +
+        (opts.speed > 0 ? `${opts.speed} simulated s per s` : 'as fast as possible'),
+    );
+    for (const s of series)
+      say(
+        polled.includes(s)
+          ? `  prices: ${exchange.exchange} ${s.symbol} on loopback ← ${s.origin}`
+          : `  prices: ${s.symbol} for the summary only (too coarse to poll) ← ${s.origin}`,
+      );
+    say(
+      `  news: ${timeline.items.length} items on a loopback feed ← ${opts.newsRss ?? REPLAY_DEFAULTS.newsFile}`,
+    );
+    say(
+      discord
+        ? `  posting to Discord channel ${channelId} at ${opts.discord?.apiBase}`
+        : `  no Discord token: each message is printed as it would look in channel #${channelId}`,
+    );
+    for (const p of dataProblems) say(`  data: ${p}`);
+
+    const summary: Omit<ReplaySummary, 'lines' | 'wallMs' | 'priceAtHack' | 'refund'> = {
+      from,
+      to,
+      steps: 0,
+      priceRuns: 0,
+      newsRuns: 0,
+      priceAlerts: [],
+      priceMessages: 0,
+      newsPosts: 0,
+      refundChanges: [],
+      delivered: 0,
+      pending: 0,
+      jobErrors: 0,
+      dataProblems,
+    };
+    const priceEvery = config.intervals.priceSeconds * 1000;
+    const newsEvery = config.intervals.newsSeconds * 1000;
+    let nextPrice = from;
+    let nextNews = from;
+    let outboxWork = 0;
+    let lastProgressDay = -1;
+    let lastPrice = '';
+
+    for (let t = from; t <= to; t += stepMs) {
+      clock.set(t);
+      summary.steps++;
+      if (t >= nextPrice) {
+        nextPrice += priceEvery;
+        summary.priceRuns++;
+        const r = await runPriceJob({ config, store, clock, logger, sources, publish: runtime.publish });
+        summary.jobErrors += r.errors.length;
+        outboxWork += r.enqueued;
+        summary.priceMessages += r.enqueued;
+        for (const a of r.alerts)
+          summary.priceAlerts.push({
+            at: t,
+            symbol: a.symbol,
+            ruleId: a.ruleId,
+            key: a.key,
+            price: a.price,
+            changePercent: a.changePercent,
+          });
+        lastPrice = r.symbols
+          .filter((s) => s.price !== undefined)
+          .map((s) => `${s.symbol} ${formatPrice(s.price as number)}`)
+          .join(', ');
+      }
+      if (t >= nextNews) {
+        nextNews += newsEvery;
+        summary.newsRuns++;
+        const r = await runNewsJob({ config, store, clock, logger, publish: runtime.publish });
+        summary.jobErrors += r.errors.length;
+        outboxWork += r.outboxEntries;
+        summary.newsPosts += r.newsPosted;
+        for (const c of r.stageChanges) summary.refundChanges.push({ at: t, from: c.from, to: c.to });
+      }
+      if (outboxWork > 0) {
+        // Delivery runs when a job queued something or an earlier run left entries pending:
+        // the outbox is the same either way, and an idle run would only cost time.
+        const header = `\n── ${jst(t)} (${utc(t)}) ──`;
+        let headed = false;
+        const d = await runDelivery({
+          outbox: runtime.outbox,
+          subscriptions: runtime.subscriptions,
+          discord,
+          clock,
+          logger,
+          jobRuns: runtime.jobRuns,
+          print: (text) => {
+            if (!headed) say(header);
+            headed = true;
+            say(text);
+          },
+        });
+        summary.delivered += d.printed + d.sent;
+        if (discord && d.sent) say(`${jst(t)}: ${d.sent} message(s) posted to Discord`);
+        if (d.badToken) say(`${jst(t)}: Discord refused the token; messages stay pending`);
+        outboxWork = d.stillPending;
+        summary.pending = d.stillPending;
+      }
+
+      const day = Math.floor((t - from) / (24 * HOUR));
+      const pct = Math.round(((t - from) / (to - from)) * 100);
+      const status = `replay ${jst(t)} ${String(pct).padStart(3)}% | ${lastPrice || 'no price'} | price alerts ${summary.priceMessages}, news ${summary.newsPosts}, refund stages ${summary.refundChanges.length}`;
+      progress.update(status);
+      if (day !== lastProgressDay) {
+        lastProgressDay = day;
+        progress.line(status);
+      }
+      if (opts.speed > 0) {
+        const due = wallStart + (t + stepMs - from) / opts.speed;
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+    progress.clear();
+
+    const incident = config.incidents[0] ?? COINCHECK_NEM_2018;
+    const hackAt = Date.parse(incident.startedAt);
+    const priceAtHack: PriceAtHack[] = [];
+    for (const s of series) {
+      const c = candleContaining(s, hackAt);
+      if (!c) continue;
+      const quote = s.symbol.split('/')[1] ?? '';
+      const reference = config.rules.referencePrices[quote];
+      priceAtHack.push({
+        symbol: s.symbol,
+        price: c.close,
+        candleTime: c.time,
+        origin: s.origin,
+        ...(reference !== undefined
+          ? { reference, referenceVsPricePercent: ((reference - c.close) / c.close) * 100 }
+          : {}),
+      });
+    }
+    const refund = {
+      asset: incident.asset,
+      rate: incident.refund.rate,
+      currency: incident.refund.currency,
+      referenceVenue: incident.refund.referenceVenue,
+      referenceWindow: incident.refund.referenceWindow,
+    };
+    const wallMs = Date.now() - wallStart;
+    const lines = summaryLines({ ...summary, priceAtHack, refund, wallMs, hackAt, stepMinutes });
+    say('');
+    for (const l of lines) say(l);
+    return { ...summary, priceAtHack, refund, wallMs, lines };
+  } catch (err) {
+    progress.clear();
+    throw new Error(`replay failed at ${jst(clock.now())}: ${errorMessage(err)}`, { cause: err });
+  } finally {
+    await Promise.allSettled([exchange.close(), feed.close()]);
+    client.destroy();
+    await dynamo?.close();
+  }
+}
+
+function summaryLines(s: Omit<ReplaySummary, 'lines'> & { hackAt: number; stepMinutes: number }): string[] {
+  const bySymbol = new Map<string, number>();
+  for (const a of s.priceAlerts) bySymbol.set(a.symbol, (bySymbol.get(a.symbol) ?? 0) + 1);
+  const lines = [
+    `Replay summary ${jst(s.from)} → ${jst(s.to)}: ${s.steps} steps of ${s.stepMinutes} simulated min, ${(s.wallMs / 1000).toFixed(1)} s`,
+    `  price alerts: ${s.priceMessages} message(s), ${s.priceAlerts.length} rule firing(s)${bySymbol.size ? ` (${[...bySymbol].map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
+    ...s.priceAlerts.map(
+      (a) =>
+        `    ${jst(a.at)}  ${a.symbol} ${a.ruleId}  ${formatPrice(a.price)} (${a.changePercent.toFixed(1)} %)`,
+    ),
+    `  news posts: ${s.newsPosts}`,
+    `  refund stage changes: ${s.refundChanges.length}`,
+    ...s.refundChanges.map((c) => `    ${jst(c.at)}  ${c.from} → ${c.to}`),
+    `  messages ${s.delivered > 0 && s.pending === 0 ? 'delivered' : 'delivered so far'}: ${s.delivered}${s.pending ? `, ${s.pending} still pending` : ''}${s.jobErrors ? `; ${s.jobErrors} job error(s)` : ''}`,
+    `  the hack began ${jst(s.hackAt)}; the refund: ${s.refund.rate} ${s.refund.currency} per ${s.refund.asset} (reference ${s.refund.referenceVenue} ${s.refund.asset}/${s.refund.currency}, ${jst(Date.parse(s.refund.referenceWindow.from))} → ${jst(Date.parse(s.refund.referenceWindow.to))})`,
+  ];
+  for (const p of s.priceAtHack) {
+    const quote = p.symbol.split('/')[1] ?? '';
+    const ref =
+      p.reference !== undefined && p.referenceVsPricePercent !== undefined
+        ? ` vs refund ${formatPrice(p.reference)} ${quote} (rules.referencePrices): ${Math.abs(p.referenceVsPricePercent).toFixed(1)} % ${p.referenceVsPricePercent < 0 ? 'below' : 'above'}`
+        : `; no refund reference in ${quote}`;
+    lines.push(
+      `  price at the hack: ${p.symbol} ${formatPrice(p.price)} (candle of ${utc(p.candleTime)})${ref}`,
+    );
+  }
+  return lines;
+}
