@@ -12,7 +12,7 @@ import { meterCapacity } from './capacity';
 
 /** Discord's global ceiling for a bot: 50 requests per second. */
 export const DISCORD_GLOBAL_PER_SECOND = 50;
-/** As the Lambda handlers set it (lambdas/handlers/lambda-bot.ts MAX_RATE_LIMIT_WAIT_MS). */
+/** As the Lambda handlers set it (lambdas/app/lambda-bot.ts MAX_RATE_LIMIT_WAIT_MS). */
 const MAX_RATE_LIMIT_WAIT_MS = 5_000;
 const FEED: FeedConfig = { id: 'coinpost', url: 'https://coinpost.jp/?feed=rss2', language: 'ja' };
 

@@ -1,60 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { RATE_LIMIT_429, RATE_LIMIT_HEADERS, fixtureHeader, type RateLimitFixture } from './discord-fixtures';
+
+export { parseHttpFixture, type RateLimitFixture, type RecordedHttp } from './discord-fixtures';
 
 /**
  * A loopback Discord REST API (v10) speaking the real shapes: Bot auth, payload limits with Discord's
  * 50035 form errors, nonce + enforce_nonce dedupe, 403/404 channels, per-bucket and global rate limits
  * with the recorded headers and 429 bodies (test/fixtures/discord), and per-request scripts.
  */
-
-const FIXTURES = join(__dirname, '..', 'test', 'fixtures', 'discord');
-
-/** A recorded raw HTTP exchange from Discord's docs: status line (optional), headers, JSON body. */
-export interface RecordedHttp {
-  status?: number;
-  headers: [string, string][];
-  body?: Record<string, unknown>;
-}
-
-/** Parse the docs' raw HTTP text ("< HTTP/1.1 429 ...", "< Name: value", then a JSON body). */
-export function parseHttpFixture(text: string): RecordedHttp {
-  const lines = text.split(/\r?\n/).map((l) => l.replace(/^< ?/, ''));
-  const out: RecordedHttp = { headers: [] };
-  let i = 0;
-  for (; i < lines.length; i++) {
-    const line = lines[i] ?? '';
-    if (line.startsWith('{')) break;
-    const status = /^HTTP\/[\d.]+ (\d{3})/.exec(line);
-    if (status) {
-      out.status = Number(status[1]);
-      continue;
-    }
-    const header = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
-    if (header) out.headers.push([header[1] as string, header[2] as string]);
-  }
-  const body = lines.slice(i).join('\n').trim();
-  if (body) out.body = JSON.parse(body) as Record<string, unknown>;
-  return out;
-}
-
-export type RateLimitFixture = 'user' | 'shared' | 'global';
-
-function loadFixture(name: string): RecordedHttp {
-  return parseHttpFixture(readFileSync(join(FIXTURES, name), 'utf8'));
-}
-
-const RATE_LIMIT_429: Record<RateLimitFixture, RecordedHttp> = {
-  user: loadFixture('rate-limit-429-user.example.txt'),
-  shared: loadFixture('rate-limit-429-shared-resource.example.txt'),
-  global: loadFixture('rate-limit-429-global.example.txt'),
-};
-const RATE_LIMIT_HEADERS = loadFixture('rate-limit-headers.example.txt');
-
-function fixtureHeader(f: RecordedHttp, name: string): string | undefined {
-  return f.headers.find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
-}
 
 /** One scripted answer, taken by the next request that matches. */
 export type ScriptStep =

@@ -1,4 +1,4 @@
-import type { PriceSource } from '../sources/exchanges';
+import { createPriceSources, type PriceSource } from '../sources/exchanges';
 import { PriceRepo } from '../store/price-repo';
 import type { Runtime } from './container';
 import { deliverAndReport, type Bot } from './bot';
@@ -29,4 +29,13 @@ export async function priceAgeSeconds(runtime: Runtime): Promise<number | undefi
     oldest = oldest === undefined ? age : Math.max(oldest, age);
   }
   return oldest;
+}
+
+// ccxt instances and their markets survive warm starts.
+let lambdaSources: PriceSource[] | undefined;
+
+/** The price sources of this Lambda container, built on first use from the config. */
+export function containerPriceSources(runtime: Runtime): PriceSource[] {
+  lambdaSources ??= createPriceSources(runtime.config.sources, runtime.logger);
+  return lambdaSources;
 }

@@ -19,13 +19,7 @@ import { NO_MENTIONS } from './text';
 import { followUpFor, type CommandReply, type FollowUp } from './interaction-reply';
 import { verifyInteractionRequest, SIGNATURE_WINDOW_MS } from './interactions-verify';
 import { errorMessage, type Logger } from '../domain/log';
-import {
-  errorReply,
-  isEphemeralCommand,
-  runCommand,
-  type CommandDeps,
-  type ParsedCommand,
-} from './commands/index';
+import { errorReply, isEphemeralCommand, runCommand, type CommandDeps, type ParsedCommand } from './commands';
 
 /** The request as a Lambda Function URL (or HTTP API v2) delivers it; the local server builds the same. */
 export interface InteractionEvent {

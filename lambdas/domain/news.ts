@@ -313,3 +313,9 @@ export function classifyRefund(
   if (ANNOUNCE.test(t)) return { stage: 'announced', ...extras, because: 'refund announced' };
   return undefined;
 }
+
+/** HTTP cache validators a feed answered with, sent back as If-None-Match / If-Modified-Since. */
+export interface Validators {
+  etag?: string;
+  lastModified?: string;
+}

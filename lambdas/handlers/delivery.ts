@@ -1,5 +1,5 @@
 import { deliver } from '../app/bot';
-import { emitMetrics, lambdaBot } from './lambda-bot';
+import { emitMetrics, lambdaBot } from '../app/lambda-bot';
 
 /** EventBridge schedule → send what earlier runs left pending (a Discord outage, a long 429). */
 export async function handler(): Promise<{ summary: string }> {

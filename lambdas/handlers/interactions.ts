@@ -1,7 +1,5 @@
 import type { Writable } from 'node:stream';
-import { createFetchFollowUp } from '../discord/followup';
-import { createInteractionDeps, handleInteraction, type InteractionEvent } from '../discord/interactions';
-import { discordSettings, lambdaRuntime } from '../app/container';
+import { respondToInteraction as respond, type InteractionEvent } from '../app/interactions-endpoint';
 
 /**
  * Function URL (response streaming) → Discord interaction. Streaming lets us end Discord's
@@ -18,21 +16,6 @@ interface ResponseStreamMeta {
 interface AwsLambdaGlobal {
   streamifyResponse(fn: (event: InteractionEvent, stream: Writable) => Promise<void>): unknown;
   HttpResponseStream: { from(stream: Writable, meta: ResponseStreamMeta): Writable };
-}
-
-async function respond(event: InteractionEvent) {
-  const runtime = await lambdaRuntime();
-  const settings = await discordSettings();
-  const deps = createInteractionDeps({
-    config: runtime.config,
-    store: runtime.store,
-    clock: runtime.clock,
-    logger: runtime.logger,
-    publicKey: settings.publicKey,
-    ...(settings.applicationId ? { applicationId: settings.applicationId } : {}),
-    followUp: createFetchFollowUp({ apiBase: settings.apiBase }),
-  });
-  return handleInteraction(event, deps);
 }
 
 const awslambda = (globalThis as { awslambda?: AwsLambdaGlobal }).awslambda;

@@ -1,5 +1,5 @@
 import { newsCycle } from '../app/news-cycle';
-import { emitMetrics, lambdaBot } from './lambda-bot';
+import { emitMetrics, lambdaBot } from '../app/lambda-bot';
 
 /** EventBridge schedule → one news cycle over the due feeds, then delivery. */
 export async function handler(): Promise<{ summary: string }> {

@@ -1,14 +1,10 @@
-import { createPriceSources, type PriceSource } from '../sources/exchanges';
-import { priceAgeSeconds, priceCycle } from '../app/price-cycle';
-import { emitMetrics, lambdaBot } from './lambda-bot';
+import { containerPriceSources, priceAgeSeconds, priceCycle } from '../app/price-cycle';
+import { emitMetrics, lambdaBot } from '../app/lambda-bot';
 
 /** EventBridge schedule → one price poll, then delivery of any alert it queued. */
-// ccxt instances and their markets survive warm starts.
-let sources: PriceSource[] | undefined;
-
 export async function handler(): Promise<{ summary: string }> {
   const bot = await lambdaBot();
-  sources ??= createPriceSources(bot.runtime.config.sources, bot.runtime.logger);
+  const sources = containerPriceSources(bot.runtime);
   const { clock } = bot.runtime;
   const { price, delivery } = await priceCycle(bot, sources);
   const pending = (await bot.runtime.outbox.pending()).length;

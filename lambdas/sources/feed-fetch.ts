@@ -3,6 +3,7 @@ import https from 'node:https';
 import zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
+import type { Validators } from '../domain/news';
 
 /**
  * Our own HTTP GET for feeds (rss-parser's parseURL treats 304 as an error, has no size cap and a
@@ -12,11 +13,6 @@ import { TextDecoder } from 'node:util';
  * Content-Type header, else the BOM, else the XML declaration, and the text is decoded with
  * TextDecoder (Node's full ICU knows Shift_JIS, EUC-JP, ISO-8859-1, windows-1251 ...).
  */
-
-export interface Validators {
-  etag?: string;
-  lastModified?: string;
-}
 
 export interface FeedFetchOptions {
   /** Total time for the whole fetch, body included. */
@@ -46,6 +42,8 @@ interface Base {
   /** Human-readable outcome: what happened and where. */
   message: string;
 }
+
+export type { Validators };
 
 export type FeedFetchResult =
   | (Base & {

@@ -1,7 +1,7 @@
 import type { Clock } from '../domain/clock';
 import type { NewsItem } from '../domain/news';
 import type { RefundStage } from '../domain/refund';
-import type { Validators } from '../sources/feed-fetch';
+import type { Validators } from '../domain/news';
 import { ttlAfter, type Item, type Store } from './store';
 
 /**

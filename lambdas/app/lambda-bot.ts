@@ -1,7 +1,7 @@
-import { emfLine, type MetricJob, type MetricName } from '../app/metrics';
+import { emfLine, type MetricJob, type MetricName } from './metrics';
 import { createDiscordClient, type DiscordClient } from '../discord/rest-client';
-import type { Bot } from '../app/bot';
-import { discordSettings, lambdaRuntime } from '../app/container';
+import type { Bot } from './bot';
+import { discordSettings, lambdaRuntime } from './container';
 
 /** In Lambda, time spent waiting on Discord 429s is billed: wait at most this per request. */
 const MAX_RATE_LIMIT_WAIT_MS = 5_000;

@@ -1,0 +1,209 @@
+import { REQUIRED_PERMISSION, SUB } from '../command-definitions';
+import type { Config, Language, MessageKind } from '../../domain/config';
+import { LIMITS, NO_MENTIONS, truncate } from '../text';
+import type { CommandReply } from '../interaction-reply';
+import type { Subscription } from '../../domain/messages';
+import { BELOW_REF, MAX_CUSTOM_RULES, dropRuleId, ruleIdsFor, rulesInUse } from '../../domain/rules';
+import {
+  CommandDeps,
+  CommandError,
+  DEFAULT_GUILD_SUBSCRIPTION_CAP,
+  MAX_PRICE_RULES_PER_CHANNEL,
+  MAX_WINDOW_MINUTES,
+  ParsedCommand,
+  booleanOption,
+  numberOption,
+  requirePermission,
+  say,
+  stringOption,
+} from './shared';
+// ---- /alerts ------------------------------------------------------------------------------------
+
+function describeSubscription(sub: Subscription | undefined, config: Config, lang: Language): string {
+  if (!sub || !sub.kinds.length)
+    return say(lang, 'This channel receives no alerts.', 'このチャンネルは通知を受け取っていません。');
+  const rules = sub.kinds.includes('price')
+    ? `\n${say(lang, 'Price rules', '価格ルール')}: ${(sub.priceRules ?? ruleIdsFor(config.rules)).join(', ')}${sub.priceRules ? '' : say(lang, ' (defaults)', '（既定）')}`
+    : '';
+  const language = sub.language ?? config.language;
+  return `${say(lang, 'This channel receives', 'このチャンネルの通知')}: ${sub.kinds.join(', ')}${rules}\n${say(lang, 'Language', '言語')}: ${language}`;
+}
+
+export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Promise<CommandReply> {
+  const lang = cmd.language;
+  requirePermission(cmd, REQUIRED_PERMISSION.alerts, { en: 'Manage Channels', ja: 'チャンネルの管理' });
+  const channelId = cmd.channelId;
+  const guildId = cmd.guildId;
+  if (!channelId || !guildId)
+    throw new CommandError(say(lang, 'No channel in this interaction.', 'チャンネルが特定できません。'));
+  const existing = await deps.subscriptions.get(channelId);
+  const reply = (text: string): CommandReply => ({
+    data: { content: truncate(text, LIMITS.content), allowed_mentions: NO_MENTIONS },
+    ephemeral: true,
+  });
+
+  if (cmd.sub === SUB.alertsList) return reply(describeSubscription(existing, deps.config, lang));
+
+  const kindRaw = stringOption(cmd, 'kind');
+  const kinds: readonly string[] = ['price', 'news', 'refund'];
+  if (cmd.sub === SUB.alertsSubscribe) {
+    if (!kindRaw || !kinds.includes(kindRaw))
+      throw new CommandError(
+        say(
+          lang,
+          `kind must be one of price, news, refund (got "${kindRaw ?? ''}").`,
+          `種類は price、news、refund のいずれかです（"${kindRaw ?? ''}"）。`,
+        ),
+      );
+    const kind = kindRaw as MessageKind;
+    const percent = numberOption(cmd, 'drop_percent');
+    const windowMinutes = numberOption(cmd, 'window_minutes');
+    const belowRef = booleanOption(cmd, 'below_reference');
+    const languageRaw = stringOption(cmd, 'language');
+    if (languageRaw && languageRaw !== 'en' && languageRaw !== 'ja')
+      throw new CommandError(`language must be en or ja (got "${languageRaw}").`);
+    if (kind !== 'price' && (percent !== undefined || windowMinutes !== undefined || belowRef !== undefined))
+      throw new CommandError(
+        say(
+          lang,
+          'drop_percent, window_minutes and below_reference apply to kind price only.',
+          'drop_percent・window_minutes・below_reference は種類 price でのみ使えます。',
+        ),
+      );
+    if (percent !== undefined && !(percent > 0 && percent < 100))
+      throw new CommandError(
+        say(
+          lang,
+          `drop_percent must be above 0 and below 100 (got ${percent}).`,
+          `下落率は 0 より大きく 100 未満で指定してください（${percent}）。`,
+        ),
+      );
+    if (windowMinutes !== undefined && percent === undefined)
+      throw new CommandError(
+        say(lang, 'window_minutes needs drop_percent.', 'window_minutes には drop_percent が必要です。'),
+      );
+    if (
+      windowMinutes !== undefined &&
+      !(Number.isInteger(windowMinutes) && windowMinutes >= 1 && windowMinutes <= MAX_WINDOW_MINUTES)
+    )
+      throw new CommandError(
+        say(
+          lang,
+          `window_minutes must be a whole number from 1 to ${MAX_WINDOW_MINUTES} (got ${windowMinutes}).`,
+          `期間（分）は 1〜${MAX_WINDOW_MINUTES} の整数です（${windowMinutes}）。`,
+        ),
+      );
+
+    const cap = deps.guildSubscriptionCap ?? DEFAULT_GUILD_SUBSCRIPTION_CAP;
+    const alreadyCounted = existing?.guildId === guildId && existing.kinds.length > 0;
+    if (!alreadyCounted && (await deps.subscriptions.countInGuild(guildId)) >= cap)
+      throw new CommandError(
+        say(
+          lang,
+          `This server already has ${cap} subscribed channels, the limit. Unsubscribe one first.`,
+          `このサーバーの登録チャンネル数が上限（${cap}）に達しています。先にどれかを解除してください。`,
+        ),
+      );
+
+    const newRules: string[] = [];
+    if (percent !== undefined) newRules.push(dropRuleId({ percent, windowMinutes: windowMinutes ?? 60 }));
+    if (belowRef) newRules.push(BELOW_REF);
+    let priceRules = existing?.priceRules;
+    if (newRules.length) priceRules = [...new Set([...(priceRules ?? []), ...newRules])];
+    if (priceRules && priceRules.length > MAX_PRICE_RULES_PER_CHANNEL)
+      throw new CommandError(
+        say(
+          lang,
+          `A channel may have at most ${MAX_PRICE_RULES_PER_CHANNEL} price rules.`,
+          `価格ルールは 1 チャンネル ${MAX_PRICE_RULES_PER_CHANNEL} 件までです。`,
+        ),
+      );
+    const language =
+      (languageRaw as Language | undefined) ??
+      existing?.language ??
+      (cmd.guildLocale ? (cmd.guildLocale.startsWith('ja') ? 'ja' : 'en') : undefined);
+    const next: Subscription = {
+      channelId,
+      guildId,
+      kinds: [...new Set([...(existing?.kinds ?? []), kind])],
+      ...(language ? { language } : {}),
+      ...(priceRules ? { priceRules } : {}),
+    };
+    await deps.subscriptions.put(next);
+    const defaults = new Set(ruleIdsFor(deps.config.rules));
+    const own = newRules.filter((r) => !defaults.has(r));
+    let note = '';
+    if (own.length) {
+      // The price job evaluates at most MAX_CUSTOM_RULES channel rules; ask it the same way it decides.
+      const capped = new Set(rulesInUse(deps.config.rules, await deps.subscriptions.all()).capped);
+      const waiting = own.filter((r) => capped.has(r));
+      const checked = own.filter((r) => !capped.has(r));
+      if (checked.length)
+        note += `\n${say(lang, `${checked.join(', ')}: checked for this channel from the next price poll.`, `${checked.join('、')}: 次回の価格チェックからこのチャンネル向けに評価します。`)}`;
+      if (waiting.length)
+        note += `\n${say(lang, `Note: the bot checks at most ${MAX_CUSTOM_RULES} channel rules in all and has that many already; ${waiting.join(', ')} is stored and checked once fewer are in use.`, `注意: チャンネル独自のルールは全体で ${MAX_CUSTOM_RULES} 件までで、すでに上限です。${waiting.join('、')} は保存され、空きができると評価されます。`)}`;
+    }
+    return reply(
+      `${say(lang, 'Subscribed.', '登録しました。')}\n${describeSubscription(next, deps.config, lang)}${note}`,
+    );
+  }
+
+  if (cmd.sub === SUB.alertsUnsubscribe) {
+    if (!kindRaw || ![...kinds, 'all'].includes(kindRaw))
+      throw new CommandError(
+        say(
+          lang,
+          `kind must be one of price, news, refund, all (got "${kindRaw ?? ''}").`,
+          `種類は price、news、refund、all のいずれかです（"${kindRaw ?? ''}"）。`,
+        ),
+      );
+    if (!existing || !existing.kinds.length)
+      throw new CommandError(describeSubscription(undefined, deps.config, lang));
+    const rule = stringOption(cmd, 'rule');
+    let next: Subscription;
+    if (rule) {
+      if (kindRaw !== 'price')
+        throw new CommandError(
+          say(lang, 'rule applies to kind price only.', 'rule は種類 price でのみ使えます。'),
+        );
+      const current = existing.priceRules ?? ruleIdsFor(deps.config.rules);
+      if (!current.includes(rule))
+        throw new CommandError(
+          say(
+            lang,
+            `This channel has no price rule "${rule}". It has: ${current.join(', ')}.`,
+            `このチャンネルに価格ルール "${rule}" はありません。現在: ${current.join(', ')}`,
+          ),
+        );
+      const remaining = current.filter((r) => r !== rule);
+      next = remaining.length
+        ? { ...existing, guildId: existing.guildId ?? guildId, priceRules: remaining }
+        : {
+            ...existing,
+            guildId: existing.guildId ?? guildId,
+            kinds: existing.kinds.filter((k) => k !== 'price'),
+            priceRules: [],
+          };
+    } else {
+      const kindsLeft = kindRaw === 'all' ? [] : existing.kinds.filter((k) => k !== kindRaw);
+      const { priceRules: _dropped, ...rest } = existing;
+      next = {
+        ...(kindsLeft.includes('price') ? existing : rest),
+        guildId: existing.guildId ?? guildId,
+        kinds: kindsLeft,
+      };
+    }
+    // An empty kinds list is stored on purpose: it also silences a channel listed in the config file.
+    await deps.subscriptions.put(next);
+    return reply(
+      `${say(lang, 'Updated.', '更新しました。')}\n${describeSubscription(next, deps.config, lang)}`,
+    );
+  }
+  throw new CommandError(
+    say(
+      lang,
+      `Unknown subcommand /alerts ${cmd.sub ?? ''}.`,
+      `不明なサブコマンドです: /alerts ${cmd.sub ?? ''}`,
+    ),
+  );
+}

@@ -1,0 +1,48 @@
+import type { APIEmbed } from 'discord-api-types/v10';
+import { LIMITS, NO_MENTIONS, escapeUntrusted, truncate } from '../text';
+import { formatTime } from '../../domain/format';
+import type { CommandReply } from '../interaction-reply';
+import { COLOR, CommandDeps, CommandError, ParsedCommand, incidentFor, numberOption, say } from './shared';
+// ---- /news --------------------------------------------------------------------------------------
+
+export async function newsCommand(cmd: ParsedCommand, deps: CommandDeps): Promise<CommandReply> {
+  const lang = cmd.language;
+  const incident = incidentFor(cmd, deps.config);
+  const count = numberOption(cmd, 'count') ?? 5;
+  if (!Number.isInteger(count) || count < 1 || count > 10)
+    throw new CommandError(
+      say(
+        lang,
+        `count must be a whole number from 1 to 10 (got ${count}).`,
+        `件数は 1〜10 の整数です（${count}）。`,
+      ),
+    );
+  const items = await deps.news.latestItems(incident.id, count);
+  if (!items.length)
+    return {
+      data: {
+        content: say(
+          lang,
+          `No news matched ${incident.id} yet.`,
+          `${incident.id} に該当するニュースはまだありません。`,
+        ),
+        allowed_mentions: NO_MENTIONS,
+      },
+      ephemeral: false,
+    };
+  const lines = items.map((item) => {
+    const title = truncate(escapeUntrusted(item.title), 200);
+    const when = item.publishedAt !== undefined ? ` — ${formatTime(item.publishedAt, lang)}` : '';
+    const link = item.link ? `\n  <${item.link.replace(/[<>\s]/g, '')}>` : '';
+    return `• **${title}** (${escapeUntrusted(item.feedId)})${when}${link}`;
+  });
+  const embed: APIEmbed = {
+    title: truncate(
+      say(lang, `Latest news: ${incident.name.en}`, `最新ニュース: ${incident.name.ja}`),
+      LIMITS.embedTitle,
+    ),
+    color: COLOR.info,
+    description: truncate(lines.join('\n'), LIMITS.embedDescription),
+  };
+  return { data: { embeds: [embed], allowed_mentions: NO_MENTIONS }, ephemeral: false };
+}

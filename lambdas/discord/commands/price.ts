@@ -1,0 +1,148 @@
+import type { APIEmbed, APIEmbedField } from 'discord-api-types/v10';
+import { renderPriceChart } from '../../domain/chart';
+import { DAY } from '../../domain/clock';
+import { PRICE_RANGES, type PriceRange } from '../command-definitions';
+import { splitSymbol, type ConsensusPoint } from '../../domain/consensus';
+import { LIMITS, NO_MENTIONS, truncate } from '../text';
+import { formatList, formatNumber, formatPercent, formatPrice } from '../../domain/format';
+import type { CommandReply, ReplyFile } from '../interaction-reply';
+import {
+  COLOR,
+  CommandDeps,
+  CommandError,
+  ParsedCommand,
+  RANGE_MS,
+  ageNote,
+  say,
+  stringOption,
+} from './shared';
+// ---- /price -------------------------------------------------------------------------------------
+
+export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promise<CommandReply> {
+  const { config, clock } = deps;
+  const lang = cmd.language;
+  const incident = config.incidents[0];
+  const asset = (
+    stringOption(cmd, 'asset') ??
+    incident?.asset ??
+    splitSymbol(config.sources[0]?.symbol ?? 'XEM/JPY').base
+  ).toUpperCase();
+  const sources = config.sources.filter((s) => splitSymbol(s.symbol).base === asset);
+  if (!sources.length) {
+    const assets = [...new Set(config.sources.map((s) => splitSymbol(s.symbol).base))].join(', ');
+    throw new CommandError(
+      say(
+        lang,
+        `No price source for ${asset}. Watched: ${assets}.`,
+        `${asset} の価格ソースはありません。対象: ${assets}`,
+      ),
+    );
+  }
+  const venue = stringOption(cmd, 'venue')?.toLowerCase();
+  if (venue && !sources.some((s) => s.exchange === venue)) {
+    const venues = sources.map((s) => s.exchange).join(', ');
+    throw new CommandError(
+      say(
+        lang,
+        `${asset} is not watched on "${venue}". Venues: ${venues}.`,
+        `${asset} は "${venue}" では監視していません。取引所: ${venues}`,
+      ),
+    );
+  }
+  const rangeRaw = stringOption(cmd, 'range') ?? '24h';
+  if (!(PRICE_RANGES as readonly string[]).includes(rangeRaw))
+    throw new CommandError(
+      say(
+        lang,
+        `range must be one of ${PRICE_RANGES.join(', ')} (got "${rangeRaw}").`,
+        `期間は ${PRICE_RANGES.join('、')} のいずれかです（"${rangeRaw}"）。`,
+      ),
+    );
+  const range = rangeRaw as PriceRange;
+
+  const symbols = [...new Set(sources.filter((s) => !venue || s.exchange === venue).map((s) => s.symbol))];
+  const refCurrency = incident?.asset === asset ? incident.refund.currency : undefined;
+  const primary = symbols.find((s) => splitSymbol(s).quote === refCurrency) ?? symbols[0] ?? '';
+  const now = clock.now();
+
+  const fields: APIEmbedField[] = [];
+  const daySeries = new Map<string, ConsensusPoint[]>();
+  let latestAt: number | undefined;
+  for (const symbol of symbols) {
+    const { quote } = splitSymbol(symbol);
+    const [latest, quotes, day] = await Promise.all([
+      deps.prices.latestConsensus(symbol),
+      deps.prices.latestQuotes(symbol),
+      deps.prices.consensusSeries(symbol, now - DAY, now),
+    ]);
+    daySeries.set(symbol, day);
+    const lines: string[] = [];
+    if (latest) {
+      latestAt = Math.max(latestAt ?? 0, latest.at);
+      lines.push(
+        `${say(lang, 'Consensus', '合意価格')}: **${formatPrice(latest.price, quote, lang)}** (${formatList(latest.venues, lang)})`,
+      );
+      const first = day[0];
+      if (first && first.at < latest.at) {
+        lines.push(
+          `${say(lang, '24 h change', '24時間変化')}: ${formatPercent(((latest.price - first.price) / first.price) * 100, lang)}`,
+        );
+      }
+      const ref = config.rules.referencePrices[quote];
+      if (ref !== undefined) {
+        lines.push(
+          `${say(lang, 'vs refund price', '返金価格比')} ${formatPrice(ref, quote, lang)}: ${formatPercent(((latest.price - ref) / ref) * 100, lang)}`,
+        );
+      }
+      lines.push(`${say(lang, 'Updated', '更新')}: ${ageNote(latest.at, deps, lang)}`);
+    } else {
+      lines.push(say(lang, 'No consensus price stored yet.', '合意価格はまだありません。'));
+    }
+    for (const q of quotes
+      .filter((q) => !venue || q.exchange === venue)
+      .sort((a, b) => a.exchange.localeCompare(b.exchange))) {
+      lines.push(
+        `• ${q.exchange}: ${formatPrice(q.price, quote, lang)} — ${ageNote(q.timestamp, deps, lang)}`,
+      );
+    }
+    if (venue && !quotes.some((q) => q.exchange === venue))
+      lines.push(say(lang, `• ${venue}: no quote stored yet`, `• ${venue}: 価格はまだありません`));
+    fields.push({ name: symbol, value: truncate(lines.join('\n'), LIMITS.fieldValue) });
+  }
+
+  const from = now - RANGE_MS[range];
+  // The 24 h chart is the series already read for the 24 h change.
+  const series: ConsensusPoint[] = !primary
+    ? []
+    : range === '24h'
+      ? (daySeries.get(primary) ?? [])
+      : await deps.prices.consensusSeries(primary, from, now);
+  const { quote: primaryQuote } = splitSymbol(primary || `${asset}/?`);
+  const ref = config.rules.referencePrices[primaryQuote];
+  const chart: ReplyFile = {
+    name: 'chart.png',
+    contentType: 'image/png',
+    data: renderPriceChart({
+      title: `${primary} ${range} ${lang === 'ja' ? '(JST)' : '(UTC)'}`,
+      points: series.map((p) => ({ at: p.at, price: p.price })),
+      fromMs: from,
+      toMs: now,
+      ...(ref !== undefined ? { reference: { price: ref, label: `REFUND ${formatNumber(ref, lang)}` } } : {}),
+      utcOffsetMinutes: lang === 'ja' ? 540 : 0,
+    }),
+  };
+  const embed: APIEmbed = {
+    title: say(lang, `${asset} price`, `${asset} の価格`),
+    color: COLOR.info,
+    fields,
+    footer: {
+      text: say(
+        lang,
+        `Chart: ${primary} consensus, ${range}${venue ? ' (all venues)' : ''}`,
+        `チャート: ${primary} 合意価格・${range}${venue ? '（全取引所）' : ''}`,
+      ),
+    },
+    ...(latestAt ? { timestamp: new Date(latestAt).toISOString() } : {}),
+  };
+  return { data: { embeds: [embed], allowed_mentions: NO_MENTIONS }, ephemeral: false, files: [chart] };
+}

@@ -1,0 +1,144 @@
+import type { JobRuns } from '../../store/job-runs';
+import type { NewsRepo } from '../../store/news-repo';
+import type { Outbox } from '../../store/outbox';
+import type { PriceRepo } from '../../store/price-repo';
+import type { RefundRepo } from '../../store/refund-repo';
+import type { Subscriptions } from '../../store/subscriptions';
+import { DAY, type Clock } from '../../domain/clock';
+import { COMMAND, REQUIRED_PERMISSION, SUB, type PriceRange } from '../command-definitions';
+import type { Config, IncidentConfig, Language } from '../../domain/config';
+import { LIMITS, NO_MENTIONS, truncate } from '../text';
+import { formatTime } from '../../domain/format';
+import type { CommandReply } from '../interaction-reply';
+import type { Logger } from '../../domain/log';
+
+/** A slash command as the handler parsed it from the interaction. */
+export interface ParsedCommand {
+  name: string;
+  /** Subcommand name, when the command has subcommands. */
+  sub?: string;
+  options: Map<string, string | number | boolean>;
+  language: Language;
+  guildId?: string;
+  guildLocale?: string;
+  channelId?: string;
+  userId: string;
+  userName: string;
+  /** member.permissions as bits; undefined outside a guild. */
+  permissions?: bigint;
+}
+
+export interface CommandDeps {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  prices: PriceRepo;
+  news: NewsRepo;
+  refunds: RefundRepo;
+  subscriptions: Subscriptions;
+  outbox: Outbox;
+  jobRuns: JobRuns;
+  /** Most channels one guild may subscribe with /alerts (default 25). */
+  guildSubscriptionCap?: number;
+}
+
+/** Bad input or a refused action: shown to the caller only, as is. */
+export class CommandError extends Error {
+  override readonly name = 'CommandError';
+}
+
+export const DEFAULT_GUILD_SUBSCRIPTION_CAP = 25;
+export const MAX_PRICE_RULES_PER_CHANNEL = 10;
+export const MAX_WINDOW_MINUTES = 30 * 24 * 60;
+export const RANGE_MS: Record<PriceRange, number> = { '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY };
+export const COLOR = { info: 0x5865f2, refund: 0x57f287, warn: 0xf0b232 };
+
+/** Answers seen only by the caller: admin commands, /status, errors. The rest is posted in the channel. */
+export function isEphemeralCommand(name: string, sub?: string): boolean {
+  return (
+    name === COMMAND.alerts ||
+    name === COMMAND.status ||
+    (name === COMMAND.refund && sub === SUB.refundSetStage)
+  );
+}
+
+export const say = (language: Language, en: string, ja: string) => (language === 'ja' ? ja : en);
+
+export function errorReply(message: string): CommandReply {
+  return {
+    data: { content: truncate(message, LIMITS.content), allowed_mentions: NO_MENTIONS },
+    ephemeral: true,
+  };
+}
+
+// ---- option helpers ---------------------------------------------------------------------------
+
+export function stringOption(cmd: ParsedCommand, name: string): string | undefined {
+  const v = cmd.options.get(name);
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new CommandError(`Option ${name} must be text, got ${String(v)}.`);
+  const trimmed = v.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+export function numberOption(cmd: ParsedCommand, name: string): number | undefined {
+  const v = cmd.options.get(name);
+  if (v === undefined) return undefined;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (!Number.isFinite(n))
+    throw new CommandError(
+      say(
+        cmd.language,
+        `Option ${name} must be a number, got "${String(v)}".`,
+        `${name} は数値で指定してください（"${String(v)}"）。`,
+      ),
+    );
+  return n;
+}
+
+export function booleanOption(cmd: ParsedCommand, name: string): boolean | undefined {
+  const v = cmd.options.get(name);
+  if (v === undefined) return undefined;
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === 'false') return v === 'true';
+  throw new CommandError(`Option ${name} must be true or false, got "${String(v)}".`);
+}
+
+export function incidentFor(cmd: ParsedCommand, config: Config): IncidentConfig {
+  const id = stringOption(cmd, 'incident');
+  const incident = id ? config.incidents.find((i) => i.id === id.toLowerCase()) : config.incidents[0];
+  if (incident) return incident;
+  const known = config.incidents.map((i) => i.id).join(', ') || '(none configured)';
+  throw new CommandError(
+    id
+      ? say(
+          cmd.language,
+          `Unknown incident "${id}". Known: ${known}.`,
+          `事件 "${id}" はありません。登録済み: ${known}`,
+        )
+      : say(cmd.language, 'No incident is configured.', '事件が設定されていません。'),
+  );
+}
+
+export function requirePermission(cmd: ParsedCommand, bit: bigint, what: { en: string; ja: string }): void {
+  if (!cmd.guildId || cmd.permissions === undefined)
+    throw new CommandError(
+      say(cmd.language, 'This command works in a server only.', 'このコマンドはサーバー内でのみ使えます。'),
+    );
+  const perms = cmd.permissions;
+  const admin = REQUIRED_PERMISSION.refundSetStage;
+  if ((perms & bit) !== bit && (perms & admin) !== admin)
+    throw new CommandError(
+      say(
+        cmd.language,
+        `You need the ${what.en} permission for this.`,
+        `この操作には「${what.ja}」権限が必要です。`,
+      ),
+    );
+}
+
+export function ageNote(at: number, deps: CommandDeps, language: Language): string {
+  const stale = deps.clock.now() - at > deps.config.rules.maxQuoteAgeSeconds * 1000;
+  const when = formatTime(at, language);
+  return stale ? say(language, `${when} (stale)`, `${when}（古いデータ）`) : when;
+}
