@@ -41,17 +41,36 @@ export interface InteractionHttpResponse {
   afterResponse?: () => Promise<void>;
 }
 
-export interface InteractionDeps extends CommandDeps {
-  /** Application public key (hex). Unset: every request is refused (401). */
-  publicKey: string | undefined;
+/** What the dispatcher needs, whichever transport carried the interaction (HTTP or the Gateway). */
+export interface DispatchDeps extends CommandDeps {
   store: Store;
   followUp: FollowUp;
   /** Used when an interaction carries no application_id (Discord's always do). */
   applicationId?: string;
   /** Time a command may take before the answer is deferred (type 5). Default 2,500 ms (Discord allows 3 s). */
   budgetMs?: number;
+}
+
+export interface InteractionDeps extends DispatchDeps {
+  /** Application public key (hex). Unset: every request is refused (401). */
+  publicKey: string | undefined;
   /** Signature timestamp window; default SIGNATURE_WINDOW_MS (5 minutes). */
   signatureWindowMs?: number;
+}
+
+/**
+ * The answer to one interaction, independent of how it arrived: the HTTP endpoint writes `response`
+ * as its body, the Gateway transport POSTs it to /interactions/{id}/{token}/callback. Either way
+ * `afterResponse` runs once Discord has the response (the /price chart, a deferred reply's edit).
+ */
+export interface InteractionAnswer {
+  response: APIInteractionResponse;
+  afterResponse?: () => Promise<void>;
+  /**
+   * The interaction id was recorded before (a retried request, a replayed Gateway dispatch): it was
+   * not run again. An HTTP request still needs a body; over the Gateway nothing is sent.
+   */
+  duplicate?: true;
 }
 
 export const DEFAULT_BUDGET_MS = 2_500;
@@ -84,6 +103,12 @@ export function createInteractionDeps(opts: {
 
 function json(statusCode: number, body: unknown): InteractionHttpResponse {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+function httpAnswer(answer: InteractionAnswer): InteractionHttpResponse {
+  const response = json(200, answer.response);
+  if (answer.afterResponse) response.afterResponse = answer.afterResponse;
+  return response;
 }
 
 function messageResponse(reply: CommandReply): APIInteractionResponse {
@@ -166,7 +191,7 @@ export function parseCommand(interaction: Record<string, unknown>): ParsedComman
 }
 
 /**
- * The interactions endpoint: verify (401 on anything wrong) → PING → dispatch. Never answers 5xx:
+ * The HTTP transport: verify (401 on anything wrong), then answerInteraction. Never answers 5xx:
  * any failure becomes an ephemeral error and a log line. A command that is not done within the
  * budget is answered with a deferred response (type 5) and completed by `afterResponse`.
  */
@@ -197,25 +222,7 @@ export async function handleInteraction(
     }
     if (!isRecord(interaction) || typeof interaction.type !== 'number')
       return json(400, { error: 'not an interaction' });
-    if (interaction.type === InteractionType.Ping) return json(200, { type: InteractionResponseType.Pong });
-    if (interaction.type === InteractionType.ApplicationCommandAutocomplete)
-      return json(200, {
-        type: InteractionResponseType.ApplicationCommandAutocompleteResult,
-        data: { choices: [] },
-      });
-    const lang = languageOf(interaction.locale);
-    if (interaction.type !== InteractionType.ApplicationCommand)
-      return json(
-        200,
-        messageResponse(
-          errorReply(
-            lang === 'ja'
-              ? 'この操作には対応していません。'
-              : 'This bot does not handle that kind of interaction.',
-          ),
-        ),
-      );
-    return await dispatch(interaction, deps);
+    return httpAnswer(await answerInteraction(interaction, deps));
   } catch (err) {
     deps.logger.error(`interactions: unexpected ${errorMessage(err)}`);
     return json(
@@ -227,10 +234,51 @@ export async function handleInteraction(
   }
 }
 
+/**
+ * The one dispatcher behind both transports: PING → PONG, autocomplete → no choices, a slash
+ * command → runCommand under the deferral rule; anything else an ephemeral "not handled". Never
+ * rejects: a failure becomes an ephemeral error and a log line.
+ */
+export async function answerInteraction(
+  interaction: Record<string, unknown>,
+  deps: DispatchDeps,
+): Promise<InteractionAnswer> {
+  const lang = languageOf(interaction.locale);
+  try {
+    if (interaction.type === InteractionType.Ping)
+      return { response: { type: InteractionResponseType.Pong } };
+    if (interaction.type === InteractionType.ApplicationCommandAutocomplete)
+      return {
+        response: {
+          type: InteractionResponseType.ApplicationCommandAutocompleteResult,
+          data: { choices: [] },
+        },
+      };
+    if (interaction.type !== InteractionType.ApplicationCommand)
+      return {
+        response: messageResponse(
+          errorReply(
+            lang === 'ja'
+              ? 'この操作には対応していません。'
+              : 'This bot does not handle that kind of interaction.',
+          ),
+        ),
+      };
+    return await dispatch(interaction, deps);
+  } catch (err) {
+    deps.logger.error(`interactions: unexpected ${errorMessage(err)}`);
+    return {
+      response: messageResponse(
+        errorReply('Something went wrong on our side; the error was logged. Please try again later.'),
+      ),
+    };
+  }
+}
+
 async function dispatch(
   interaction: Record<string, unknown>,
-  deps: InteractionDeps,
-): Promise<InteractionHttpResponse> {
+  deps: DispatchDeps,
+): Promise<InteractionAnswer> {
   const id = str(interaction.id);
   const token = str(interaction.token);
   const applicationId = str(interaction.application_id) ?? deps.applicationId;
@@ -240,17 +288,16 @@ async function dispatch(
     deps.logger.warn(
       `interactions: malformed command interaction: ${typeof parsed === 'string' ? parsed : 'no id or token'}`,
     );
-    return json(
-      200,
-      messageResponse(
+    return {
+      response: messageResponse(
         errorReply(lang === 'ja' ? 'コマンドを読み取れませんでした。' : 'Could not read this command.'),
       ),
-    );
+    };
   }
   const label = parsed.sub ? `/${parsed.name} ${parsed.sub}` : `/${parsed.name}`;
 
-  // Everything after verification counts against the budget, including the duplicate check.
-  const work: Promise<CommandReply> = (async () => {
+  // Everything counts against the budget, including the duplicate check.
+  const work: Promise<{ reply: CommandReply; duplicate?: true }> = (async () => {
     const now = deps.clock.now();
     const first = await deps.store.put(
       { pk: 'INTERACTION', sk: id, command: label, at: now, expiresAt: ttlAfter(now, SEEN_RETENTION_DAYS) },
@@ -258,18 +305,21 @@ async function dispatch(
     );
     if (!first) {
       deps.logger.info(`interactions: ${label} ${id} seen before; not run again`);
-      return errorReply(
+      const reply = errorReply(
         lang === 'ja' ? 'このコマンドはすでに処理されました。' : 'This command was already handled.',
       );
+      return { reply, duplicate: true as const };
     }
-    return runCommand(parsed, deps);
+    return { reply: await runCommand(parsed, deps) };
   })().catch((err: unknown) => {
     deps.logger.error(`interactions: ${label} failed: ${errorMessage(err)}`);
-    return errorReply(
-      lang === 'ja'
-        ? 'エラーが発生しました（記録済み）。しばらくしてからお試しください。'
-        : 'Something went wrong on our side; the error was logged. Please try again later.',
-    );
+    return {
+      reply: errorReply(
+        lang === 'ja'
+          ? 'エラーが発生しました（記録済み）。しばらくしてからお試しください。'
+          : 'Something went wrong on our side; the error was logged. Please try again later.',
+      ),
+    };
   });
 
   const budget = deps.budgetMs ?? DEFAULT_BUDGET_MS;
@@ -277,7 +327,7 @@ async function dispatch(
   const timedOut = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), budget);
   });
-  const reply = await Promise.race([work, timedOut]);
+  const done = await Promise.race([work, timedOut]);
   clearTimeout(timer);
 
   const complete = async (r: CommandReply) => {
@@ -292,16 +342,26 @@ async function dispatch(
     }
   };
 
-  if (reply) {
-    const response = json(200, messageResponse(reply));
-    if (reply.files?.length) response.afterResponse = () => complete(reply);
-    return response;
+  if (done) {
+    const { reply, duplicate } = done;
+    const answer: InteractionAnswer = {
+      response: messageResponse(reply),
+      ...(duplicate ? { duplicate } : {}),
+    };
+    if (reply.files?.length) answer.afterResponse = () => complete(reply);
+    return answer;
   }
   deps.logger.warn(`interactions: ${label} not done within ${budget} ms; deferred`);
-  const deferred = json(200, {
-    type: InteractionResponseType.DeferredChannelMessageWithSource,
-    ...(isEphemeralCommand(parsed.name, parsed.sub) ? { data: { flags: MessageFlags.Ephemeral } } : {}),
-  });
-  deferred.afterResponse = async () => complete(await work);
-  return deferred;
+  return {
+    response: {
+      type: InteractionResponseType.DeferredChannelMessageWithSource,
+      ...(isEphemeralCommand(parsed.name, parsed.sub) ? { data: { flags: MessageFlags.Ephemeral } } : {}),
+    },
+    afterResponse: async () => {
+      const late = await work;
+      // A duplicate found late must not overwrite the first run's answer with "already handled".
+      if (late.duplicate) return;
+      await complete(late.reply);
+    },
+  };
 }
