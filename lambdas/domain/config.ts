@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nemAddressProblem, normalizeNemAddress } from './chain-address';
 
 /**
  * The one typed, validated configuration, shared by the local runner, the Lambdas and the CDK stack.
@@ -7,7 +8,7 @@ import { z } from 'zod';
 
 export const LANGUAGES = ['en', 'ja'] as const;
 export type Language = (typeof LANGUAGES)[number];
-export const MESSAGE_KINDS = ['price', 'news', 'refund'] as const;
+export const MESSAGE_KINDS = ['price', 'news', 'refund', 'chain'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 const symbolPattern = /^[A-Z0-9]+\/[A-Z0-9]+$/;
@@ -25,7 +26,7 @@ const sourceSchema = z.strictObject({
 
 const channelSchema = z.strictObject({
   id: z.string().regex(/^\d{5,25}$/, 'must be a Discord channel id (digits)'),
-  kinds: z.array(z.enum(MESSAGE_KINDS)).min(1, 'must list at least one of price, news, refund'),
+  kinds: z.array(z.enum(MESSAGE_KINDS)).min(1, 'must list at least one of price, news, refund, chain'),
   language: z.enum(LANGUAGES).optional(),
 });
 
@@ -78,6 +79,47 @@ const refundSchema = z.strictObject({
   totalAmount: z.number().positive(),
 });
 
+/** An account of the incident on a chain: the victim's wallet or the attacker's (lambdas/domain/chain-watch.ts). */
+const watchSchema = z.strictObject({
+  chain: z.literal('nem'),
+  /** Checked (network, checksum) in configSchema's superRefine: a typo must not watch nothing. */
+  address: z.string().transform(normalizeNemAddress),
+  label: z.string().min(1).max(80).optional(),
+  role: z.enum(['victim', 'attacker']),
+});
+
+/** The NEM (NIS1) watch: nodes, how far to follow the money, when an outflow is a drain. */
+const nemChainSchema = z.strictObject({
+  /** NIS1 REST base URLs (port 7890); several, so one down or lagging node is skipped. */
+  nodes: z.array(httpUrl).min(1, 'must list at least one NIS1 node URL'),
+  network: z.enum(['mainnet', 'testnet']),
+  pollSeconds: z.number().int().min(30).max(3600),
+  /** A node more than this many blocks behind the best one is not used. */
+  maxLagBlocks: z.number().int().min(0).max(360),
+  /** Page size for /account/transfers/* (NIS clamps to 5..100). */
+  pageSize: z.number().int().min(5).max(100),
+  /** At most this many pages per account and direction per poll (new accounts have history). */
+  maxPages: z.number().int().min(1).max(100),
+  follow: z.strictObject({
+    /** An attacker account's recipient is watched at depth + 1, up to this depth (0 = never follow). */
+    maxDepth: z.number().int().min(0).max(10),
+    /** Smaller transfers (dust, tags) are not followed. */
+    minXem: z.number().min(0),
+  }),
+  drain: z.strictObject({
+    /** Outflow from a victim account within the window of at least this share of its balance … */
+    sharePercent: z.number().gt(0).max(100),
+    /** … or at least this many XEM, raises the drain alert. */
+    minXem: z.number().positive(),
+    windowMinutes: z.number().int().min(1).max(1440),
+    cooldownMinutes: z.number().int().min(0).max(10_080),
+  }),
+  /** More movements than this in one poll become one summary message per channel. */
+  burstThreshold: z.number().int().min(1).max(50),
+  /** Explorer links; {address} and {hash} are replaced. */
+  explorer: z.strictObject({ account: httpUrl, transaction: httpUrl }),
+});
+
 const incidentSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   name: z.strictObject({ en: z.string().min(1), ja: z.string().min(1) }),
@@ -89,6 +131,8 @@ const incidentSchema = z.strictObject({
   keywords: z.strictObject({ en: z.array(z.string().min(1)), ja: z.array(z.string().min(1)) }),
   /** Feed ids (from `feeds`) that report on this incident. */
   feeds: z.array(z.string()),
+  /** On-chain accounts to watch (needs `chains.nem`). */
+  watch: z.array(watchSchema).optional(),
 });
 
 export const configSchema = z
@@ -109,6 +153,7 @@ export const configSchema = z
       priceSeconds: z.number().int().min(5).max(86_400),
       newsSeconds: z.number().int().min(30).max(86_400),
     }),
+    chains: z.strictObject({ nem: nemChainSchema.optional() }).optional(),
     store: z
       .strictObject({
         tableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/),
@@ -129,6 +174,23 @@ export const configSchema = z
           });
       }),
     );
+    cfg.incidents.forEach((inc, i) =>
+      inc.watch?.forEach((w, j) => {
+        const problem = nemAddressProblem(w.address, cfg.chains?.nem?.network ?? 'mainnet');
+        if (problem)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['incidents', i, 'watch', j, 'address'],
+            message: `NEM address "${w.address}" ${problem}`,
+          });
+        if (!cfg.chains?.nem)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['incidents', i, 'watch', j],
+            message: 'needs chains.nem (nodes)',
+          });
+      }),
+    );
     const seen = new Set<string>();
     cfg.sources.forEach((s, i) => {
       const key = `${s.exchange} ${s.symbol}`;
@@ -145,6 +207,8 @@ export type FeedConfig = Config['feeds'][number];
 export type IncidentConfig = Config['incidents'][number];
 export type RulesConfig = Config['rules'];
 export type DropRule = RulesConfig['drops'][number];
+export type WatchConfig = NonNullable<IncidentConfig['watch']>[number];
+export type NemChainConfig = NonNullable<NonNullable<Config['chains']>['nem']>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -186,6 +250,38 @@ export const COINCHECK_NEM_2018: IncidentConfig = {
     en: ['Coincheck', 'NEM', 'XEM', 'hack', 'stolen', 'refund', 'compensation', 'reimburse'],
   },
   feeds: ['coinpost', 'cointelegraph-jp', 'cointelegraph', 'coindesk'],
+  // Addresses as reported by ITmedia (2018-01-29) and Business Insider Japan (test/fixtures/nem/README.md).
+  watch: [
+    {
+      chain: 'nem',
+      address: 'NC3BI3DNMR2PGEOOMP2NKXQGSAKMS7GYRKVA5CSZ',
+      label: 'Coincheck hot wallet',
+      role: 'victim',
+    },
+    {
+      chain: 'nem',
+      address: 'NC4C6PSUW5CLTDT5SXAGJDQJGZNESKFK5MCN77OG',
+      label: 'attacker #1',
+      role: 'attacker',
+    },
+  ],
+};
+
+/** The NEM watch's defaults: public NIS1 nodes named in NEM's docs (check they still answer). */
+export const DEFAULT_NEM_CHAIN: NemChainConfig = {
+  nodes: ['http://hugealice.nem.ninja:7890', 'http://bigalice3.nem.ninja:7890'],
+  network: 'mainnet',
+  pollSeconds: 60,
+  maxLagBlocks: 3,
+  pageSize: 25,
+  maxPages: 4,
+  follow: { maxDepth: 3, minXem: 1 },
+  drain: { sharePercent: 10, minXem: 10_000_000, windowMinutes: 10, cooldownMinutes: 60 },
+  burstThreshold: 5,
+  explorer: {
+    account: 'https://explorer.nemtool.com/#/s_account?account={address}',
+    transaction: 'https://explorer.nemtool.com/#/s_tx?hash={hash}',
+  },
 };
 
 /** The built-in default, used when no --config / GOXWATCH_CONFIG is given. Documented in README. */
@@ -219,4 +315,5 @@ export const DEFAULT_CONFIG: Config = {
     sampleRetentionDays: 35,
   },
   intervals: { priceSeconds: 60, newsSeconds: 300 },
+  chains: { nem: DEFAULT_NEM_CHAIN },
 };

@@ -28,6 +28,29 @@ describe('config validation', () => {
     expect(config.intervals.priceSeconds).toBe(60);
   });
 
+  it('the default incident watches the Coincheck hot wallet (victim) and the first attacker account', () => {
+    const config = parseConfig(DEFAULT_CONFIG);
+    expect(config.incidents[0]?.watch).toEqual([
+      expect.objectContaining({ address: 'NC3BI3DNMR2PGEOOMP2NKXQGSAKMS7GYRKVA5CSZ', role: 'victim' }),
+      expect.objectContaining({ address: 'NC4C6PSUW5CLTDT5SXAGJDQJGZNESKFK5MCN77OG', role: 'attacker' }),
+    ]);
+    expect(config.chains?.nem?.nodes.length).toBeGreaterThan(1);
+  });
+
+  it('a watched address with a bad checksum is refused, naming the field and the address', () => {
+    const problems = problemsOf(
+      withChanges((c) => (c.incidents[0]!.watch![1]!.address = 'NC4C6PSUW5CLTDT5SXAGJDQJGZNESKFK5MCN77OA')),
+    );
+    expect(problems).toEqual([
+      'incidents.0.watch.1.address: NEM address "NC4C6PSUW5CLTDT5SXAGJDQJGZNESKFK5MCN77OA" has a bad checksum (a typo?)',
+    ]);
+  });
+
+  it('a watch list without chains.nem nodes is refused', () => {
+    const problems = problemsOf(withChanges((c) => delete c.chains));
+    expect(problems).toContain('incidents.0.watch.0: needs chains.nem (nodes)');
+  });
+
   it('a bad symbol names the field and the reason', () => {
     const problems = problemsOf(withChanges((c) => (c.sources[0]!.symbol = 'xem-jpy')));
     expect(problems).toEqual(['sources.0.symbol: must be a unified symbol like XEM/JPY']);
@@ -38,7 +61,7 @@ describe('config validation', () => {
     expect(problems).toEqual(
       expect.arrayContaining([
         'channels.0.id: must be a Discord channel id (digits)',
-        'channels.0.kinds: must list at least one of price, news, refund',
+        'channels.0.kinds: must list at least one of price, news, refund, chain',
       ]),
     );
   });
