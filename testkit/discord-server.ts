@@ -15,6 +15,8 @@ export type ScriptStep =
   /** A recorded 429; `retryAfterSeconds` replaces its timing values (default: the recorded ones). */
   | { rateLimit: RateLimitFixture; retryAfterSeconds?: number }
   | { status: 500 | 502 | 503 | 504 }
+  /** Cloudflare's ban page: 429, an HTML "error code: 1015" body, no rate-limit headers, no JSON. */
+  | { cloudflare1015: true }
   /** Close the connection without answering, before or after creating the message. */
   | { hangUp: 'before-create' | 'after-create' }
   /** Handle normally. */
@@ -50,6 +52,11 @@ export interface DiscordServerOptions {
   bucket?: { limit: number; windowMs: number };
   /** How long a nonce with enforce_nonce dedupes ("the past few minutes"); default 5 min. */
   nonceWindowMs?: number;
+  /**
+   * false: ignore nonces, as Discord does once its few minutes have passed; every POST creates a
+   * message. The exactly-once tests use this so only our own outbox can prevent a double post.
+   */
+  checkNonces?: boolean;
 }
 
 export interface DiscordServer {
@@ -78,6 +85,11 @@ interface Script {
   channelId?: string;
   forever: boolean;
 }
+
+/** The shape of Cloudflare's rate-limit ban page (error 1015), trimmed: no JSON, no rate-limit headers. */
+const CLOUDFLARE_1015_PAGE =
+  '<!DOCTYPE html><html><head><title>Access denied | discord.com used Cloudflare to restrict access</title></head>' +
+  '<body><h1>error code: 1015</h1><p>You are being rate limited.</p></body></html>';
 
 const FORBIDDEN_MESSAGES = { 50001: 'Missing Access', 50013: 'Missing Permissions' } as const;
 
@@ -200,6 +212,13 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
       if ('status' in step) {
         return reply(req, res, body, step.status, { message: `${step.status}: Server Error`, code: 0 });
       }
+      if ('cloudflare1015' in step) {
+        requests.push({ method, path, status: 429, body });
+        res.statusCode = 429;
+        res.setHeader('Content-Type', 'text/html; charset=UTF-8');
+        res.end(CLOUDFLARE_1015_PAGE);
+        return;
+      }
       if (step.hangUp === 'before-create') {
         requests.push({ method, path, status: 0, body });
         req.socket.destroy();
@@ -242,7 +261,12 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
       // enforce_nonce: the same author's nonce within a few minutes returns the original message.
       const nonceKey = nonce !== undefined ? `${token}\n${nonce}` : undefined;
       const seen = nonceKey ? nonces.get(nonceKey) : undefined;
-      if (payload.enforce_nonce === true && seen && now - seen.at < nonceWindowMs) {
+      if (
+        opts.checkNonces !== false &&
+        payload.enforce_nonce === true &&
+        seen &&
+        now - seen.at < nonceWindowMs
+      ) {
         return reply(req, res, body, 200, seen.message, limitHeaders);
       }
       const id = String(nextId++);

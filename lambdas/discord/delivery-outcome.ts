@@ -20,7 +20,12 @@ export type DeliveryOutcome =
   /** 403 / 404 Unknown Channel: the bot cannot post there; stop sending to that channel. */
   | { kind: 'disable-channel'; reason: string }
   /** 400: the payload itself is refused; resending it can never work. */
-  | { kind: 'drop-entry'; reason: string };
+  | { kind: 'drop-entry'; reason: string }
+  /**
+   * Stop ALL sending: a 429 without Discord's JSON body is Cloudflare's (error 1015, an IP ban that
+   * every further request prolongs), or we paused ourselves (ban backoff, too many invalid requests).
+   */
+  | { kind: 'stop-sending'; reason: string; cause: 'cloudflare' | 'paused' };
 
 // Discord JSON error codes we act on (https://discord.com/developers/docs/topics/opcodes-and-status-codes).
 export const DISCORD_CODES = {
@@ -82,6 +87,16 @@ function rateLimited(
   body: Record<string, unknown> | undefined,
   opts: OutcomeOptions,
 ): DeliveryOutcome {
+  // Discord's own 429s always carry a JSON body with retry_after. Without one the 429 comes from
+  // Cloudflare in front of Discord ("error code: 1015", often no headers at all): a ban on our IP
+  // that grows with every request, so retrying it soon is exactly wrong.
+  if (numberOrUndefined(body?.retry_after) === undefined) {
+    return {
+      kind: 'stop-sending',
+      cause: 'cloudflare',
+      reason: 'Discord answered 429 without its JSON body (a Cloudflare ban, error 1015)',
+    };
+  }
   const header = (name: string) => headerValue(reply.headers, name);
   // The body's retry_after is a float in seconds; the Retry-After header is the same rounded up.
   const seconds =

@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DiscordAPIError, HTTPError, REST, RateLimitError } from '@discordjs/rest';
+import {
+  DefaultRestOptions,
+  DiscordAPIError,
+  HTTPError,
+  REST,
+  RateLimitError,
+  type ResponseLike,
+} from '@discordjs/rest';
 import {
   Routes,
   type APIApplicationCommand,
@@ -23,6 +30,27 @@ export interface DiscordClientOptions {
   retries?: number;
   /** Per-request timeout (default 10 s). */
   timeoutMs?: number;
+  /** Shared brakes: a Cloudflare ban backoff and the invalid-request count (see store/discord-guard.ts). */
+  guard?: SendGuard;
+}
+
+/**
+ * Cloudflare bans an IP that sends 10,000 invalid requests (401, 403, 429) in 10 minutes, and
+ * answers a banned IP with a bare 429 ("error code: 1015"). The guard is shared by every process
+ * through the store; the client asks it before each request and tells it what came back.
+ */
+export interface SendGuard {
+  /** Why nothing may be sent now (a ban backoff, too many invalid requests), or undefined. */
+  pausedReason(): string | undefined;
+  /** Discord (or Cloudflare) answered 401, 403 or 429. */
+  invalidResponse(status: number): Promise<void>;
+  /** A 429 without Discord's JSON body: stop everything for a long, growing backoff. */
+  cloudflareBan(detail: string): Promise<void>;
+}
+
+/** Per call: a wall-clock deadline (epoch ms) that no wait and no new request may pass. */
+export interface CallOptions {
+  deadline?: number;
 }
 
 export type WebhookEditPayload = RESTPatchAPIWebhookWithTokenMessageJSONBody;
@@ -30,7 +58,7 @@ export type WebhookPostPayload = RESTPostAPIWebhookWithTokenJSONBody;
 
 export interface DiscordClient {
   /** POST /channels/:id/messages. Throws DiscordRequestError when Discord (or the network) says no. */
-  postMessage(channelId: string, payload: MessagePayload): Promise<{ id: string }>;
+  postMessage(channelId: string, payload: MessagePayload, call?: CallOptions): Promise<{ id: string }>;
   /** PATCH /webhooks/:app/:token/messages/@original: finish a deferred interaction reply. */
   editOriginalResponse(
     applicationId: string,
@@ -87,9 +115,34 @@ export class DiscordRequestError extends Error {
   }
 }
 
+/** A 429 whose body is not Discord's JSON, caught before the library reads it as a rate limit. */
+class BareRateLimit extends Error {
+  constructor(
+    readonly body: string,
+    readonly headers: Record<string, string>,
+  ) {
+    super(`429 without Discord's JSON body: ${body.slice(0, 80)}`);
+  }
+}
+
 export function createDiscordClient(opts: DiscordClientOptions): DiscordClient {
   registerSecret(opts.token);
+  const guard = opts.guard;
+  // Sees every raw response first: counts invalid ones, and stops a bare (Cloudflare) 429 before
+  // the library mistakes it for a zero-length rate limit and retries at once.
+  const makeRequest = async (url: string, init: Parameters<typeof DefaultRestOptions.makeRequest>[1]) => {
+    const res: ResponseLike = await DefaultRestOptions.makeRequest(url, init);
+    if (res.status === 401 || res.status === 403 || res.status === 429)
+      await guard?.invalidResponse(res.status);
+    if (res.status === 429 && !(res.headers.get('content-type') ?? '').includes('application/json')) {
+      const headers: Record<string, string> = {};
+      res.headers.forEach((v, k) => (headers[k] = v));
+      throw new BareRateLimit(await res.text(), headers);
+    }
+    return res;
+  };
   const rest = new REST({
+    makeRequest,
     api: opts.apiBase.replace(/\/+$/, ''),
     version: '10',
     retries: opts.retries ?? 1,
@@ -107,22 +160,42 @@ export function createDiscordClient(opts: DiscordClientOptions): DiscordClient {
     route: string,
     secret: string | undefined,
     send: () => Promise<unknown>,
+    callOpts: CallOptions = {},
   ): Promise<T> {
     if (badToken && secret === undefined) throw badToken;
+    const { deadline } = callOpts;
     let waited = 0;
     for (;;) {
+      const paused = guard?.pausedReason();
+      if (paused !== undefined) {
+        const reason = `sending paused: ${paused}`;
+        throw new DiscordRequestError(
+          route,
+          { networkError: reason },
+          { kind: 'stop-sending', cause: 'paused', reason },
+        );
+      }
+      if (deadline !== undefined && Date.now() >= deadline) {
+        const reason = 'the run reached its deadline before this request';
+        throw new DiscordRequestError(route, { networkError: reason }, { kind: 'retry-next-run', reason });
+      }
       let reply: DiscordReply;
       try {
         return (await send()) as T;
       } catch (err) {
         reply = toReply(err, secret);
       }
-      const outcome = deliveryOutcome(reply, { maxWaitMs: opts.maxRateLimitWaitMs - waited });
+      // A wait never outlasts the deadline: what does not fit is left for the next run.
+      const untilDeadline = deadline === undefined ? Infinity : deadline - Date.now();
+      const maxWaitMs = Math.min(opts.maxRateLimitWaitMs - waited, untilDeadline);
+      const outcome = deliveryOutcome(reply, { maxWaitMs });
       if (outcome.kind === 'retry-now') {
         await sleep(outcome.waitMs);
         waited += outcome.waitMs;
         continue;
       }
+      if (outcome.kind === 'stop-sending' && outcome.cause === 'cloudflare')
+        await guard?.cloudflareBan(replyText(reply));
       const error = new DiscordRequestError(route, reply, outcome);
       if (outcome.kind === 'bad-token' && secret === undefined) badToken = error;
       throw error;
@@ -130,9 +203,12 @@ export function createDiscordClient(opts: DiscordClientOptions): DiscordClient {
   }
 
   return {
-    postMessage: (channelId, payload) =>
-      call('POST /channels/:id/messages', undefined, () =>
-        rest.post(Routes.channelMessages(channelId), { body: withNoMentions(payload) }),
+    postMessage: (channelId, payload, callOpts) =>
+      call(
+        'POST /channels/:id/messages',
+        undefined,
+        () => rest.post(Routes.channelMessages(channelId), { body: withNoMentions(payload) }),
+        callOpts,
       ),
     // Webhook routes authenticate with the interaction token in the URL, not the bot token.
     editOriginalResponse: (applicationId, interactionToken, payload) =>
@@ -165,8 +241,22 @@ function withNoMentions<P extends { allowed_mentions?: unknown }>(payload: P): P
   return payload.allowed_mentions === undefined ? { ...payload, allowed_mentions: NO_MENTIONS } : payload;
 }
 
+/** The first words of a non-JSON answer, for the log line ("error code: 1015"). */
+function replyText(reply: DiscordReply): string {
+  const body = 'status' in reply ? reply.body : undefined;
+  const text =
+    typeof body === 'string'
+      ? body
+          .replace(/<[^>]*>/g, ' ')
+          .replace(/\s+/g, ' ')
+          .trim()
+      : '';
+  return text ? `"${text.slice(0, 80)}"` : 'no body';
+}
+
 /** What the library's error says Discord answered, in the shape deliveryOutcome reads. */
 function toReply(err: unknown, secret: string | undefined): DiscordReply {
+  if (err instanceof BareRateLimit) return { status: 429, body: err.body, headers: err.headers };
   if (err instanceof RateLimitError) {
     // With rejectOnRateLimit the library throws before reading the 429 body, so rebuild the part we use.
     // timeToReset can exceed retryAfter (bucket reset vs Retry-After): wait for the later one.

@@ -19,7 +19,13 @@ export interface OutboxEntry extends Item {
   sentAt?: number;
   discordMessageId?: string;
   lastError?: string;
+  /** The delivery run holding the entry (claim before send) and until when (epoch ms). */
+  claimOwner?: string;
+  claimUntil?: number;
 }
+
+/** Attributes a claim adds; every move out of pending removes them with the gsi1 keys. */
+const CLAIM = ['claimOwner', 'claimUntil'];
 
 const PK = 'OUTBOX';
 const PENDING = 'OUTBOX#PENDING';
@@ -37,6 +43,12 @@ export function outboxId(messageKey: string, channelId: string): string {
 /**
  * The delivery outbox: one item per (message, channel), recorded before sending. Pending items
  * carry the sparse gsi1 keys so the delivery run lists them cheaply; marking one sent removes them.
+ *
+ * Exactly once without Discord's help: a run claims an entry (conditional write of owner + lease
+ * expiry) before sending it, and only a pending entry with no live lease can be claimed, so two
+ * runs never send the same entry. A run that dies holding a claim leaves it to expire; the next run
+ * then sends it with the same nonce. The one window left is a crash after Discord accepted the
+ * message and before markSent: the resend is deduped by Discord's nonce check (a few minutes) only.
  */
 export class Outbox {
   constructor(
@@ -80,13 +92,28 @@ export class Outbox {
     return this.store.get<OutboxEntry>(PK, id);
   }
 
+  /**
+   * Claim a pending entry for `owner` for `leaseMs`: true when no other run holds a live lease.
+   * The lease must outlast one send (request timeout + the longest 429 wait), or a slow send could
+   * be taken over and repeated.
+   */
+  async claim(id: string, owner: string, leaseMs: number): Promise<boolean> {
+    const now = this.clock.now();
+    return this.store.update(
+      PK,
+      id,
+      { claimOwner: owner, claimUntil: now + leaseMs },
+      { expected: { status: 'pending' }, absentOrBelow: { claimUntil: now } },
+    );
+  }
+
   /** Mark sent; only a pending entry moves, so two racing deliveries record one send. */
   async markSent(id: string, discordMessageId: string | undefined): Promise<boolean> {
     return this.store.update(
       PK,
       id,
       { status: 'sent', sentAt: this.clock.now(), discordMessageId },
-      { remove: ['gsi1pk', 'gsi1sk', 'lastError'], expected: { status: 'pending' } },
+      { remove: ['gsi1pk', 'gsi1sk', 'lastError', ...CLAIM], expected: { status: 'pending' } },
     );
   }
 
@@ -96,17 +123,27 @@ export class Outbox {
       PK,
       id,
       { status: 'printed', sentAt: this.clock.now() },
-      { remove: ['gsi1pk', 'gsi1sk'], expected: { status: 'pending' } },
+      { remove: ['gsi1pk', 'gsi1sk', ...CLAIM], expected: { status: 'pending' } },
     );
   }
 
-  /** A failed attempt that may succeed later: stays pending. */
+  /** A failed attempt that may succeed later: stays pending, and the claim is let go for the next run. */
   async recordAttempt(entry: OutboxEntry, error: string): Promise<void> {
     await this.store.update(
       PK,
       entry.id,
       { attempts: entry.attempts + 1, lastError: error.slice(0, 500) },
-      { expected: { status: 'pending' } },
+      { remove: CLAIM, expected: { status: 'pending' } },
+    );
+  }
+
+  /** Let go of a claim without an attempt (the run stopped before sending it). */
+  async release(id: string, owner: string): Promise<void> {
+    await this.store.update(
+      PK,
+      id,
+      {},
+      { remove: CLAIM, expected: { status: 'pending', claimOwner: owner } },
     );
   }
 
@@ -116,7 +153,7 @@ export class Outbox {
       PK,
       id,
       { status: 'dropped', lastError: reason.slice(0, 500) },
-      { remove: ['gsi1pk', 'gsi1sk'], expected: { status: 'pending' } },
+      { remove: ['gsi1pk', 'gsi1sk', ...CLAIM], expected: { status: 'pending' } },
     );
   }
 }

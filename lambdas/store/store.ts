@@ -112,7 +112,12 @@ export class Store {
     pk: string,
     sk: string,
     set: Record<string, unknown>,
-    opts: { remove?: string[]; expected?: Record<string, unknown> } = {},
+    opts: {
+      remove?: string[];
+      expected?: Record<string, unknown>;
+      /** Conditions "attribute absent or below this number" (an expired lease). */
+      absentOrBelow?: Record<string, number>;
+    } = {},
   ): Promise<boolean> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
@@ -134,6 +139,11 @@ export class Store {
       if (v === null) return `attribute_not_exists(#c${j})`;
       values[`:c${j}`] = v;
       return `#c${j} = :c${j}`;
+    });
+    Object.entries(opts.absentOrBelow ?? {}).forEach(([k, v], j) => {
+      names[`#b${j}`] = k;
+      values[`:b${j}`] = v;
+      conditions.push(`(attribute_not_exists(#b${j}) OR #b${j} < :b${j})`);
     });
     const expression = [
       setParts.length ? `SET ${setParts.join(', ')}` : '',
@@ -159,6 +169,37 @@ export class Store {
       if (err instanceof ConditionalCheckFailedException) return false;
       throw err;
     }
+  }
+
+  /**
+   * Atomically add `by` to a numeric attribute (created at 0), keeping the item `expiresAt`;
+   * returns the new value. One request however many processes count at once.
+   */
+  async increment(
+    pk: string,
+    sk: string,
+    attribute: string,
+    by: number,
+    expiresAt?: number,
+  ): Promise<number> {
+    const out = await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall({ pk, sk }),
+        UpdateExpression: `ADD #n :by${expiresAt !== undefined ? ' SET #exp = :exp' : ''}`,
+        ExpressionAttributeNames: {
+          '#n': attribute,
+          ...(expiresAt !== undefined ? { '#exp': TABLE.ttlAttribute } : {}),
+        },
+        ExpressionAttributeValues: marshall({
+          ':by': by,
+          ...(expiresAt !== undefined ? { ':exp': expiresAt } : {}),
+        }),
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const value = out.Attributes ? unmarshall(out.Attributes)[attribute] : undefined;
+    return typeof value === 'number' ? value : by;
   }
 
   async delete(pk: string, sk: string): Promise<void> {

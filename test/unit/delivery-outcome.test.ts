@@ -51,9 +51,14 @@ describe('deliveryOutcome', () => {
     if (out.kind === 'retry-now') expect(out.reason).toContain('shared');
   });
 
-  it('a 429 without a body falls back to the Retry-After header', () => {
+  it('Cloudflare 1015: a 429 with an HTML body and no headers stops all sending', () => {
+    const out = deliveryOutcome({ status: 429, body: '<html>error code: 1015</html>' }, budget);
+    expect(out).toMatchObject({ kind: 'stop-sending', cause: 'cloudflare' });
+  });
+
+  it("a 429 without Discord's JSON body stops all sending even with a Retry-After header", () => {
     const out = deliveryOutcome({ status: 429, headers: { 'retry-after': '2' } }, budget);
-    expect(out).toMatchObject({ kind: 'retry-now', waitMs: 2000 });
+    expect(out).toMatchObject({ kind: 'stop-sending', cause: 'cloudflare' });
   });
 
   it('5xx is retried next run', () => {
