@@ -46,7 +46,7 @@ export const DEPLOYMENT = {
   defaultFeeds: 4,
   /** Bot token and interactions public key. */
   secrets: 2,
-  /** Each warm function re-reads its secret at most every 5 minutes (lambdas/app/container.ts). */
+  /** Each warm function re-reads its secret at most every 5 minutes (lambdas/app/secrets.ts). */
   secretReadsPerFunctionPerMonth: 30 * 24 * 12,
   /** EMF metrics as the handlers emit them, alarm metrics and dashboards (docs/deploy.md). */
   customMetrics: 10,
@@ -86,7 +86,7 @@ export interface CostInputs {
   news: Usage;
   /** One Delivery handler sweep with nothing pending. */
   sweep: Usage;
-  /** Per message posted: publish + delivery (ms is the delivery time per message, Discord's 50/s included). */
+  /** Per message posted: enqueue + delivery (ms is the delivery time per message, Discord's 50/s included). */
   message: Usage & { bytes: number };
   /** Per slash command. */
   command: Usage;

@@ -5,7 +5,7 @@ import { COINCHECK_NEM_2018, DEFAULT_CONFIG, type Config, type FeedConfig } from
 import { MemoryLogger } from '../lambdas/domain/log';
 import { newsAnnouncement } from '../lambdas/discord/render-news';
 import { deliver } from '../lambdas/app/bot';
-import { createRuntime } from '../lambdas/app/container';
+import { createContainer } from '../lambdas/app/container';
 import { startDiscordServer } from '../testkit/discord-server';
 import { startTestStore } from '../test/support/dynamo';
 import { meterCapacity } from './capacity';
@@ -19,8 +19,8 @@ const FEED: FeedConfig = { id: 'coinpost', url: 'https://coinpost.jp/?feed=rss2'
 export interface DeliveryBench {
   channels: number;
   /** Time and DynamoDB requests to put the announcement in the outbox for every channel. */
-  publishMs: number;
-  publishRequests: number;
+  enqueueMs: number;
+  enqueueRequests: number;
   /** From the first delivery run's start to the last message. */
   totalMs: number;
   messagesPerSecond: number;
@@ -31,7 +31,7 @@ export interface DeliveryBench {
   rateLimited: number;
   /** Every channel got exactly one message. */
   exactlyOnce: boolean;
-  /** DynamoDB requests and request units, publish and delivery together, per message. */
+  /** DynamoDB requests and request units, enqueue and delivery together, per message. */
   requestsPerMessage: number;
   rruPerMessage: number;
   wruPerMessage: number;
@@ -40,8 +40,8 @@ export interface DeliveryBench {
 }
 
 /**
- * One news announcement published to `channels` configured channels (lambdas/app/enqueue.ts
- * through the runtime), then runDelivery (real @discordjs/rest through createDiscordClient)
+ * One news announcement enqueued for `channels` configured channels (lambdas/app/enqueue.ts
+ * through the container), then runDelivery (real @discordjs/rest through createDiscordClient)
  * against the loopback Discord enforcing the global limit, run after run until nothing is pending.
  */
 export async function benchDelivery(channels = 1000): Promise<DeliveryBench> {
@@ -55,7 +55,7 @@ export async function benchDelivery(channels = 1000): Promise<DeliveryBench> {
       ...DEFAULT_CONFIG,
       channels: ids.map((id) => ({ id, kinds: ['news'] })),
     };
-    const runtime = createRuntime({ config, store: t.store, clock, logger: new MemoryLogger() });
+    const container = createContainer({ config, store: t.store, clock, logger: new MemoryLogger() });
     const item = {
       key: 'bench-refund-announced',
       feedId: FEED.id,
@@ -68,14 +68,14 @@ export async function benchDelivery(channels = 1000): Promise<DeliveryBench> {
 
     const announcement = newsAnnouncement(item, COINCHECK_NEM_2018, FEED);
     const p0 = performance.now();
-    const queued = await runtime.publish(announcement);
-    const publishMs = performance.now() - p0;
-    const publishRequests = t.store.requests;
+    const queued = await container.enqueue(announcement);
+    const enqueueMs = performance.now() - p0;
+    const enqueueRequests = t.store.requests;
     if (queued !== channels)
-      throw new Error(`delivery bench: published to ${queued} of ${channels} channels`);
+      throw new Error(`delivery bench: enqueued for ${queued} of ${channels} channels`);
 
     const bot = {
-      runtime,
+      container,
       discord: createDiscordClient({
         token: discord.token,
         apiBase: discord.apiBase,
@@ -97,8 +97,8 @@ export async function benchDelivery(channels = 1000): Promise<DeliveryBench> {
       discord.messages.length === channels && ids.every((id) => discord.messagesIn(id).length === 1);
     return {
       channels,
-      publishMs,
-      publishRequests,
+      enqueueMs,
+      enqueueRequests,
       totalMs,
       messagesPerSecond: discord.messages.length / (totalMs / 1000),
       deliveryRuns: runs,

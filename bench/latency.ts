@@ -6,7 +6,7 @@ import { DEFAULT_CONFIG, type Config } from '../lambdas/domain/config';
 import { median } from '../lambdas/domain/consensus';
 import { MemoryLogger } from '../lambdas/domain/log';
 import { priceCycle } from '../lambdas/app/price-cycle';
-import { createRuntime } from '../lambdas/app/container';
+import { createContainer } from '../lambdas/app/container';
 import { startDiscordServer } from '../testkit/discord-server';
 import { startTestStore } from '../test/support/dynamo';
 import { LoopbackExchanges } from '../testkit/exchange-server';
@@ -33,7 +33,7 @@ export interface AlertLatency {
 
 /**
  * The processing part of the alert latency, measured: the Price handler's cycle (priceCycle: poll
- * XEM/BTC on the three loopback venues through ccxt, store, rules, publish, deliver through @discordjs/rest) right after
+ * XEM/BTC on the three loopback venues through ccxt, store, rules, enqueue, deliver through @discordjs/rest) right after
  * the price moves, with the markets loaded and a few steady polls before. A fresh store, exchange
  * and Discord each run, so each move is a new episode. The move is on every venue, so the first
  * poll that sees it confirms it (ADR 0002; a move on one venue alone waits one more poll). Waiting
@@ -56,9 +56,9 @@ export async function benchAlertLatency(runs = 5): Promise<AlertLatency> {
         channels: [{ id: ALERT_CHANNEL, kinds: ['price'] }],
       };
       const logger = new MemoryLogger();
-      const runtime = createRuntime({ config, store: t.store, clock, logger });
+      const container = createContainer({ config, store: t.store, clock, logger });
       const bot = {
-        runtime,
+        container,
         discord: createDiscordClient({
           token: discord.token,
           apiBase: discord.apiBase,

@@ -7,7 +7,7 @@ import { COINCHECK_NEM_2018, DEFAULT_CONFIG, type Config, type FeedConfig } from
 import { MemoryLogger } from '../lambdas/domain/log';
 import { deliver } from '../lambdas/app/bot';
 import { runNewsJob } from '../lambdas/app/jobs/news-job';
-import { createRuntime } from '../lambdas/app/container';
+import { createContainer } from '../lambdas/app/container';
 import { startTestStore } from '../test/support/dynamo';
 import { fixtureFeedPaths, startFeedServer, type FeedServer } from '../testkit/feed-server';
 import { meterCapacity } from './capacity';
@@ -114,14 +114,14 @@ async function childCycle(input: ChildInput): Promise<NewsCycleBench> {
   const store = new Store(dynamoClient(input.endpoint), input.tableName, clock);
   const capacity = meterCapacity(store.client);
   const logger = new MemoryLogger();
-  const runtime = createRuntime({ config: input.config, store, clock, logger });
+  const container = createContainer({ config: input.config, store, clock, logger });
   const startRss = process.memoryUsage().rss;
   const resetPeak = resetPeakRss();
   const start = performance.now();
-  const r = await runNewsJob({ config: input.config, store, clock, logger, publish: runtime.publish });
+  const r = await runNewsJob(container);
   const ms = performance.now() - start;
-  await deliver({ runtime, discord: undefined, print: () => {} });
-  await runtime.outbox.pending();
+  await deliver({ container, discord: undefined, print: () => {} });
+  await container.outbox.pending();
   const invocationMs = performance.now() - start;
   store.client.destroy();
   return {

@@ -14,7 +14,7 @@ import { MemoryLogger } from '../lambdas/domain/log';
 import { deliver } from '../lambdas/app/bot';
 import { priceAgeSeconds } from '../lambdas/app/price-cycle';
 import { runPriceJob } from '../lambdas/app/jobs/price-job';
-import { createRuntime } from '../lambdas/app/container';
+import { createContainer } from '../lambdas/app/container';
 import { Store, dynamoClient, type Item } from '../lambdas/store/store';
 import { startTestStore } from '../test/support/dynamo';
 import { LoopbackExchanges, type LoopbackExchangeId } from '../testkit/exchange-server';
@@ -177,7 +177,7 @@ export async function benchPollCycle(
       channels: [{ id: PRICE_CHANNEL, kinds: ['price'] }],
     };
     const logger = new MemoryLogger();
-    const runtime = createRuntime({ config, store: t.store, clock, logger });
+    const container = createContainer({ config, store: t.store, clock, logger });
     // Wrapped only to see when the last ticker arrived: the fetch phase (ccxt, throttle, HTTP).
     let lastQuoteAt = 0;
     const priceSources = createPriceSources(config.sources, logger).map((s) => ({
@@ -191,9 +191,8 @@ export async function benchPollCycle(
 
     await seedDayOfConsensus(t.store, clock, sources);
 
-    const bot = { runtime, discord: undefined, print: () => {} };
-    const job = () =>
-      runPriceJob({ config, store: t.store, clock, logger, sources: priceSources, publish: runtime.publish });
+    const bot = { container, discord: undefined, print: () => {} };
+    const job = () => runPriceJob(container, { sources: priceSources });
     const warm = await job();
     if (warm.errors.length || warm.sources.some((s) => !s.ok) || warm.alerts.length)
       throw new Error(`poll bench (${shape} sources) warm-up: ${warm.summary}`);
@@ -232,8 +231,8 @@ export async function benchPollCycle(
         // The rest of the Price handler's invocation (lambdas/handlers/price.ts): delivery of what
         // the poll queued (nothing here), then its metrics' reads.
         await deliver(bot);
-        await runtime.outbox.pending();
-        await priceAgeSeconds(runtime);
+        await container.outbox.pending();
+        await priceAgeSeconds(container);
         invocationTimes.push(performance.now() - start);
         last.invocation = since(before);
         last.http = VENUES.reduce((sum, v) => sum + exchanges.requestCount(v), 0);
@@ -241,7 +240,7 @@ export async function benchPollCycle(
         const sweepBefore = usage();
         const s0 = performance.now();
         await deliver(bot);
-        await runtime.outbox.pending();
+        await container.outbox.pending();
         sweepTimes.push(performance.now() - s0);
         last.sweep = since(sweepBefore);
       }
@@ -263,7 +262,7 @@ export async function benchPollCycle(
     for (let i = 0; i < ids.length; i += 10)
       await Promise.all(
         ids.slice(i, i + 10).map((channelId, j) =>
-          runtime.subscriptions.put({
+          container.subscriptions.put({
             channelId,
             guildId: String(320_000_000_000_000_000n + BigInt(i + j)),
             kinds: ['price', 'news', 'refund'],

@@ -5,7 +5,6 @@
  * Exit codes: 0 ok; 1 the run failed (e.g. every price source failed on --once); 2 bad config or usage.
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../lambdas/domain/clock';
 import { ConfigError, type Config } from '../lambdas/domain/config';
@@ -14,20 +13,20 @@ import { isRefundStage, REFUND_STAGES } from '../lambdas/domain/refund';
 import { loadConfig } from '../lambdas/app/config-file';
 import { loadOrCreateDevKey, localInteractionSetup, sendDevCommand } from '../local/dev-client';
 import { createDiscordClient } from '../lambdas/discord/rest-client';
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../local/embedded-dynamo';
+import { dataDir, openStore } from '../local/local-store';
 import { startInteractionsServer } from '../local/interactions-server';
 import { createPriceSources } from '../lambdas/sources/exchanges';
 import { NewsRepo } from '../lambdas/store/news-repo';
 import { RefundRepo } from '../lambdas/store/refund-repo';
 import { registerCommands } from '../lambdas/discord/register-commands';
-import { Store, dynamoClient } from '../lambdas/store/store';
-import { TABLE } from '../lambdas/store/table';
 import type { Bot } from '../lambdas/app/bot';
 import { newsCycle } from '../lambdas/app/news-cycle';
 import { priceCycle } from '../lambdas/app/price-cycle';
 import type { PriceSource } from '../lambdas/sources/exchanges';
 import { createInteractionDeps, handleInteraction } from '../lambdas/discord/interactions';
-import { createRuntime, discordSettings, type Runtime } from '../lambdas/app/container';
+import { createContainer, type Container } from '../lambdas/app/container';
+import { ENV } from '../lambdas/app/env';
+import { discordSettings } from '../lambdas/app/secrets';
 import { runReplayCommand } from '../local/replay/cli';
 
 const USAGE = `usage: goxwatch <command> [options]
@@ -48,8 +47,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 async function main(argv: string[]): Promise<number> {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  registerSecret(process.env.DISCORD_BOT_TOKEN);
-  registerSecret(process.env.DISCORD_PUBLIC_KEY);
+  registerSecret(process.env[ENV.discordBotToken]);
+  registerSecret(process.env[ENV.discordPublicKey]);
   const [command = 'start', ...rest] = argv;
   if (command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);
@@ -122,56 +121,16 @@ function parsePort(raw: string | undefined): number {
   return port;
 }
 
-/** GOXWATCH_DATA_DIR, else .data/ in the project. */
-function dataDir(): string {
-  return resolve(process.env.GOXWATCH_DATA_DIR ?? join(__dirname, '..', '.data'));
-}
-
-interface OpenStore {
-  store: Store;
-  where: string;
-  close(): Promise<void>;
-}
-
-/** STORE_ENDPOINT / config.store.endpoint when given, else dynalite on disk in the data dir (created if missing). */
-async function openStore(config: Config): Promise<OpenStore> {
-  const endpoint = process.env.STORE_ENDPOINT || config.store?.endpoint;
-  const tableName = config.store?.tableName ?? TABLE.defaultName;
-  let embedded: EmbeddedDynamo | undefined;
-  if (!endpoint) {
-    const dir = join(dataDir(), 'dynamo');
-    try {
-      embedded = await startEmbeddedDynamo(dir);
-    } catch (err) {
-      throw new Error(
-        `cannot open the embedded store in ${dir}: ${errorMessage(err)} (is another goxwatch using this data dir? set GOXWATCH_DATA_DIR)`,
-        { cause: err },
-      );
-    }
-  }
-  const client = dynamoClient(endpoint ?? embedded?.endpoint);
-  const store = new Store(client, tableName, systemClock);
-  await store.ensureTable();
-  return {
-    store,
-    where: endpoint ?? `embedded DynamoDB (dynalite) in ${join(dataDir(), 'dynamo')}`,
-    close: async () => {
-      client.destroy();
-      await embedded?.close();
-    },
-  };
-}
-
-async function createBot(runtime: Runtime): Promise<{ bot: Bot; sources: PriceSource[] }> {
+async function createBot(container: Container): Promise<{ bot: Bot; sources: PriceSource[] }> {
   const settings = await discordSettings();
   let sources;
   try {
-    sources = createPriceSources(runtime.config.sources, runtime.logger);
+    sources = createPriceSources(container.config.sources, container.logger);
   } catch (err) {
     throw new ConfigError([`sources: ${errorMessage(err)}`]);
   }
   const bot: Bot = {
-    runtime,
+    container,
     // Locally nobody pays for waiting: a 429 may be waited out for up to a minute.
     discord: settings.token
       ? createDiscordClient({ token: settings.token, apiBase: settings.apiBase, maxRateLimitWaitMs: 60_000 })
@@ -184,9 +143,14 @@ async function createBot(runtime: Runtime): Promise<{ bot: Bot; sources: PriceSo
 async function start(config: Config, origin: string, opts: { once: boolean; port: number }): Promise<number> {
   const opened = await openStore(config);
   try {
-    const runtime = createRuntime({ config, store: opened.store, clock: systemClock, logger: consoleLogger });
-    const { bot, sources } = await createBot(runtime);
-    const log = runtime.logger;
+    const container = createContainer({
+      config,
+      store: opened.store,
+      clock: systemClock,
+      logger: consoleLogger,
+    });
+    const { bot, sources } = await createBot(container);
+    const log = container.logger;
     log.info(`goxwatch: config ${origin}; store ${opened.where}`);
     log.info(
       bot.discord
@@ -214,7 +178,7 @@ const MAX_OFFLINE_BACKOFF_MS = 10 * 60_000;
  * deliveries never race), the interactions endpoint on 127.0.0.1, a clean stop on Ctrl-C.
  */
 async function runForever(bot: Bot, sources: PriceSource[], port: number): Promise<number> {
-  const { config, logger } = bot.runtime;
+  const { config, logger } = bot.container;
   const settings = await discordSettings();
   const interactions = localInteractionSetup({
     dataDir: dataDir(),
@@ -224,8 +188,8 @@ async function runForever(bot: Bot, sources: PriceSource[], port: number): Promi
   });
   const deps = createInteractionDeps({
     config,
-    store: bot.runtime.store,
-    clock: bot.runtime.clock,
+    store: bot.container.store,
+    clock: bot.container.clock,
     logger,
     publicKey: interactions.publicKey,
     followUp: interactions.followUp,
@@ -332,18 +296,17 @@ async function cmd(config: Config, argv: string[], port: number): Promise<number
   } catch (err) {
     if (!String((err as { cause?: { code?: string } }).cause?.code).includes('ECONNREFUSED')) throw err;
   }
-  if (process.env.DISCORD_PUBLIC_KEY)
+  if (process.env[ENV.discordPublicKey])
     throw new Error(
       'no bot is running locally, and with DISCORD_PUBLIC_KEY set the dev key would be refused',
     );
   const opened = await openStore(config);
   try {
-    const runtime = createRuntime({ config, store: opened.store, clock: systemClock, logger: consoleLogger });
     const deps = createInteractionDeps({
       config,
       store: opened.store,
       clock: systemClock,
-      logger: runtime.logger,
+      logger: consoleLogger,
       publicKey: devKey.publicKeyHex,
       followUp: localInteractionSetup({
         dataDir: dataDir(),

@@ -3,7 +3,7 @@ import type { Announcement } from '../domain/messages';
 import type { Outbox } from '../store/outbox';
 import type { Subscriptions } from '../store/subscriptions';
 
-export interface PublishDeps {
+export interface EnqueueDeps {
   outbox: Outbox;
   subscriptions: Subscriptions;
   defaultLanguage: Language;
@@ -21,9 +21,9 @@ export interface PublishDeps {
  * An array is a set of alternatives about one event (several drop rules fired by the same fall):
  * each channel gets only the first one it takes, so one fall is one message per channel.
  */
-export async function publish(
+export async function enqueue(
   announcements: Announcement | Announcement[],
-  deps: PublishDeps,
+  deps: EnqueueDeps,
 ): Promise<number> {
   const alternatives = Array.isArray(announcements) ? announcements : [announcements];
   const served = new Set<string>();
@@ -39,13 +39,13 @@ export async function publish(
   return added;
 }
 
-async function channelsTaking(announcement: Announcement, deps: PublishDeps) {
+async function channelsTaking(announcement: Announcement, deps: EnqueueDeps) {
   const { ruleId } = announcement;
   let rule: { id: string; defaults: readonly string[] } | undefined;
   if (ruleId !== undefined) {
     // Guessing here would send a channel's own rule to every channel, or the defaults to none.
     if (!deps.defaultPriceRules)
-      throw new Error(`publish ${announcement.key}: rule ${ruleId} needs defaultPriceRules to pick channels`);
+      throw new Error(`enqueue ${announcement.key}: rule ${ruleId} needs defaultPriceRules to pick channels`);
     rule = { id: ruleId, defaults: deps.defaultPriceRules };
   }
   return deps.subscriptions.channelsFor(announcement.kind, rule);

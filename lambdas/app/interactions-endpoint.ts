@@ -5,19 +5,20 @@ import {
   type InteractionEvent,
   type InteractionHttpResponse,
 } from '../discord/interactions';
-import { discordSettings, lambdaRuntime } from './container';
+import { lambdaContainer } from './container';
+import { discordSettings } from './secrets';
 
 export type { InteractionEvent, InteractionHttpResponse };
 
-/** One interaction request inside the Lambda: this container's runtime and secrets, then dispatch. */
+/** One interaction request inside the Lambda: this instance's container and secrets, then dispatch. */
 export async function respondToInteraction(event: InteractionEvent): Promise<InteractionHttpResponse> {
-  const runtime = await lambdaRuntime();
+  const container = await lambdaContainer();
   const settings = await discordSettings();
   const deps = createInteractionDeps({
-    config: runtime.config,
-    store: runtime.store,
-    clock: runtime.clock,
-    logger: runtime.logger,
+    config: container.config,
+    store: container.store,
+    clock: container.clock,
+    logger: container.logger,
     publicKey: settings.publicKey,
     ...(settings.applicationId ? { applicationId: settings.applicationId } : {}),
     followUp: createFetchFollowUp({ apiBase: settings.apiBase }),

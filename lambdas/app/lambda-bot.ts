@@ -1,7 +1,8 @@
 import { emfLine, type MetricJob, type MetricName } from './metrics';
 import { createDiscordClient, type DiscordClient } from '../discord/rest-client';
 import type { Bot } from './bot';
-import { discordSettings, lambdaRuntime } from './container';
+import { lambdaContainer } from './container';
+import { discordSettings } from './secrets';
 
 /** In Lambda, time spent waiting on Discord 429s is billed: wait at most this per request. */
 const MAX_RATE_LIMIT_WAIT_MS = 5_000;
@@ -10,7 +11,7 @@ let discord: { token: string; client: DiscordClient } | undefined;
 
 /** The bot for the scheduled handlers; the Discord client survives warm starts. */
 export async function lambdaBot(): Promise<Bot> {
-  const runtime = await lambdaRuntime();
+  const container = await lambdaContainer();
   const settings = await discordSettings();
   // The token secret may be filled or rotated after deploy: rebuild the client when it changes.
   if (settings.token && discord?.token !== settings.token) {
@@ -24,9 +25,9 @@ export async function lambdaBot(): Promise<Bot> {
     };
   }
   return {
-    runtime,
+    container,
     discord: settings.token ? discord?.client : undefined,
-    print: (text) => runtime.logger.info(text),
+    print: (text) => container.logger.info(text),
   };
 }
 

@@ -1,12 +1,14 @@
-import { deliverAndReport, type Bot } from './bot';
+import { deliverAfterJob, type Bot, type CycleOptions } from './bot';
 import type { DeliveryResult } from './jobs/delivery';
-import { runNewsJob, type NewsCycleResult } from './jobs/news-job';
+import { runNewsJob, type NewsJobResult } from './jobs/news-job';
 
 /** One news cycle over the due feeds, then delivery of what it queued. */
-export async function newsCycle(bot: Bot): Promise<{ news: NewsCycleResult; delivery: DeliveryResult }> {
-  const { config, store, clock, logger, publish } = bot.runtime;
+export async function newsCycle(
+  bot: Bot,
+  opts: CycleOptions = {},
+): Promise<{ news: NewsJobResult; delivery: DeliveryResult | undefined }> {
   // runNewsJob logs its own summary line.
-  const news = await runNewsJob({ config, store, clock, logger, publish });
-  const delivery = await deliverAndReport(bot);
+  const news = await runNewsJob(bot.container);
+  const delivery = await deliverAfterJob(bot, news.outboxEntries, opts);
   return { news, delivery };
 }

@@ -23,7 +23,7 @@ import type { Subscription } from './messages';
  *   window, so a "10 % in 24 h" rule does not restate a long slide every hour.
  * - The alert key holds the episode start: the time of the first point of the current unbroken run
  *   of points satisfying the condition, read from the series. A re-run (even after a crash between
- *   publishing and saving the state) computes the same key, and the outbox refuses the duplicate.
+ *   enqueueing and saving the state) computes the same key, and the outbox refuses the duplicate.
  * - below-ref alerts on a crossing only: when the series starts below the reference (a fresh
  *   install while the price is already under it) the rule is marked fired silently.
  */

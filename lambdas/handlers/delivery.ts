@@ -9,10 +9,10 @@ export async function handler(): Promise<{ summary: string }> {
     'delivery',
     {
       JobFailures: result.badToken ? 1 : 0,
-      OutboxPending: (await bot.runtime.outbox.pending()).length,
+      OutboxPending: (await bot.container.outbox.pending()).length,
       DiscordAuthFailures: result.badToken ? 1 : 0,
     },
-    bot.runtime.clock.now(),
+    bot.container.clock.now(),
   );
   return { summary: result.summary };
 }

@@ -10,10 +10,10 @@ export async function handler(): Promise<{ summary: string }> {
     'news',
     {
       JobFailures: allFailed ? 1 : 0,
-      OutboxPending: (await bot.runtime.outbox.pending()).length,
-      DiscordAuthFailures: delivery.badToken ? 1 : 0,
+      OutboxPending: (await bot.container.outbox.pending()).length,
+      DiscordAuthFailures: delivery?.badToken ? 1 : 0,
     },
-    bot.runtime.clock.now(),
+    bot.container.clock.now(),
   );
   if (allFailed) throw new Error(`every due feed failed: ${news.summary}`);
   return { summary: news.summary };

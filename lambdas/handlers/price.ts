@@ -1,20 +1,20 @@
-import { containerPriceSources, priceAgeSeconds, priceCycle } from '../app/price-cycle';
+import { lambdaPriceSources, priceAgeSeconds, priceCycle } from '../app/price-cycle';
 import { emitMetrics, lambdaBot } from '../app/lambda-bot';
 
 /** EventBridge schedule → one price poll, then delivery of any alert it queued. */
 export async function handler(): Promise<{ summary: string }> {
   const bot = await lambdaBot();
-  const sources = containerPriceSources(bot.runtime);
-  const { clock } = bot.runtime;
+  const sources = lambdaPriceSources(bot.container);
+  const { clock } = bot.container;
   const { price, delivery } = await priceCycle(bot, sources);
-  const pending = (await bot.runtime.outbox.pending()).length;
+  const pending = (await bot.container.outbox.pending()).length;
   emitMetrics(
     'price',
     {
       JobFailures: price.allSourcesFailed ? 1 : 0,
-      PriceAgeSeconds: (await priceAgeSeconds(bot.runtime)) ?? 86_400,
+      PriceAgeSeconds: (await priceAgeSeconds(bot.container)) ?? 86_400,
       OutboxPending: pending,
-      DiscordAuthFailures: delivery.badToken ? 1 : 0,
+      DiscordAuthFailures: delivery?.badToken ? 1 : 0,
     },
     clock.now(),
   );

@@ -119,7 +119,7 @@ export class RefundRepo {
     return (await this.store.query<ChangeItem>(pk(incidentId), { prefix: 'CHANGE#' })).map(toChange);
   }
 
-  /** Changes not yet handed to publish (a manual change from the CLI, or a run that died mid-way). */
+  /** Changes not yet enqueued (a manual change from the CLI, or a run that died mid-way). */
   async unposted(incidentId: string): Promise<RefundChange[]> {
     return (await this.store.query<ChangeItem>(pk(incidentId), { prefix: 'CHANGE#' }))
       .filter((c) => !c.posted)

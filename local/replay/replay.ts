@@ -12,10 +12,11 @@ import {
 } from '../../lambdas/domain/config';
 import { MemoryLogger, errorMessage, registerSecret } from '../../lambdas/domain/log';
 import type { RefundStage } from '../../lambdas/domain/refund';
-import { runDelivery } from '../../lambdas/app/jobs/delivery';
-import { runNewsJob } from '../../lambdas/app/jobs/news-job';
-import { runPriceJob } from '../../lambdas/app/jobs/price-job';
-import { createRuntime } from '../../lambdas/app/container';
+import type { Bot } from '../../lambdas/app/bot';
+import type { DeliveryResult } from '../../lambdas/app/jobs/delivery';
+import { newsCycle } from '../../lambdas/app/news-cycle';
+import { priceCycle } from '../../lambdas/app/price-cycle';
+import { createContainer } from '../../lambdas/app/container';
 import { startReplayExchange } from './exchange';
 import { readTimelineFile, startReplayFeed } from './feed';
 import {
@@ -274,7 +275,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       ...(opts.language ? { language: opts.language } : {}),
       ...(opts.baseConfig ? { base: opts.baseConfig } : {}),
     });
-    const runtime = createRuntime({ config, store, clock, logger });
+    const container = createContainer({ config, store, clock, logger });
     const sources = createPriceSources(config.sources, logger, {
       rateLimit: false,
       retries: 1,
@@ -329,19 +330,43 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     const newsEvery = config.intervals.newsSeconds * 1000;
     let nextPrice = from;
     let nextNews = from;
-    let outboxWork = 0;
     let lastProgressDay = -1;
     let lastPrice = '';
+    // Each step's delivered messages go under one header with the step's time.
+    let stepHeader = '';
+    let headed = false;
+    const bot: Bot = {
+      container,
+      discord,
+      print: (text) => {
+        if (!headed) say(stepHeader);
+        headed = true;
+        say(text);
+      },
+    };
+    // Delivery runs when a job queued something or an earlier run left entries pending: the
+    // outbox is the same either way, and an idle run would only cost time.
+    let leftPending = 0;
+    const cycle = { deliverAfter: (queued: number) => queued + leftPending > 0 };
+    const delivered = (t: number, d: DeliveryResult | undefined) => {
+      if (!d) return;
+      summary.delivered += d.printed + d.sent;
+      if (discord && d.sent) say(`${jst(t)}: ${d.sent} message(s) posted to Discord`);
+      if (d.badToken) say(`${jst(t)}: Discord refused the token; messages stay pending`);
+      leftPending = d.stillPending;
+      summary.pending = d.stillPending;
+    };
 
     for (let t = from; t <= to; t += stepMs) {
       clock.set(t);
       summary.steps++;
+      stepHeader = `\n── ${jst(t)} (${utc(t)}) ──`;
+      headed = false;
       if (t >= nextPrice) {
         nextPrice += priceEvery;
         summary.priceRuns++;
-        const r = await runPriceJob({ config, store, clock, logger, sources, publish: runtime.publish });
+        const { price: r, delivery } = await priceCycle(bot, sources, cycle);
         summary.jobErrors += r.errors.length;
-        outboxWork += r.enqueued;
         summary.priceMessages += r.enqueued;
         for (const a of r.alerts)
           summary.priceAlerts.push({
@@ -356,39 +381,16 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
           .filter((s) => s.price !== undefined)
           .map((s) => `${s.symbol} ${formatPrice(s.price as number)}`)
           .join(', ');
+        delivered(t, delivery);
       }
       if (t >= nextNews) {
         nextNews += newsEvery;
         summary.newsRuns++;
-        const r = await runNewsJob({ config, store, clock, logger, publish: runtime.publish });
+        const { news: r, delivery } = await newsCycle(bot, cycle);
         summary.jobErrors += r.errors.length;
-        outboxWork += r.outboxEntries;
         summary.newsPosts += r.newsPosted;
         for (const c of r.stageChanges) summary.refundChanges.push({ at: t, from: c.from, to: c.to });
-      }
-      if (outboxWork > 0) {
-        // Delivery runs when a job queued something or an earlier run left entries pending:
-        // the outbox is the same either way, and an idle run would only cost time.
-        const header = `\n── ${jst(t)} (${utc(t)}) ──`;
-        let headed = false;
-        const d = await runDelivery({
-          outbox: runtime.outbox,
-          subscriptions: runtime.subscriptions,
-          discord,
-          clock,
-          logger,
-          jobRuns: runtime.jobRuns,
-          print: (text) => {
-            if (!headed) say(header);
-            headed = true;
-            say(text);
-          },
-        });
-        summary.delivered += d.printed + d.sent;
-        if (discord && d.sent) say(`${jst(t)}: ${d.sent} message(s) posted to Discord`);
-        if (d.badToken) say(`${jst(t)}: Discord refused the token; messages stay pending`);
-        outboxWork = d.stillPending;
-        summary.pending = d.stillPending;
+        delivered(t, delivery);
       }
 
       const day = Math.floor((t - from) / (24 * HOUR));

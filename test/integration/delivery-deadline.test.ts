@@ -1,9 +1,8 @@
 import { systemClock } from '../../lambdas/domain/clock';
 import { MemoryLogger } from '../../lambdas/domain/log';
 import { createDiscordClient } from '../../lambdas/discord/rest-client';
-import { JobRuns } from '../../lambdas/store/job-runs';
-import { Outbox } from '../../lambdas/store/outbox';
-import { Subscriptions } from '../../lambdas/store/subscriptions';
+import { DEFAULT_CONFIG } from '../../lambdas/domain/config';
+import { createContainer } from '../../lambdas/app/container';
 import { runDelivery } from '../../lambdas/app/jobs/delivery';
 import { buildAnnouncement } from '../support/announcements';
 import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
@@ -29,7 +28,13 @@ afterEach(async () => {
 it('200 rate-limited posts with a 10 s budget end within budget + one request timeout', async () => {
   discord = await startDiscordServer();
   store = await startTestStore(systemClock);
-  const outbox = new Outbox(store.store, systemClock);
+  const container = createContainer({
+    config: { ...DEFAULT_CONFIG, channels: [{ id: CHANNEL, kinds: ['price'] }] },
+    store: store.store,
+    clock: systemClock,
+    logger: new MemoryLogger(),
+  });
+  const { outbox } = container;
   for (let i = 0; i < 200; i++) {
     const a = buildAnnouncement({ key: `deadline-${i}` });
     await outbox.enqueue(a.key, CHANNEL, 'price', a.render('en'));
@@ -37,9 +42,7 @@ it('200 rate-limited posts with a 10 s budget end within budget + one request ti
   const budgetMs = 10_000;
   const startedAt = Date.now();
   const deadlineAt = startedAt + budgetMs;
-  const result = await runDelivery({
-    outbox,
-    subscriptions: new Subscriptions(store.store, systemClock, [{ id: CHANNEL, kinds: ['price'] }]),
+  const result = await runDelivery(container, {
     discord: createDiscordClient({
       token: discord.token,
       apiBase: discord.apiBase,
@@ -47,9 +50,6 @@ it('200 rate-limited posts with a 10 s budget end within budget + one request ti
       maxRateLimitWaitMs: 60_000,
       timeoutMs: REQUEST_TIMEOUT_MS,
     }),
-    clock: systemClock,
-    logger: new MemoryLogger(),
-    jobRuns: new JobRuns(store.store, systemClock),
     print: () => undefined,
     remainingMs: () => deadlineAt - Date.now(),
   });

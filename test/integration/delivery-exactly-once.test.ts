@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { ManualClock, systemClock, type Clock } from '../../lambdas/domain/clock';
 import { MemoryLogger } from '../../lambdas/domain/log';
 import { createDiscordClient } from '../../lambdas/discord/rest-client';
-import { JobRuns } from '../../lambdas/store/job-runs';
+import { DEFAULT_CONFIG } from '../../lambdas/domain/config';
 import { Outbox, outboxId } from '../../lambdas/store/outbox';
-import { Subscriptions } from '../../lambdas/store/subscriptions';
+import { createContainer } from '../../lambdas/app/container';
 import { runDelivery, type DeliveryResult } from '../../lambdas/app/jobs/delivery';
 import { buildAnnouncement } from '../support/announcements';
 import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
@@ -59,21 +59,24 @@ async function start(opts: { channels: number; messages: number; clock: Clock; d
     outbox,
     // Each run has its own client, as two Lambda invocations would.
     run: (o = {}) =>
-      runDelivery({
-        outbox: new Outbox(store.store, o.clock ?? opts.clock),
-        subscriptions: new Subscriptions(store.store, opts.clock, config),
-        discord: createDiscordClient({
-          token: discord.token,
-          apiBase: discord.apiBase,
-          maxRateLimitWaitMs: 5_000,
+      runDelivery(
+        createContainer({
+          config: { ...DEFAULT_CONFIG, channels: config },
+          store: store.store,
+          clock: o.clock ?? opts.clock,
+          logger: new MemoryLogger(),
         }),
-        clock: o.clock ?? opts.clock,
-        logger: new MemoryLogger(),
-        jobRuns: new JobRuns(store.store, opts.clock),
-        print: () => undefined,
-        wallBudgetMs: 120_000,
-        ...(o.leaseMs ? { leaseMs: o.leaseMs } : {}),
-      }),
+        {
+          discord: createDiscordClient({
+            token: discord.token,
+            apiBase: discord.apiBase,
+            maxRateLimitWaitMs: 5_000,
+          }),
+          print: () => undefined,
+          wallBudgetMs: 120_000,
+          ...(o.leaseMs ? { leaseMs: o.leaseMs } : {}),
+        },
+      ),
   };
   return world;
 }

@@ -1,13 +1,13 @@
 import { ManualClock } from '../../lambdas/domain/clock';
-import type { ChannelConfig } from '../../lambdas/domain/config';
+import { DEFAULT_CONFIG, type ChannelConfig } from '../../lambdas/domain/config';
 import { MemoryLogger } from '../../lambdas/domain/log';
 import type { Announcement } from '../../lambdas/domain/messages';
 import { createDiscordClient, type DiscordClient } from '../../lambdas/discord/rest-client';
-import { JobRuns } from '../../lambdas/store/job-runs';
-import { Outbox, outboxId, type OutboxEntry } from '../../lambdas/store/outbox';
-import { Subscriptions } from '../../lambdas/store/subscriptions';
+import type { JobRuns } from '../../lambdas/store/job-runs';
+import { outboxId, type Outbox, type OutboxEntry } from '../../lambdas/store/outbox';
+import type { Subscriptions } from '../../lambdas/store/subscriptions';
 import { runDelivery } from '../../lambdas/app/jobs/delivery';
-import { publish } from '../../lambdas/app/enqueue';
+import { createContainer } from '../../lambdas/app/container';
 import { buildAnnouncement } from '../support/announcements';
 import {
   startDiscordServer,
@@ -33,7 +33,7 @@ interface World {
   jobRuns: JobRuns;
   printed: string[];
   client(token?: string): DiscordClient;
-  publish(a: Announcement): Promise<number>;
+  enqueue(a: Announcement): Promise<number>;
   deliver(opts?: { client?: DiscordClient | null; maxItems?: number }): ReturnType<typeof runDelivery>;
   entry(a: Announcement, channelId: string): Promise<OutboxEntry | undefined>;
 }
@@ -45,9 +45,13 @@ async function start(serverOpts: DiscordServerOptions = {}): Promise<World> {
   const discord = await startDiscordServer(serverOpts);
   const store = await startTestStore(clock);
   const logger = new MemoryLogger();
-  const outbox = new Outbox(store.store, clock);
-  const subscriptions = new Subscriptions(store.store, clock, CHANNELS);
-  const jobRuns = new JobRuns(store.store, clock);
+  const container = createContainer({
+    config: { ...DEFAULT_CONFIG, language: 'ja', channels: CHANNELS },
+    store: store.store,
+    clock,
+    logger,
+  });
+  const { outbox, subscriptions, jobRuns } = container;
   const printed: string[] = [];
   const client = (token = discord.token) =>
     createDiscordClient({ token, apiBase: discord.apiBase, maxRateLimitWaitMs: 5_000 });
@@ -62,15 +66,10 @@ async function start(serverOpts: DiscordServerOptions = {}): Promise<World> {
     jobRuns,
     printed,
     client,
-    publish: (a) => publish(a, { outbox, subscriptions, defaultLanguage: 'ja' }),
+    enqueue: (a) => container.enqueue(a),
     deliver: (o = {}) =>
-      runDelivery({
-        outbox,
-        subscriptions,
+      runDelivery(container, {
         discord: o.client === null ? undefined : (o.client ?? defaultClient),
-        clock,
-        logger,
-        jobRuns,
         print: (text) => printed.push(text),
         ...(o.maxItems ? { maxItems: o.maxItems } : {}),
       }),
@@ -95,7 +94,7 @@ describe('delivery to Discord through the outbox', () => {
   it('one run sends batch after batch until the outbox is empty', async () => {
     const w = await start();
     const announcements = [1, 2, 3].map((n) => buildAnnouncement({ key: `batch-${n}` }));
-    for (const a of announcements) await w.publish(a);
+    for (const a of announcements) await w.enqueue(a);
     const result = await w.deliver({ maxItems: 2 });
     expect(result.sent).toBe(6);
     expect(await w.outbox.pending()).toHaveLength(0);
@@ -106,7 +105,7 @@ describe('delivery to Discord through the outbox', () => {
   it('a message for two channels posts once to each', async () => {
     const w = await start();
     const alert = buildAnnouncement();
-    expect(await w.publish(alert)).toBe(2);
+    expect(await w.enqueue(alert)).toBe(2);
     const result = await w.deliver();
     expect(result).toMatchObject({ sent: 2, stillPending: 0, dropped: 0, badToken: false });
     expect(w.discord.messagesIn(A)).toHaveLength(1);
@@ -122,7 +121,7 @@ describe('delivery to Discord through the outbox', () => {
 
   it('the same delivery run twice posts once', async () => {
     const w = await start();
-    await w.publish(buildAnnouncement());
+    await w.enqueue(buildAnnouncement());
     // Two invocations at once (EventBridge is at-least-once), each with its own client.
     const [first, second] = await Promise.all([w.deliver(), w.deliver({ client: w.client() })]);
     expect(w.discord.messagesIn(A)).toHaveLength(1);
@@ -137,7 +136,7 @@ describe('delivery to Discord through the outbox', () => {
   it('429 with retry_after waits, then posts once', async () => {
     const w = await start();
     w.discord.script([{ rateLimit: 'user', retryAfterSeconds: 0.2 }], { channelId: A });
-    await w.publish(buildAnnouncement());
+    await w.enqueue(buildAnnouncement());
     const result = await w.deliver();
     expect(result).toMatchObject({ sent: 2, stillPending: 0 });
     expect(postsTo(w, A).map((r) => r.status)).toEqual([429, 200]);
@@ -148,7 +147,7 @@ describe('delivery to Discord through the outbox', () => {
     const w = await start();
     w.discord.script([{ rateLimit: 'global', retryAfterSeconds: 0.2 }]);
     const alert = buildAnnouncement();
-    await w.publish(alert);
+    await w.enqueue(alert);
     const result = await w.deliver();
     expect(result).toMatchObject({ sent: 2, stillPending: 0 });
     expect(w.discord.requests.map((r) => r.status)).toEqual([429, 200, 200]);
@@ -161,7 +160,7 @@ describe('delivery to Discord through the outbox', () => {
     // The recorded timings: retry_after 64.57 s, far beyond the 5 s this client may wait.
     w.discord.script([{ rateLimit: 'user' }], { channelId: A });
     const alert = buildAnnouncement();
-    await w.publish(alert);
+    await w.enqueue(alert);
     const result = await w.deliver();
     expect(result).toMatchObject({ sent: 1, stillPending: 1 });
     const entry = await w.entry(alert, A);
@@ -176,7 +175,7 @@ describe('delivery to Discord through the outbox', () => {
     const w = await start();
     w.discord.script([{ status: 500 }], { forever: true });
     const alert = buildAnnouncement();
-    await w.publish(alert);
+    await w.enqueue(alert);
     const first = await w.deliver();
     expect(first).toMatchObject({ sent: 0, stillPending: 2 });
     expect(w.discord.messages).toHaveLength(0);
@@ -196,8 +195,8 @@ describe('delivery to Discord through the outbox', () => {
     const w = await start();
     const wrongToken = 'MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.wrong-token-value';
     const alert = buildAnnouncement();
-    await w.publish(alert);
-    await w.publish(buildAnnouncement());
+    await w.enqueue(alert);
+    await w.enqueue(buildAnnouncement());
     const result = await w.deliver({ client: w.client(wrongToken) });
     expect(result).toMatchObject({ sent: 0, badToken: true, stillPending: 4 });
     // One request told us; the run stopped instead of trying the other entries.
@@ -218,8 +217,8 @@ describe('delivery to Discord through the outbox', () => {
     w.discord.forbid(A);
     const first = buildAnnouncement();
     const second = buildAnnouncement();
-    await w.publish(first);
-    await w.publish(second);
+    await w.enqueue(first);
+    await w.enqueue(second);
     const result = await w.deliver();
     expect(result).toMatchObject({ sent: 2, dropped: 2, disabledChannels: 1 });
     expect(w.discord.messagesIn(B)).toHaveLength(2);
@@ -229,7 +228,7 @@ describe('delivery to Discord through the outbox', () => {
     expect((await w.subscriptions.get(A))?.disabledReason).toContain('Missing Access');
     expect((await w.entry(second, A))?.status).toBe('dropped');
     // Later announcements skip the disabled channel.
-    expect(await w.publish(buildAnnouncement())).toBe(1);
+    expect(await w.enqueue(buildAnnouncement())).toBe(1);
     const later = await w.deliver();
     expect(later.disabledChannels).toBe(0);
     expect(postsTo(w, A)).toHaveLength(1);
@@ -239,7 +238,7 @@ describe('delivery to Discord through the outbox', () => {
     const w = await start();
     w.discord.removeChannel(B);
     const alert = buildAnnouncement();
-    await w.publish(alert);
+    await w.enqueue(alert);
     const result = await w.deliver();
     expect(result).toMatchObject({ sent: 1, dropped: 1, disabledChannels: 1 });
     expect((await w.subscriptions.get(B))?.disabledReason).toContain('Unknown Channel');
@@ -250,7 +249,7 @@ describe('delivery to Discord through the outbox', () => {
   it('a resend after a crash between send and mark-sent does not double-post (nonce)', async () => {
     const w = await start();
     const alert = buildAnnouncement();
-    await w.publish(alert);
+    await w.enqueue(alert);
     // The crashed run: it sent A's entry exactly as delivery would, then died before marking it sent.
     const crashed = (await w.entry(alert, A)) as OutboxEntry;
     const posted = await w.client().postMessage(crashed.channelId, crashed.payload);
@@ -267,7 +266,7 @@ describe('delivery to Discord through the outbox', () => {
     const w = await start();
     w.discord.script([{ hangUp: 'after-create' }], { channelId: A });
     const alert = buildAnnouncement();
-    await w.publish(alert);
+    await w.enqueue(alert);
     const first = await w.deliver();
     expect(first).toMatchObject({ sent: 1, stillPending: 1 });
     expect((await w.entry(alert, A))?.lastError).toMatch(/network error/);
@@ -279,7 +278,7 @@ describe('delivery to Discord through the outbox', () => {
   it('no token: the message is printed as it would look and kept in the outbox', async () => {
     const w = await start();
     const alert = buildAnnouncement();
-    await w.publish(alert);
+    await w.enqueue(alert);
     const result = await w.deliver({ client: null });
     expect(result).toMatchObject({ printed: 2, sent: 0, stillPending: 0 });
     expect(w.discord.requests).toHaveLength(0);
@@ -297,7 +296,7 @@ describe('delivery to Discord through the outbox', () => {
 
   it('every posted message has allowed_mentions parse []', async () => {
     const w = await start();
-    await w.publish(
+    await w.enqueue(
       buildAnnouncement({ title: '@everyone XEM crashed', extra: { content: '@here <@&123456789>' } }),
     );
     await w.deliver();
@@ -312,7 +311,7 @@ describe('delivery to Discord through the outbox', () => {
   it('an oversized payload is refused by the server and the entry is dropped with a clear reason', async () => {
     const w = await start();
     const alert = buildAnnouncement({ title: 'X'.repeat(300) });
-    await w.publish(alert);
+    await w.enqueue(alert);
     const result = await w.deliver();
     expect(result).toMatchObject({ sent: 0, dropped: 2, stillPending: 0, disabledChannels: 0 });
     expect(w.discord.messages).toHaveLength(0);
@@ -327,8 +326,8 @@ describe('delivery to Discord through the outbox', () => {
 
   it('a server-enforced global limit is waited out and every channel gets its message once', async () => {
     const w = await start({ globalRequestsPerSecond: 2 });
-    await w.publish(buildAnnouncement());
-    await w.publish(buildAnnouncement());
+    await w.enqueue(buildAnnouncement());
+    await w.enqueue(buildAnnouncement());
     const result = await w.deliver();
     expect(result).toMatchObject({ sent: 4, stillPending: 0 });
     expect(w.discord.requests.some((r) => r.status === 429)).toBe(true);

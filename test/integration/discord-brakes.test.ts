@@ -2,9 +2,8 @@ import { ManualClock, MINUTE } from '../../lambdas/domain/clock';
 import { MemoryLogger } from '../../lambdas/domain/log';
 import { createDiscordClient } from '../../lambdas/discord/rest-client';
 import { DiscordGuard } from '../../lambdas/store/discord-guard';
-import { JobRuns } from '../../lambdas/store/job-runs';
-import { Outbox } from '../../lambdas/store/outbox';
-import { Subscriptions } from '../../lambdas/store/subscriptions';
+import { DEFAULT_CONFIG } from '../../lambdas/domain/config';
+import { createContainer } from '../../lambdas/app/container';
 import { runDelivery } from '../../lambdas/app/jobs/delivery';
 import { buildAnnouncement } from '../support/announcements';
 import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
@@ -31,7 +30,14 @@ async function world(invalidLimit?: number) {
   discord = await startDiscordServer();
   store = await startTestStore(clock);
   const logger = new MemoryLogger();
-  const outbox = new Outbox(store.store, clock);
+  const config = channels.map((id) => ({ id, kinds: ['price' as const], language: 'en' as const }));
+  const container = createContainer({
+    config: { ...DEFAULT_CONFIG, channels: config },
+    store: store.store,
+    clock,
+    logger,
+  });
+  const { outbox } = container;
   const a = buildAnnouncement({ key: 'brakes' });
   for (const c of channels) await outbox.enqueue(a.key, c, 'price', a.render('en'));
   const guard = new DiscordGuard(store.store, clock, logger, invalidLimit);
@@ -42,19 +48,7 @@ async function world(invalidLimit?: number) {
     maxRateLimitWaitMs: 5_000,
     guard,
   });
-  const s = store.store;
-  const config = channels.map((id) => ({ id, kinds: ['price' as const], language: 'en' as const }));
-  const run = () =>
-    runDelivery({
-      outbox,
-      subscriptions: new Subscriptions(s, clock, config),
-      discord: client,
-      clock,
-      logger,
-      jobRuns: new JobRuns(s, clock),
-      print: () => undefined,
-      guard,
-    });
+  const run = () => runDelivery(container, { discord: client, print: () => undefined, guard });
   return { clock, logger, outbox, guard, run, discord: d };
 }
 

@@ -1,7 +1,6 @@
 import { NewsRepo } from '../../lambdas/store/news-repo';
 import { Outbox, type OutboxEntry } from '../../lambdas/store/outbox';
 import { RefundRepo } from '../../lambdas/store/refund-repo';
-import { Subscriptions } from '../../lambdas/store/subscriptions';
 import { JobRuns } from '../../lambdas/store/job-runs';
 import { ManualClock, MINUTE, HOUR } from '../../lambdas/domain/clock';
 import {
@@ -13,7 +12,7 @@ import {
 import { MemoryLogger } from '../../lambdas/domain/log';
 import type { Announcement } from '../../lambdas/domain/messages';
 import { runNewsJob, type NewsJobOptions } from '../../lambdas/app/jobs/news-job';
-import { publish } from '../../lambdas/app/enqueue';
+import { createContainer } from '../../lambdas/app/container';
 import { startTestStore, type TestStore } from '../support/dynamo';
 import { rssFeed, type RssItemSpec } from '../support/feed-builders';
 import {
@@ -36,14 +35,14 @@ interface World {
   config: Config;
   logger: MemoryLogger;
   outbox: Outbox;
-  /** When set and true for an announcement, publish throws (a crash mid-run). */
-  publishFails?: (a: Announcement) => boolean;
+  /** When set and true for an announcement, enqueue throws (a crash mid-run). */
+  enqueueFails?: (a: Announcement) => boolean;
   run(): ReturnType<typeof runNewsJob>;
   entries(): Promise<OutboxEntry[]>;
   close(): Promise<void>;
 }
 
-/** dynalite + the loopback feed server + the real outbox, subscriptions and publish. */
+/** dynalite + the loopback feed server + the container (real outbox, subscriptions and enqueue). */
 async function world(
   feeds: (server: FeedServer, clock: ManualClock) => FeedConfig[],
   opts: { at: string; adminChannel?: string; options?: Partial<NewsJobOptions> },
@@ -63,8 +62,8 @@ async function world(
     incidents: [{ ...COINCHECK_NEM_2018, feeds: feedList.map((f) => f.id) }],
   };
   const logger = new MemoryLogger();
-  const outbox = new Outbox(t.store, clock);
-  const subscriptions = new Subscriptions(t.store, clock, config.channels);
+  const container = createContainer({ config, store: t.store, clock, logger });
+  const { outbox } = container;
   // Every outbox entry ever made, collected after each run: the outbox's own 30-day TTL hides
   // January's entries from a query made in March.
   const seen = new Map<string, OutboxEntry>();
@@ -76,17 +75,17 @@ async function world(
     logger,
     outbox,
     run: async () => {
-      const r = await runNewsJob({
-        config,
-        store: t.store,
-        clock,
-        logger,
-        publish: async (a) => {
-          if (w.publishFails?.(a)) throw new Error(`simulated crash publishing ${a.key}`);
-          return publish(a, { outbox, subscriptions, defaultLanguage: config.language });
+      const r = await runNewsJob(
+        {
+          ...container,
+          enqueue: async (a) => {
+            const first = Array.isArray(a) ? a[0] : a;
+            if (first && w.enqueueFails?.(first)) throw new Error(`simulated crash enqueueing ${first.key}`);
+            return container.enqueue(a);
+          },
         },
-        ...(opts.options ? { options: opts.options } : {}),
-      });
+        opts.options ? { options: opts.options } : {},
+      );
       for (const e of await outbox.pending()) seen.set(e.id, e);
       return r;
     },
@@ -345,10 +344,10 @@ describe('news job on loopback feeds, dynalite and the real outbox', () => {
     try {
       await w.run(); // first fetch: the halt item
       w.clock.set(Date.parse('2018-01-27T18:00:00Z'));
-      w.publishFails = (a) => a.kind === 'refund';
+      w.enqueueFails = (a) => a.kind === 'refund';
       const crashed = await w.run();
       expect(crashed.errors.join()).toContain('simulated crash');
-      w.publishFails = undefined;
+      w.enqueueFails = undefined;
       w.clock.advance(5 * MINUTE);
       const retry = await w.run();
       expect(retry.feedsFetched).toBe(1); // validators were not saved: fetched again, not a 304

@@ -254,7 +254,7 @@ describe('price job on loopback exchanges and dynalite', () => {
       expect(first.enqueued).toBe(2);
       const again = await h.cycle();
       expect(again.enqueued).toBe(0);
-      // Even when the rule state was lost between publishing and saving it (a crash), the key is the same.
+      // Even when the rule state was lost between enqueueing and saving it (a crash), the key is the same.
       await h.db.store.delete(`PRICE#RULES#${XEM_BTC}`, 'drop-5-60');
       const afterCrash = await h.cycle();
       expect(afterCrash.alerts.map((a) => a.ruleId)).toEqual(['drop-5-60']);
@@ -263,21 +263,17 @@ describe('price job on loopback exchanges and dynalite', () => {
     });
   });
 
-  it('a failed publish keeps the rule armed, and the next poll puts the alert in the outbox', async () => {
+  it('a failed enqueue keeps the rule armed, and the next poll puts the alert in the outbox', async () => {
     await withHarness({}, async (h) => {
       await steady(h, 3);
       setAll(h, BASE * 0.93);
       h.clock.advance(MINUTE);
-      const failed = await runPriceJob({
-        config: h.config,
-        store: h.db.store,
-        clock: h.clock,
-        logger: h.logger,
-        sources: h.sources,
-        publish: () => Promise.reject(new Error('store unavailable')),
-      });
+      const failed = await runPriceJob(
+        { ...h.container, enqueue: () => Promise.reject(new Error('store unavailable')) },
+        { sources: h.sources },
+      );
       expect(failed.errors).toEqual([
-        'publishing price:XEM/BTC:drop-5-60:2018-01-26T00:04:00.000Z: Error: store unavailable',
+        'enqueueing price:XEM/BTC:drop-5-60:2018-01-26T00:04:00.000Z: Error: store unavailable',
       ]);
       expect(failed.summary).toContain('1 error(s)');
       const retried = await h.tick();

@@ -10,10 +10,9 @@ import { writeSync } from 'node:fs';
 import { systemClock } from '../../lambdas/domain/clock';
 import { consoleLogger } from '../../lambdas/domain/log';
 import { createDiscordClient } from '../../lambdas/discord/rest-client';
-import { JobRuns } from '../../lambdas/store/job-runs';
-import { Outbox } from '../../lambdas/store/outbox';
+import { DEFAULT_CONFIG } from '../../lambdas/domain/config';
 import { Store, dynamoClient } from '../../lambdas/store/store';
-import { Subscriptions } from '../../lambdas/store/subscriptions';
+import { createContainer } from '../../lambdas/app/container';
 import { runDelivery } from '../../lambdas/app/jobs/delivery';
 
 function env(name: string): string {
@@ -29,17 +28,18 @@ async function main(): Promise<void> {
     .map((id) => ({ id, kinds: ['price' as const], language: 'en' as const }));
   const killStep = process.env.KILL_STEP;
   let seen = 0;
-  const result = await runDelivery({
-    outbox: new Outbox(store, systemClock),
-    subscriptions: new Subscriptions(store, systemClock, channels),
+  const container = createContainer({
+    config: { ...DEFAULT_CONFIG, channels },
+    store,
+    clock: systemClock,
+    logger: consoleLogger,
+  });
+  const result = await runDelivery(container, {
     discord: createDiscordClient({
       token: env('DISCORD_BOT_TOKEN'),
       apiBase: env('DISCORD_API_BASE'),
       maxRateLimitWaitMs: 5_000,
     }),
-    clock: systemClock,
-    logger: consoleLogger,
-    jobRuns: new JobRuns(store, systemClock),
     print: () => undefined,
     leaseMs: Number(env('LEASE_MS')),
     onStep: (step, entry) => {

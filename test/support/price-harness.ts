@@ -5,15 +5,14 @@ import { Subscriptions } from '../../lambdas/store/subscriptions';
 import { ManualClock, MINUTE } from '../../lambdas/domain/clock';
 import { DEFAULT_CONFIG, parseConfig, type Config } from '../../lambdas/domain/config';
 import { MemoryLogger } from '../../lambdas/domain/log';
-import { ruleIdsFor } from '../../lambdas/domain/rules';
-import { runPriceJob, type PriceCycleResult } from '../../lambdas/app/jobs/price-job';
-import { publish } from '../../lambdas/app/enqueue';
+import { runPriceJob, type PriceJobResult } from '../../lambdas/app/jobs/price-job';
+import { createContainer, type Container } from '../../lambdas/app/container';
 import { startTestStore, type TestStore } from './dynamo';
 import { LoopbackExchanges, type LoopbackExchangeId } from '../../testkit/exchange-server';
 
 /**
  * The price job harness: real ccxt against loopback exchanges (recorded response shapes),
- * dynalite, the real outbox, subscriptions and publish, a ManualClock. XEM/BTC is listed on all
+ * dynalite, the container (real outbox, subscriptions and enqueue), a ManualClock. XEM/BTC is listed on all
  * three venues (zaif, binance and upbit all had it), so one series has three venues; zaif XEM/JPY
  * is the refund's reference market.
  */
@@ -33,13 +32,15 @@ export interface Harness {
   config: Config;
   logger: MemoryLogger;
   sources: PriceSource[];
+  /** The container on the current store (rebuilt by restart). */
+  container: Container;
   outbox: Outbox;
   repo: PriceRepo;
   /** Subscriptions on the current store (stored ones are added with put). */
   subscriptions(): Subscriptions;
-  cycle(): Promise<PriceCycleResult>;
+  cycle(): Promise<PriceJobResult>;
   /** Advance one minute, then run a cycle. */
-  tick(): Promise<PriceCycleResult>;
+  tick(): Promise<PriceJobResult>;
   restart(): Promise<void>;
   close(): Promise<void>;
 }
@@ -85,24 +86,11 @@ export async function startHarness(opts: { withJpy?: boolean; dataDir?: string }
     config,
     logger,
     sources: makeSources(),
+    container: undefined as unknown as Container,
     outbox: undefined as unknown as Outbox,
     repo: undefined as unknown as PriceRepo,
     subscriptions: () => new Subscriptions(h.db.store, clock, config.channels),
-    cycle: () =>
-      runPriceJob({
-        config,
-        store: h.db.store,
-        clock,
-        logger,
-        sources: h.sources,
-        publish: (a) =>
-          publish(a, {
-            outbox: h.outbox,
-            subscriptions: h.subscriptions(),
-            defaultLanguage: config.language,
-            defaultPriceRules: ruleIdsFor(config.rules),
-          }),
-      }),
+    cycle: () => runPriceJob(h.container, { sources: h.sources }),
     tick: async () => {
       clock.advance(MINUTE);
       return h.cycle();
@@ -114,16 +102,19 @@ export async function startHarness(opts: { withJpy?: boolean; dataDir?: string }
       resetPriceSourceCache();
       h.db = await startTestStore(clock, opts.dataDir);
       h.sources = makeSources();
-      h.outbox = new Outbox(h.db.store, clock);
-      h.repo = new PriceRepo(h.db.store, clock);
+      wire();
     },
     close: async () => {
       await h.db.close();
       await exchanges.close();
     },
   };
-  h.outbox = new Outbox(h.db.store, clock);
-  h.repo = new PriceRepo(h.db.store, clock);
+  function wire() {
+    h.container = createContainer({ config, store: h.db.store, clock, logger });
+    h.outbox = h.container.outbox;
+    h.repo = h.container.prices;
+  }
+  wire();
   return h;
 }
 

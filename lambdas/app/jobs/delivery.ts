@@ -1,21 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../../domain/clock';
 import { deliveryOutcome, type DeliveryOutcome } from '../../discord/delivery-outcome';
-import { errorMessage, type Logger } from '../../domain/log';
+import { errorMessage } from '../../domain/log';
 import { renderForTerminal } from '../../discord/terminal-render';
 import { DiscordRequestError, type DiscordClient } from '../../discord/rest-client';
-import type { JobRuns } from '../../store/job-runs';
-import type { Outbox, OutboxEntry } from '../../store/outbox';
-import type { Subscriptions } from '../../store/subscriptions';
+import type { OutboxEntry } from '../../store/outbox';
+import type { Container } from '../container';
 
-export interface DeliveryDeps {
-  outbox: Outbox;
-  subscriptions: Subscriptions;
+export interface DeliveryOptions {
   /** undefined when no bot token is set: entries are printed instead of sent. */
   discord: DiscordClient | undefined;
-  clock: Clock;
-  logger: Logger;
-  jobRuns: JobRuns;
   /** Where the no-token mode shows each message (the runner passes console.log). */
   print: (text: string) => void;
   /** Entries fetched per batch (default 100). */
@@ -66,9 +59,10 @@ export const DEFAULT_LEASE_MS = 2 * 60_000;
  * a claim left by a crashed run expires and the entry goes out then, with the same nonce. Only a
  * crash between Discord's answer and the mark can resend, and the nonce covers that for minutes.
  */
-export async function runDelivery(deps: DeliveryDeps): Promise<DeliveryResult> {
-  const { outbox, subscriptions, discord, logger } = deps;
-  const startedAt = deps.clock.now();
+export async function runDelivery(container: Container, opts: DeliveryOptions): Promise<DeliveryResult> {
+  const { outbox, subscriptions, logger, jobRuns } = container;
+  const { discord } = opts;
+  const startedAt = container.clock.now();
   const r = {
     sent: 0,
     printed: 0,
@@ -78,23 +72,23 @@ export async function runDelivery(deps: DeliveryDeps): Promise<DeliveryResult> {
     disabledChannels: 0,
     badToken: false,
   };
-  const owner = deps.owner ?? randomUUID();
-  const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+  const owner = opts.owner ?? randomUUID();
+  const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
   const wallStart = Date.now();
-  const remaining = deps.remainingMs ?? (() => wallStart + (deps.wallBudgetMs ?? 40_000) - Date.now());
+  const remaining = opts.remainingMs ?? (() => wallStart + (opts.wallBudgetMs ?? 40_000) - Date.now());
   const budget = remaining();
-  const deadline = wallStart + budget - (deps.marginMs ?? Math.min(5_000, budget / 10));
+  const deadline = wallStart + budget - (opts.marginMs ?? Math.min(5_000, budget / 10));
   let failed = false;
   let paused: string | undefined;
   // Channels disabled earlier (or by this run) get nothing more; their entries are dropped as a record.
   const disabled = new Map<string, string>();
   try {
-    await deps.guard?.refresh();
-    paused = discord ? deps.guard?.pausedReason() : undefined;
+    await opts.guard?.refresh();
+    paused = discord ? opts.guard?.pausedReason() : undefined;
     if (!paused)
       for (const s of await subscriptions.all())
         if (s.disabledReason) disabled.set(s.channelId, s.disabledReason);
-    const batchSize = deps.maxItems ?? 100;
+    const batchSize = opts.maxItems ?? 100;
     // Batches until the outbox is empty, something stays pending (an outage: the next run
     // retries), every entry left is another run's, or the deadline nears.
     for (let more = !paused; more;) {
@@ -109,7 +103,7 @@ export async function runDelivery(deps: DeliveryDeps): Promise<DeliveryResult> {
           stop = true;
           break;
         }
-        if (entry.claimUntil !== undefined && entry.claimUntil > deps.clock.now()) {
+        if (entry.claimUntil !== undefined && entry.claimUntil > container.clock.now()) {
           r.claimedElsewhere++;
           continue;
         }
@@ -118,14 +112,14 @@ export async function runDelivery(deps: DeliveryDeps): Promise<DeliveryResult> {
           continue;
         }
         claimed++;
-        await deps.onStep?.('claimed', entry);
+        await opts.onStep?.('claimed', entry);
         const off = disabled.get(entry.channelId);
         if (off !== undefined) {
           await drop(entry, `channel ${entry.channelId} is disabled: ${off}`);
           continue;
         }
         if (!discord) {
-          deps.print(renderForTerminal(entry.channelId, entry.payload));
+          opts.print(renderForTerminal(entry.channelId, entry.payload));
           if (await outbox.markPrinted(entry.id)) r.printed++;
           continue;
         }
@@ -135,7 +129,7 @@ export async function runDelivery(deps: DeliveryDeps): Promise<DeliveryResult> {
     }
   } catch (err) {
     // Store trouble: record the run as failed and let the runner report it.
-    await deps.jobRuns
+    await jobRuns
       .record('delivery', startedAt, false, `delivery failed: ${errorMessage(err)}`)
       .catch(() => undefined);
     throw err;
@@ -147,7 +141,7 @@ export async function runDelivery(deps: DeliveryDeps): Promise<DeliveryResult> {
     (r.disabledChannels ? `, ${r.disabledChannels} channel(s) disabled` : '') +
     (r.badToken ? ', BAD TOKEN: sending stopped' : '') +
     (paused ? `, PAUSED: ${paused}` : '');
-  await deps.jobRuns.record('delivery', startedAt, !failed && !r.badToken && !paused, summary);
+  await jobRuns.record('delivery', startedAt, !failed && !r.badToken && !paused, summary);
   return { ...r, ...(paused ? { paused } : {}), summary };
 
   /** Send one claimed entry; true when the run must stop sending (`left` entries of the batch wait). */
@@ -166,10 +160,10 @@ export async function runDelivery(deps: DeliveryDeps): Promise<DeliveryResult> {
     }
     switch (outcome.kind) {
       case 'sent':
-        await deps.onStep?.('sent', entry);
+        await opts.onStep?.('sent', entry);
         // false: another run marked it first (its lease ran out under a slow send).
         if (await outbox.markSent(entry.id, messageId)) r.sent++;
-        await deps.onStep?.('marked', entry);
+        await opts.onStep?.('marked', entry);
         return false;
       case 'retry-now': // the client already waited what it may: treat as an outage
       case 'retry-next-run':

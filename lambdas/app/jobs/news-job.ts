@@ -1,4 +1,3 @@
-import { JobRuns } from '../../store/job-runs';
 import {
   FETCH_DEFAULTS,
   fetchFeed as defaultFetchFeed,
@@ -6,14 +5,10 @@ import {
   type FeedFetchResult,
 } from '../../sources/feed-fetch';
 import { parseFeed, type ParsedFeed } from '../../sources/feed-parse';
-import { NewsRepo, type FeedState, type NewsItemRecord } from '../../store/news-repo';
-import { Outbox } from '../../store/outbox';
-import { RefundRepo } from '../../store/refund-repo';
-import type { Store } from '../../store/store';
-import { DAY, HOUR, type Clock } from '../../domain/clock';
-import type { Config, FeedConfig, IncidentConfig } from '../../domain/config';
-import { errorMessage, type Logger } from '../../domain/log';
-import type { Announcement } from '../../domain/messages';
+import type { FeedState, NewsItemRecord } from '../../store/news-repo';
+import { DAY, HOUR } from '../../domain/clock';
+import type { FeedConfig, IncidentConfig } from '../../domain/config';
+import { errorMessage } from '../../domain/log';
 import { classifyRefund, itemKey, matchIncident, sameStory, type NewsItem } from '../../domain/news';
 import type { RefundChange } from '../../domain/refund';
 import {
@@ -21,6 +16,7 @@ import {
   newsAnnouncement,
   refundStageAnnouncement,
 } from '../../discord/render-news';
+import type { Container } from '../container';
 
 export interface NewsJobOptions {
   /** Feeds fetched at the same time. */
@@ -48,19 +44,13 @@ export const NEWS_JOB_DEFAULTS: NewsJobOptions = {
   maxItemAgeMs: 3 * DAY,
 };
 
-export interface NewsJobDeps {
-  config: Config;
-  store: Store;
-  clock: Clock;
-  logger: Logger;
-  /** Binds an announcement to the subscribed channels (jobs/publish.ts); returns outbox entries added. */
-  publish: (a: Announcement) => Promise<number>;
+export interface NewsJobInput {
   /** Replaceable for the bench; defaults to our own HTTP GET. */
   fetchFeed?: FeedFetcher;
   options?: Partial<NewsJobOptions>;
 }
 
-export interface NewsCycleResult {
+export interface NewsJobResult {
   feedsConfigured: number;
   feedsDue: number;
   /** 200s that parsed. */
@@ -106,14 +96,12 @@ interface FeedOutcome {
  * keep what is new and about an incident, post each story once, move the refund stage on
  * evidence and post each change once. All time comes from the injected clock.
  */
-export async function runNewsJob(deps: NewsJobDeps): Promise<NewsCycleResult> {
-  const { config, store, clock, logger } = deps;
-  const opts: NewsJobOptions = { ...NEWS_JOB_DEFAULTS, ...deps.options };
-  const fetcher = deps.fetchFeed ?? defaultFetchFeed;
+export async function runNewsJob(container: Container, input: NewsJobInput = {}): Promise<NewsJobResult> {
+  const { config, clock, logger, news, refunds } = container;
+  const opts: NewsJobOptions = { ...NEWS_JOB_DEFAULTS, ...input.options };
+  const fetcher = input.fetchFeed ?? defaultFetchFeed;
   const startedAt = clock.now();
-  const news = new NewsRepo(store, clock);
-  const refunds = new RefundRepo(store, clock);
-  const result: NewsCycleResult = {
+  const result: NewsJobResult = {
     feedsConfigured: 0,
     feedsDue: 0,
     feedsFetched: 0,
@@ -191,7 +179,7 @@ export async function runNewsJob(deps: NewsJobDeps): Promise<NewsCycleResult> {
   result.summary = summarize(result);
   logger.info(result.summary);
   try {
-    await new JobRuns(store, clock).record('news', startedAt, result.errors.length === 0, result.summary);
+    await container.jobRuns.record('news', startedAt, result.errors.length === 0, result.summary);
   } catch (err) {
     logger.error(`news: could not record the job run: ${errorMessage(err)}`);
   }
@@ -310,7 +298,7 @@ export async function runNewsJob(deps: NewsJobDeps): Promise<NewsCycleResult> {
     const notice = feedDisabledAnnouncement(feed, f.disabledReason ?? message, f.disabledAt);
     logger.warn(`news: feed ${feed.id} disabled: ${f.disabledReason ?? message}`);
     if (config.adminChannel) {
-      const added = await new Outbox(store, clock).enqueue(
+      const added = await container.outbox.enqueue(
         notice.key,
         config.adminChannel,
         notice.kind,
@@ -318,12 +306,12 @@ export async function runNewsJob(deps: NewsJobDeps): Promise<NewsCycleResult> {
       );
       if (added) result.outboxEntries++;
     } else {
-      result.outboxEntries += await deps.publish(notice);
+      result.outboxEntries += await container.enqueue(notice);
     }
   }
 
   async function postChange(change: RefundChange, incident: IncidentConfig) {
-    result.outboxEntries += await deps.publish(refundStageAnnouncement(change, incident));
+    result.outboxEntries += await container.enqueue(refundStageAnnouncement(change, incident));
     await refunds.markPosted(incident.id, change.seq);
     result.stageChanges.push(change);
     logger.info(
@@ -362,10 +350,10 @@ export async function runNewsJob(deps: NewsJobDeps): Promise<NewsCycleResult> {
       if (lead) result.duplicates++;
       else stories.unshift(record);
       if (m.silent) result.itemsBaseline++;
-      // Publish, then move the stage, then store: a retry after a crash repeats the first two
+      // Enqueue, then move the stage, then store: a retry after a crash repeats the first two
       // harmlessly (the outbox refuses a known key; the stage moves forward only).
       if (record.posted) {
-        result.outboxEntries += await deps.publish(newsAnnouncement(m.item, incident, m.feed));
+        result.outboxEntries += await container.enqueue(newsAnnouncement(m.item, incident, m.feed));
         result.newsPosted++;
       }
       if (signal) {
@@ -384,7 +372,7 @@ export async function runNewsJob(deps: NewsJobDeps): Promise<NewsCycleResult> {
   }
 }
 
-function summarize(r: NewsCycleResult): string {
+function summarize(r: NewsJobResult): string {
   const stages = r.stageChanges.map((c) => `${c.from}→${c.to}`).join(', ');
   return (
     `news: ${r.feedsDue}/${r.feedsConfigured} feeds due, ${r.feedsFetched} fetched, ${r.feedsNotModified} not modified, ` +

@@ -1,14 +1,11 @@
-import { JobRuns } from '../../store/job-runs';
-import { PriceRepo, type SourceFailureReason, type SourceHealth } from '../../store/price-repo';
+import type { SourceFailureReason, SourceHealth } from '../../store/price-repo';
 import { QuoteError, type PriceSource } from '../../sources/exchanges';
-import type { Store } from '../../store/store';
-import { Subscriptions } from '../../store/subscriptions';
-import { MINUTE, type Clock } from '../../domain/clock';
-import type { Config, RulesConfig } from '../../domain/config';
+import { MINUTE } from '../../domain/clock';
+import type { RulesConfig } from '../../domain/config';
 import { computeConsensus, type DroppedQuote, type Quote } from '../../domain/consensus';
 import { formatNumber } from '../../domain/format';
 import { errorMessage, type Logger } from '../../domain/log';
-import type { Announcement, Subscription } from '../../domain/messages';
+import type { Subscription } from '../../domain/messages';
 import { priceAlertAnnouncement } from '../../discord/render-price';
 import {
   MAX_CUSTOM_RULES,
@@ -18,15 +15,11 @@ import {
   type PriceAlert,
   type RuleState,
 } from '../../domain/rules';
+import type { Container } from '../container';
 
-export interface PriceJobDeps {
-  config: Config;
-  store: Store;
-  clock: Clock;
-  logger: Logger;
+export interface PriceJobInput {
+  /** The configured sources, built once per process (ccxt instances keep their markets). */
   sources: PriceSource[];
-  /** lambdas/app/enqueue.ts bound by the caller: returns how many outbox entries were new. */
-  publish: (announcements: Announcement | Announcement[]) => Promise<number>;
 }
 
 export interface SourceOutcome {
@@ -46,7 +39,7 @@ export interface SymbolOutcome {
   alerts: PriceAlert[];
 }
 
-export interface PriceCycleResult {
+export interface PriceJobResult {
   at: number;
   sources: SourceOutcome[];
   symbols: SymbolOutcome[];
@@ -55,7 +48,7 @@ export interface PriceCycleResult {
   enqueued: number;
   /** Every source failed this poll (offline?): the runner exits non-zero on --once. */
   allSourcesFailed: boolean;
-  /** Storage or publishing problems; the rest of the cycle went on. */
+  /** Storage or enqueueing problems; the rest of the cycle went on. */
   errors: string[];
   /** One line: sources ok/failed with reasons, consensus per symbol, rules fired. */
   summary: string;
@@ -64,23 +57,23 @@ export interface PriceCycleResult {
 /**
  * One price poll: fetch every source concurrently, store samples and source health, compute and
  * store the consensus per symbol, evaluate the rules (configured plus the channels' own) on the
- * stored series, publish each alert,
+ * stored series, enqueue each alert,
  * save the rule state, record the run. A failing source, symbol or alert is reported and the
  * rest goes on.
  *
- * Order matters for duplicates: alerts are published before the rule state is saved, and their
- * keys come from the stored series, so a crash or a re-run in between re-publishes the same key,
- * which the outbox refuses. A failed publish keeps the rule armed so the next poll retries it.
+ * Order matters for duplicates: alerts are enqueued before the rule state is saved, and their
+ * keys come from the stored series, so a crash or a re-run in between re-enqueues the same key,
+ * which the outbox refuses. A failed enqueue keeps the rule armed so the next poll retries it.
  */
-export async function runPriceJob(deps: PriceJobDeps): Promise<PriceCycleResult> {
-  const { store, clock, logger, sources } = deps;
-  const repo = new PriceRepo(store, clock);
+export async function runPriceJob(container: Container, input: PriceJobInput): Promise<PriceJobResult> {
+  const { clock, logger, prices: repo } = container;
+  const { sources } = input;
   const startedAt = clock.now();
   const now = startedAt;
   const errors: string[] = [];
 
   const [rules, fetched] = await Promise.all([
-    channelRules(deps, errors),
+    channelRules(container, errors),
     Promise.all(
       sources.map((s) =>
         s.fetchQuote(now).then(
@@ -156,12 +149,12 @@ export async function runPriceJob(deps: PriceJobDeps): Promise<PriceCycleResult>
       const state: Record<string, RuleState> = { ...evaluated.state };
       for (const group of alertGroups(evaluated.alerts)) {
         try {
-          enqueued += await deps.publish(group.map(priceAlertAnnouncement));
+          enqueued += await container.enqueue(group.map(priceAlertAnnouncement));
           outcome.alerts.push(...group);
           alerts.push(...group);
         } catch (err) {
           for (const alert of group) {
-            errors.push(`publishing ${alert.key}: ${errorMessage(err)}`);
+            errors.push(`enqueueing ${alert.key}: ${errorMessage(err)}`);
             const prev = before[alert.ruleId];
             if (prev) state[alert.ruleId] = prev;
             else delete state[alert.ruleId];
@@ -176,7 +169,7 @@ export async function runPriceJob(deps: PriceJobDeps): Promise<PriceCycleResult>
   const summary = summarize(now, outcomes, symbols, enqueued, errors);
   for (const e of errors) logger.error(`price job: ${e}`);
   await guard(errors, 'recording the run', () =>
-    new JobRuns(store, clock).record('price', startedAt, !allSourcesFailed && errors.length === 0, summary),
+    container.jobRuns.record('price', startedAt, !allSourcesFailed && errors.length === 0, summary),
   );
   return { at: now, sources: outcomes, symbols, alerts, enqueued, allSourcesFailed, errors, summary };
 }
@@ -214,11 +207,11 @@ function warnOnce(logger: Logger, line: string): void {
  * The configured rules plus the channels' own (`/alerts subscribe drop_percent:…`). A failed
  * subscription read costs only the channels' own rules this poll; the configured ones still run.
  */
-async function channelRules(deps: PriceJobDeps, errors: string[]): Promise<RulesConfig> {
-  const { config, store, clock, logger } = deps;
+async function channelRules(container: Container, errors: string[]): Promise<RulesConfig> {
+  const { config, logger } = container;
   let subscriptions: Subscription[];
   try {
-    subscriptions = await new Subscriptions(store, clock, config.channels).all();
+    subscriptions = await container.subscriptions.all();
   } catch (err) {
     errors.push(`reading the channels' price rules (configured rules only this poll): ${errorMessage(err)}`);
     return config.rules;

@@ -1,0 +1,28 @@
+/**
+ * Every environment variable goxwatch reads, by name. The stack (lib/goxwatch-stack.ts) imports
+ * these to set them, so a rename here renames both sides.
+ */
+export const ENV = {
+  /** The DynamoDB table (set by the stack). */
+  table: 'GOXWATCH_TABLE',
+  /** The validated config as JSON (set by the stack; docs/adr/0007-config-in-an-env-var.md). */
+  configJson: 'GOXWATCH_CONFIG_JSON',
+  /** A config file path (local runs). */
+  configFile: 'GOXWATCH_CONFIG',
+  /** The local runner's data folder (embedded DynamoDB, dev key). */
+  dataDir: 'GOXWATCH_DATA_DIR',
+  /** A DynamoDB endpoint instead of the region's (dynalite, DynamoDB Local, the bundle smoke test). */
+  storeEndpoint: 'STORE_ENDPOINT',
+  discordApiBase: 'DISCORD_API_BASE',
+  discordApplicationId: 'DISCORD_APPLICATION_ID',
+  /** The bot token itself (local runs); in AWS the secret named by discordTokenSecretArn. */
+  discordBotToken: 'DISCORD_BOT_TOKEN',
+  discordTokenSecretArn: 'DISCORD_TOKEN_SECRET_ARN',
+  /** The application's public key, hex (local runs); in AWS the secret named by discordPublicKeySecretArn. */
+  discordPublicKey: 'DISCORD_PUBLIC_KEY',
+  discordPublicKeySecretArn: 'DISCORD_PUBLIC_KEY_SECRET_ARN',
+  /** The channel the replay posts to when a bot token is set. */
+  replayDiscordChannel: 'REPLAY_DISCORD_CHANNEL',
+} as const;
+
+export const DEFAULT_DISCORD_API_BASE = 'https://discord.com/api';
