@@ -12,6 +12,7 @@ import { benchInteractions } from './interactions';
 import { benchAlertLatency } from './latency';
 import { benchNewsCycle } from './news';
 import { benchPollCycle } from './poll';
+import { truthRows } from './truth';
 
 /**
  * `npm run bench`: every measure of issues 2–6 in one table on stdout (progress on stderr), and
@@ -136,6 +137,12 @@ async function main(): Promise<void> {
     ]);
   }
 
+  // ---- Truth (issue 10): refund stages and incident matching on real text (bench/truth.ts).
+  progress('refund stages on the labelled set, incident matching over the fixture feeds');
+  const truth = await truthRows();
+  rows.push(...truth.rows);
+  problems.push(...truth.problems);
+
   // ---- Interactions.
   progress(`interactions, ${COMMAND_RUNS} runs per command`);
   const commands = await benchInteractions(COMMAND_RUNS);
@@ -245,6 +252,8 @@ async function main(): Promise<void> {
     'Price poll: runPriceJob with real ccxt (createPriceSources defaults, throttle on) against the loopback zaif/binance/upbit servers and an in-memory dynalite holding a day of one-minute consensus per symbol (what the 24 h rule needs); markets loaded and the day of series read by a warm-up poll, so the measured polls are those of a warm process (it reads only the points since its last poll); median of 5 polls (3 for 100 sources). Sources are symbol × venue, symbol-major: XEM/BTC plus made-up T01..T33/BTC on zaif, binance, upbit; 10 = 3 symbols × 3 venues + 1, 100 = 33 × 3 + 1. "tickers" = until the last ticker arrived: ccxt spaces the requests to one venue by its rateLimit × the cost of the endpoint (zaif: 100 ms a ticker, the slowest here), and its leaky bucket does not credit idle time, so even the first ticker of a poll waits one interval. "invocation" = the whole Price handler: the poll, its delivery pass and its metric reads.',
     "DynamoDB request units: ReturnConsumedCapacity from dynalite (DynamoDB's rounding: 4 KB reads, half for eventually consistent; 1 KB writes), plus what dynalite leaves out: the minimum charge of an empty read, 1 WRU for a write refused by its condition, and the gsi1 index write when an item enters or leaves the sparse index (bench/capacity.ts). Updates to items already in gsi1 are not charged again here, so pending-entry retries are slightly under-counted.",
     `News: ${FEEDS} feeds on the loopback feed server (every readable fixture feed in test/fixtures/feeds, 38 files from 0.1 KB to 1.6 MB, the first 12 again under a second URL), the job's defaults (4 at a time); each cycle in its own child process so peak RSS (process.resourceUsage().maxRSS) is its own; cold = first fetch (bodies parsed, items stored, nothing posted), warm = five minutes later, every feed 304. DynamoDB requests are the News handler's invocation (job, delivery pass, pending count).`,
+    'Refund stages: bench/truth.ts runs the sentence classifier (lambdas/domain/refund-evidence.ts) over test/fixtures/refund-stages/labelled.json (real headlines and sentences with provenance, plus 2 constructed question headlines; see its PROVENANCE.md); per stage, precision = right / claimed and recall = right / labelled; "exact" counts only the labelled stage as right, "claiming no more" also an earlier stage of the main line; a false move is a claim of scheduled, paying, partial or paid beyond what the sentence says. The rules were tuned on this set (no held-out set).',
+    'Incident matching: every item of every readable real fixture feed (test/fixtures/feeds without the team-written incident/ folder, plus ../shared/fixtures/feeds when present, each file once) and every real labelled sentence, matched (title + full text) against each labelled incident; a false match is an item matching an incident it is not about (the fixture feeds are about none).',
     `Interactions: bench/interactions.ts, ${COMMAND_RUNS} signed requests per command through handleInteraction on an in-memory dynalite with a day of XEM/JPY consensus (after the first /price the process reads only new points, as a warm Lambda does); p99 of ${COMMAND_RUNS} is the slowest run.`,
     `Delivery: ${int(CHANNELS)} channels in config, one news announcement enqueued (lambdas/app/enqueue.ts), runDelivery with createDiscordClient (real @discordjs/rest, 5 s rate-limit wait as in Lambda) against testkit/discord-server.ts enforcing 50 requests/s globally; runDelivery (batches of 100 until the outbox is empty or its 40 s wall budget is spent) called until nothing is pending; every channel checked for exactly one message. @discordjs/rest's own global limiter keeps it at 50/s, so the server's 429 never triggers. Deployed, the run that follows the enqueueing job in the same invocation sends them all when they fit in 40 s (about 2,000 messages); the rest goes with the next invocation.`,
     `Alert latency: measured part = price moved on all three loopback venues → priceCycle (one poll + delivery through @discordjs/rest) → message recorded by the loopback Discord, steady polls before, fresh state each of 5 runs. The wait for the next poll is analytic, not measured: a move lands uniformly within the ${interval} s interval, so mean +${interval / 2} s, worst +${interval} s. A move on a single venue needs a second poll to be confirmed (ADR 0002): add ${interval} s. EventBridge's own start jitter is not included.`,

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { IncidentConfig } from './config';
-import type { RefundStage } from './refund';
 
 /**
- * Pure news logic: stable item keys, keyword matching, story grouping and refund-signal
- * classification. No I/O; hashing is the only library call.
+ * Pure news logic: stable item keys, incident matching and story grouping (refund stages are in
+ * refund-evidence.ts). No I/O; hashing is the only library call.
  */
 
 /** One feed item as the news job keeps it, after parsing. */
@@ -17,8 +16,10 @@ export interface NewsItem {
   guid?: string;
   /** Epoch ms from the item's own date, when it has a parseable one. */
   publishedAt?: number;
-  /** Plain-text excerpt (already stripped of markup by the parser). */
+  /** Plain-text excerpt (already stripped of markup by the parser), for display. */
   summary?: string;
+  /** The whole plain text, read for refund evidence; never stored. */
+  body?: string;
   /** The feed's own title, shown as the source. */
   feedTitle?: string;
 }
@@ -71,21 +72,191 @@ function keywordPattern(keyword: string): RegExp {
   return new RegExp(`(?<![a-z0-9])${escapeRegExp(k)}${end}`, 'u');
 }
 
-/** Distinct keywords an item must contain to belong to an incident: one word like "hack" is too weak. */
-export const MIN_KEYWORD_HITS = 2;
+/**
+ * Generic event words: they say something happened, not to whom. They never match an incident on
+ * their own or together; a configured keyword that is one of them counts as an event term.
+ */
+export const EVENT_TERMS = [
+  'hack',
+  'hacker',
+  'hacked',
+  'exploit',
+  'stolen',
+  'steal',
+  'theft',
+  'heist',
+  'breach',
+  'outflow',
+  'drain',
+  'refund',
+  'compensation',
+  'compensate',
+  'reimburse',
+  'repay',
+  'reparation',
+  'payout',
+  'halt',
+  'suspend',
+  'resum',
+  'withdrawal',
+  'lawsuit',
+  'bankrupt',
+  'fsa',
+  'regulator',
+  'business improvement order',
+  'victim',
+  'creditor',
+  'attack',
+  'laundering',
+  '流出',
+  '不正送金',
+  '不正流出',
+  '不正アクセス',
+  'ハッキング',
+  'ハッカー',
+  '盗',
+  '被害',
+  '返金',
+  '補償',
+  '返還',
+  '返済',
+  '払い戻し',
+  '停止',
+  '再開',
+  '出金',
+  '金融庁',
+  '業務改善命令',
+  '業務改善',
+  '訴訟',
+  '破産',
+  '倒産',
+  '犯人',
+  '資金洗浄',
+  '記者会見',
+].map(normalizeText);
+
+/** Well-known venues: a sentence naming one of these and none of the incident's terms is another story. */
+const KNOWN_VENUES = [
+  'mt. gox',
+  'mt.gox',
+  'mtgox',
+  'mt gox',
+  'マウントゴックス',
+  'zaif',
+  'ザイフ',
+  'tech bureau',
+  'テックビューロ',
+  'ftx',
+  'dmm',
+  'bitpoint',
+  'ビットポイント',
+  'liquid',
+  'bitget',
+  'binance',
+  'kraken',
+  'bitfinex',
+  'bybit',
+  'coinbase',
+  'upbit',
+  'bithumb',
+  'bitflyer',
+  'ビットフライヤー',
+  'coincheck',
+  'コインチェック',
+  'zb.com',
+  'poloniex',
+  'okx',
+  'huobi',
+  'htx',
+  'kucoin',
+  'gate.io',
+  'wazirx',
+  'quadrigacx',
+  'bitstamp',
+  'cryptopia',
+].map(normalizeText);
+
+/** Well-known coins: a sentence naming one that is not the incident's asset is another coin's story. */
+const KNOWN_COINS = [
+  'bitcoin cash',
+  'bitcoin',
+  'btc',
+  'bch',
+  'ethereum',
+  'ether',
+  'eth',
+  'monacoin',
+  'mona',
+  'xrp',
+  'ripple',
+  'zcash',
+  'zec',
+  'litecoin',
+  'ltc',
+  'dogecoin',
+  'solana',
+  'cardano',
+  'tether',
+  'usdt',
+  'usdc',
+  'tron',
+  'ftt',
+  'ビットコイン',
+  'イーサリアム',
+  'モナコイン',
+  'リップル',
+].map(normalizeText);
+
+function isEventTerm(keyword: string): boolean {
+  const k = normalizeText(keyword);
+  return EVENT_TERMS.some((e) => k === e || (k.startsWith(e) && /^[a-z]/.test(e)));
+}
+
+/** The incident-specific keywords (exchange, asset, the incident's own names) as patterns. */
+export function incidentTerms(incident: IncidentConfig): RegExp[] {
+  return distinctKeywords(incident)
+    .filter((k) => !isEventTerm(k))
+    .map(keywordPattern);
+}
+
+function distinctKeywords(incident: IncidentConfig): string[] {
+  return [...new Set([...incident.keywords.ja, ...incident.keywords.en].map(normalizeText))].filter(Boolean);
+}
+
+/** Does normalised text name a known venue or coin that is not one of this incident's own terms? */
+export function mentionsOtherVenue(normalized: string, incident: IncidentConfig): boolean {
+  const own = [...distinctKeywords(incident), normalizeText(incident.asset)];
+  const other = (names: string[]) =>
+    names.some((v) => !own.includes(v) && keywordPattern(v).test(normalized));
+  if (other(KNOWN_VENUES)) return true;
+  // Bitcoin Cash is not Bitcoin: an incident whose asset is BTC still names another coin there.
+  return other(
+    KNOWN_COINS.filter((c) => !(own.includes('btc') && (c === 'bitcoin' || c === 'ビットコイン'))),
+  );
+}
 
 export interface KeywordMatch {
   matched: boolean;
-  /** The incident keywords found (normalised, distinct). */
+  /** The incident keywords and event terms found (normalised, distinct). */
   keywords: string[];
+  /** The incident-specific ones among them. */
+  specific: string[];
 }
 
-/** Does this text (title + excerpt) belong to the incident? Japanese and English keywords both count. */
+/**
+ * Does this text (title + excerpt) belong to the incident? It needs at least one
+ * incident-specific term (configured keyword that is not a generic event word) and one event term
+ * (a configured generic keyword or one of EVENT_TERMS). Japanese and English alike: NFKC, case folded.
+ */
 export function matchIncident(text: string, incident: IncidentConfig): KeywordMatch {
   const normalized = normalizeText(text);
-  const distinct = [...new Set([...incident.keywords.ja, ...incident.keywords.en].map(normalizeText))];
-  const keywords = distinct.filter((k) => k && keywordPattern(k).test(normalized));
-  return { matched: keywords.length >= MIN_KEYWORD_HITS, keywords };
+  const configured = distinctKeywords(incident);
+  const specific = configured.filter((k) => !isEventTerm(k) && keywordPattern(k).test(normalized));
+  const events = [...new Set([...configured.filter(isEventTerm), ...EVENT_TERMS])].filter((k) =>
+    keywordPattern(k).test(normalized),
+  );
+  const keywords = [...new Set([...specific, ...events.filter((e) => configured.includes(e))])];
+  return { matched: specific.length > 0 && events.length > 0, keywords, specific };
 }
 
 /** A feed's link as a URL when it is http(s); undefined for javascript:, tag:, garbage. */
@@ -189,129 +360,6 @@ export function groupStories<T extends StoryRef>(items: T[]): T[][] {
     else groups.push([item]);
   }
   return groups;
-}
-
-// ---- refund signals -----------------------------------------------------------------------
-
-/** What an item says about the refund, when it says something with evidence. */
-export interface RefundSignal {
-  stage: RefundStage;
-  /** Rate per unit of the incident's asset (e.g. 88.549), when the item states one. */
-  rate?: number;
-  currency?: string;
-  /** YYYY-MM-DD (or --MM-DD when no year is known) of a payment date the item states. */
-  paymentDate?: string;
-  /** Which rule fired, for the log and the history. */
-  because: string;
-}
-
-const REFUND_TERMS = /返金|補償|払い戻し|払戻|返還|refund|compensat|reimburs|repay/u;
-const DISPUTE = /訴訟|提訴|異議|紛争|lawsuit|\bsued?\b|disput|class action/u;
-const FUTURE = /予定|見込み|方針|見通し|\bwill\b|schedul|\bplans?\b|expected to|to begin|to start|intends?/u;
-const PAID =
-  /(?:返金|補償|支払い?|払い戻し)(?:が|を|は)?(?:全て|すべて)?完了|返金済み|完了しました|completed|(?:has|have|had|were|was) (?:been )?(?:fully )?(?:paid|refunded|reimbursed|compensated)|paid out|fully paid|finished (?:paying|refund)/u;
-const PAYING =
-  /(?:返金|補償|支払い?|払い戻し)(?:を|が)?(?:開始|実施|始め)|began|begun|started (?:paying|refund|to pay|to refund|compensat)|starts? (?:paying|refund)|begins? (?:paying|refund)|are being (?:paid|refunded)|payouts? (?:began|begin|started)/u;
-const PARTIAL =
-  /一部(?:の)?(?:返金|補償|支払|顧客|ユーザー|利用者)|partial(?:ly)?|\bpartly\b|some (?:holders|users|customers)/u;
-const ANNOUNCE =
-  /発表|方針|決定|表明|明らかに|announc|will (?:refund|compensate|reimburse|repay)|to (?:refund|compensate|reimburse|repay)|plans? to|pledge|promis|vow/u;
-const PAYMENT_WORDS = /返金|補償|支払|払い戻し|払戻|refund|pay|compensat|reimburs/u;
-
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-
-function dateString(year: number | undefined, month: number, day: number): string | undefined {
-  if (month < 1 || month > 12 || day < 1 || day > 31) return undefined;
-  const mm = String(month).padStart(2, '0');
-  const dd = String(day).padStart(2, '0');
-  return year ? `${year}-${mm}-${dd}` : `--${mm}-${dd}`;
-}
-
-/**
- * A payment date: a date with a payment word just before it ("refunds on March 12", "返金日は3月12日")
- * or just after it ("3月12日に返金"). A date elsewhere in the text (the hack's date) does not count.
- */
-function findPaymentDate(text: string, year: number | undefined): string | undefined {
-  const patterns: { re: RegExp; read: (m: RegExpExecArray) => string | undefined }[] = [
-    {
-      re: /(?:(\d{4})年)?\s*(\d{1,2})月\s*(\d{1,2})日/gu,
-      read: (m) => dateString(m[1] ? Number(m[1]) : year, Number(m[2]), Number(m[3])),
-    },
-    { re: /(\d{4})-(\d{2})-(\d{2})/gu, read: (m) => dateString(Number(m[1]), Number(m[2]), Number(m[3])) },
-    {
-      re: /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(\d{4}))?/gu,
-      read: (m) => dateString(m[3] ? Number(m[3]) : year, MONTHS.indexOf(m[1] ?? '') + 1, Number(m[2])),
-    },
-    {
-      re: /\b(\d{1,2})\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?:,?\s+(\d{4}))?/gu,
-      read: (m) => dateString(m[3] ? Number(m[3]) : year, MONTHS.indexOf(m[2] ?? '') + 1, Number(m[1])),
-    },
-  ];
-  for (const { re, read } of patterns) {
-    for (let m = re.exec(text); m; m = re.exec(text)) {
-      const before = text.slice(Math.max(0, m.index - 30), m.index);
-      const after = text.slice(m.index + m[0].length, m.index + m[0].length + 8);
-      if (PAYMENT_WORDS.test(before) || PAYMENT_WORDS.test(after)) {
-        const date = read(m);
-        if (date) return date;
-      }
-    }
-  }
-  return undefined;
-}
-
-/**
- * A rate per unit of the asset: "88.549円" / "88.549 JPY" / "88.549 yen" with the asset next to it
- * ("1XEM=88.549円", "1XEMあたり88.549円", "88.549 JPY per XEM"). Totals like "約460億円" never match.
- */
-function findRate(text: string, asset: string): { rate: number; currency: string } | undefined {
-  const a = escapeRegExp(normalizeText(asset));
-  const perAsset = new RegExp(`1\\s*${a}|${a}\\s*(?:あたり|当たり|につき|毎)|per\\s+${a}|/\\s*${a}`, 'u');
-  const money = /(\d+(?:\.\d+)?)\s*(円|jpy|yen)/gu;
-  for (let m = money.exec(text); m; m = money.exec(text)) {
-    const before = text.slice(Math.max(0, m.index - 20), m.index);
-    const after = text.slice(m.index + m[0].length, m.index + m[0].length + 20);
-    if (perAsset.test(before) || perAsset.test(after)) {
-      const rate = Number(m[1]);
-      if (Number.isFinite(rate) && rate > 0) return { rate, currency: 'JPY' };
-    }
-  }
-  return undefined;
-}
-
-/**
- * What an item (title + excerpt) says about the refund of this incident. Undefined when it does
- * not talk about a refund, or talks about one without evidence of a stage. Strongest first:
- * a dispute, a completed payment, payments under way, a payment date, a rate, an announcement.
- * `year` fills in dates written without one (the item's own year).
- */
-export function classifyRefund(
-  text: string,
-  incident: IncidentConfig,
-  year?: number,
-): RefundSignal | undefined {
-  const t = normalizeText(text);
-  if (!REFUND_TERMS.test(t)) return undefined;
-  const rate = findRate(t, incident.asset);
-  const paymentDate = findPaymentDate(t, year);
-  const extras = {
-    ...(rate ? { rate: rate.rate, currency: rate.currency } : {}),
-    ...(paymentDate ? { paymentDate } : {}),
-  };
-  const future = FUTURE.test(t);
-  if (DISPUTE.test(t)) return { stage: 'disputed', ...extras, because: 'dispute or lawsuit' };
-  if (PAID.test(t) && !future)
-    return PARTIAL.test(t)
-      ? { stage: 'partial', ...extras, because: 'partial payment completed' }
-      : { stage: 'paid', ...extras, because: 'payment completed' };
-  if (PAYING.test(t) && !future)
-    return PARTIAL.test(t)
-      ? { stage: 'partial', ...extras, because: 'partial payments under way' }
-      : { stage: 'paying', ...extras, because: 'payments under way' };
-  if (paymentDate) return { stage: 'scheduled', ...extras, because: `payment date ${paymentDate}` };
-  if (rate) return { stage: 'terms-fixed', ...extras, because: `rate ${rate.rate} ${rate.currency}` };
-  if (ANNOUNCE.test(t)) return { stage: 'announced', ...extras, because: 'refund announced' };
-  return undefined;
 }
 
 /** HTTP cache validators a feed answered with, sent back as If-None-Match / If-Modified-Since. */

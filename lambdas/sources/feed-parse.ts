@@ -13,8 +13,13 @@ export interface ParsedItem {
   date?: string;
   /** Epoch ms, when the date parses. */
   publishedAt?: number;
-  /** Plain text excerpt, capped. */
+  /** Plain text excerpt for display, capped at MAX_SUMMARY_CHARS. */
   summary?: string;
+  /**
+   * The item's whole plain text (content, else description), for reading evidence before any
+   * display cap: a rate in the 1,001st character is still stated by the source.
+   */
+  body?: string;
 }
 
 export interface ParsedFeed {
@@ -31,6 +36,8 @@ export class FeedParseError extends Error {
 }
 
 const MAX_SUMMARY_CHARS = 1000;
+/** Bound on the evidence text of one item (a feed body is already capped by the fetch). */
+const MAX_BODY_CHARS = 100_000;
 
 /**
  * xml2js gives a string, or `{ _: text, $: attributes }` for an element with attributes
@@ -55,6 +62,8 @@ function toItem(raw: Record<string, unknown>): ParsedItem {
   const date = text(raw.isoDate) ?? text(raw.pubDate) ?? text(raw.updated);
   const parsed = date ? Date.parse(date) : NaN;
   const snippet = text(raw.contentSnippet) ?? text(raw.summary) ?? stripTags(text(raw.content) ?? '');
+  // content:encoded holds the full article where a feed has it; contentSnippet is its text.
+  const full = stripTags(text(raw['content:encoded']) ?? '') || snippet;
   const guid = text(raw.guid) ?? text(raw.id);
   const link = text(raw.link);
   const title = text(raw.title);
@@ -65,6 +74,7 @@ function toItem(raw: Record<string, unknown>): ParsedItem {
     ...(date ? { date } : {}),
     ...(Number.isNaN(parsed) ? {} : { publishedAt: parsed }),
     ...(snippet ? { summary: snippet.slice(0, MAX_SUMMARY_CHARS) } : {}),
+    ...(full ? { body: full.slice(0, MAX_BODY_CHARS) } : {}),
   };
 }
 

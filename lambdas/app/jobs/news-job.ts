@@ -9,7 +9,8 @@ import type { FeedState, NewsItemRecord } from '../../store/news-repo';
 import { DAY, HOUR } from '../../domain/clock';
 import type { FeedConfig, IncidentConfig } from '../../domain/config';
 import { errorMessage } from '../../domain/log';
-import { classifyRefund, itemKey, matchIncident, sameStory, type NewsItem } from '../../domain/news';
+import { itemKey, matchIncident, sameStory, type NewsItem } from '../../domain/news';
+import { classifyRefundEvidence } from '../../domain/refund-evidence';
 import type { RefundChange } from '../../domain/refund';
 import {
   feedDisabledAnnouncement,
@@ -246,6 +247,7 @@ export async function runNewsJob(container: Container, input: NewsJobInput = {})
         ...(p.guid ? { guid: p.guid } : {}),
         ...(p.publishedAt !== undefined ? { publishedAt: p.publishedAt } : {}),
         ...(p.summary ? { summary: p.summary } : {}),
+        ...(p.body ? { body: p.body } : {}),
         ...(parsed.title ? { feedTitle: parsed.title } : {}),
       };
       candidates.set(key, { item, hits: hits.map((h) => ({ incident: h.incident, keywords: h.keywords })) });
@@ -333,13 +335,20 @@ export async function runNewsJob(container: Container, input: NewsJobInput = {})
       if (await news.getItem(incident.id, m.feed.id, m.item.key)) continue;
       result.itemsNew++;
       const lead = stories.find((s) => sameStory(s, m.item));
-      const year =
-        m.item.publishedAt !== undefined ? new Date(m.item.publishedAt).getUTCFullYear() : undefined;
+      // Evidence is read from the whole text, not the display excerpt; the body is not stored.
+      const { body, ...stored } = m.item;
       const signal = m.silent
         ? undefined
-        : classifyRefund(`${m.item.title} ${m.item.summary ?? ''}`, incident, year);
+        : classifyRefundEvidence(
+            {
+              title: m.item.title,
+              body: body ?? m.item.summary ?? '',
+              ...(m.item.publishedAt !== undefined ? { publishedAt: m.item.publishedAt } : {}),
+            },
+            incident,
+          );
       const record: NewsItemRecord = {
-        ...m.item,
+        ...stored,
         incidentId: incident.id,
         seenAt: nowMs,
         keywords: m.keywords,

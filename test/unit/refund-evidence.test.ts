@@ -1,0 +1,149 @@
+import { COINCHECK_NEM_2018 } from '../../lambdas/domain/config';
+import { REFUND_STAGES } from '../../lambdas/domain/refund';
+import {
+  classifyRefundEvidence,
+  classifySentence,
+  splitSentences,
+} from '../../lambdas/domain/refund-evidence';
+import { evaluateStages, loadLabelled } from '../../bench/truth';
+
+const incident = COINCHECK_NEM_2018;
+const jst = (iso: string) => Date.parse(`${iso}+09:00`);
+const sentence = (text: string, publishedAt = jst('2018-01-29T12:00:00')) =>
+  classifySentence(text, { incident, publishedAt, isTitle: false });
+
+describe('sentences', () => {
+  it('Japanese splits at 。！？ and line breaks; English keeps "Mt." and "U.S." inside a sentence', () => {
+    expect(splitSentences('返金を発表した。時期は未定！本当か？\n次の行')).toEqual([
+      '返金を発表した。',
+      '時期は未定！',
+      '本当か？',
+      '次の行',
+    ]);
+    expect(splitSentences('The Mt. Gox trustee confirmed it. Refunds are 81 U.S. cents each. Done.')).toEqual(
+      ['The Mt. Gox trustee confirmed it.', 'Refunds are 81 U.S. cents each.', 'Done.'],
+    );
+  });
+});
+
+describe('refund evidence per sentence', () => {
+  it('the question headline with a note of the 2018-01-28 announcement moves nothing', () => {
+    const signal = classifyRefundEvidence(
+      {
+        title: 'コインチェック、返金なく倒産か?',
+        body: '同社は2018年1月28日に返金を発表していた。',
+        publishedAt: jst('2018-01-29T10:00:00'),
+      },
+      incident,
+    );
+    // The title is a question (never evidence); the body's date is the announcement's, not a payment date.
+    expect(signal?.stage).toBe('announced');
+    expect(signal?.paymentDate).toBeUndefined();
+    expect(signal?.sentence).toBe('同社は2018年1月28日に返金を発表していた。');
+  });
+
+  it('a question, a denial or a hedge is never evidence beyond announced', () => {
+    expect(sentence('Will Coincheck pay refunds on March 12?')).toBeUndefined();
+    expect(sentence('However, the company has not set any date to refund the amount.')).toBeUndefined();
+    expect(sentence('返金の時期は検討中としている。')).toBeUndefined();
+    expect(sentence('Coincheck may begin refunds on March 12, 2018, sources say.')?.stage).toBeUndefined();
+    expect(sentence('補償する方針を表明しているが、期日は未定のまま。')?.stage).toBe('announced');
+  });
+
+  it('a payment date counts only when the sentence says payment happens then, after publication', () => {
+    const published = jst('2018-03-08T17:00:00');
+    expect(sentence('コインチェックはNEMの返金を3月12日に実施する予定。', published)).toMatchObject({
+      stage: 'scheduled',
+      paymentDate: '2018-03-12',
+    });
+    // The article's own day is not a schedule, nor an "as of" date, nor the hack's date.
+    expect(sentence('3月8日に返金を実施すると発表した。', published)?.paymentDate).toBeUndefined();
+    expect(sentence('2018年3月12日時点の保有数に応じて返金する。', published)?.paymentDate).toBeUndefined();
+    expect(sentence('1月26日に流出したNEMを返金する方針。', published)?.paymentDate).toBeUndefined();
+    // "takes effect on" a date is not a payment date.
+    expect(
+      sentence(
+        'Coincheck said its plan will take effect on March 20, after which refunds will begin.',
+        published,
+      )?.stage,
+    ).not.toBe('scheduled');
+  });
+
+  it('without a publication date nothing is scheduled', () => {
+    const signal = classifySentence('Coincheck will refund NEM holders on March 12, 2018.', {
+      incident,
+      isTitle: false,
+    });
+    expect(signal?.stage).toBe('announced');
+  });
+
+  it('a sentence about another exchange or coin is not evidence for this incident', () => {
+    expect(sentence('Mt. Gox Begins $9 Billion Bitcoin and Bitcoin Cash Refunds')).toBeUndefined();
+    expect(
+      sentence('Monacoin holders will be reimbursed at an agreed price of JPY144.548 per coin.'),
+    ).toBeUndefined();
+    expect(sentence('不正流出したビットポイントジャパン、サービス停止に伴う返金を開始')).toBeUndefined();
+  });
+
+  it('a rate is read only from a sentence that ties it to one XEM', () => {
+    expect(sentence('1XEM当たり88.549円を補償する。')).toMatchObject({ stage: 'terms-fixed', rate: 88.549 });
+    expect(sentence('具体的な補償金額は88.549円×保有数となる。')?.rate).toBe(88.549);
+    expect(sentence('返金総額は約460億円を返金する方針を発表')?.rate).toBeUndefined();
+    expect(
+      sentence('Coincheck began offering refunds at around 88,5 yen to one NEM coin.')?.rate,
+    ).toBeUndefined();
+  });
+});
+
+describe('the whole text, before the excerpt cap', () => {
+  it('the rate sentence past the 1,000th character is still read from the source', () => {
+    const filler = 'コインチェックは記者会見を開いた。'.repeat(70); // about 1,200 characters
+    const signal = classifyRefundEvidence(
+      {
+        title: 'コインチェック、NEM保有者に日本円で返金へ',
+        body: `${filler}補償金額は1XEMあたり88.549円とした。`,
+        publishedAt: jst('2018-01-28T06:00:00'),
+      },
+      incident,
+    );
+    expect(signal).toMatchObject({ stage: 'terms-fixed', rate: 88.549, currency: 'JPY' });
+    expect(signal?.rateSentence).toBe('補償金額は1XEMあたり88.549円とした。');
+  });
+
+  it('an item that states no rate gives none (the post then says where its rate came from)', () => {
+    const signal = classifyRefundEvidence(
+      {
+        title: 'コインチェック、NEM保有者に日本円で返金する方針を発表',
+        publishedAt: jst('2018-01-28T06:00:00'),
+      },
+      incident,
+    );
+    expect(signal?.stage).toBe('announced');
+    expect(signal?.rate).toBeUndefined();
+  });
+});
+
+describe('the labelled set of real sentences', () => {
+  const file = loadLabelled();
+  const result = evaluateStages(file);
+
+  it('holds at least 60 real items in both languages, every stage, hard negatives, constructed ones a minority', () => {
+    expect(result.real).toBeGreaterThanOrEqual(60);
+    expect(result.constructed).toBeLessThan(result.real / 10);
+    expect(new Set(file.items.map((i) => i.lang))).toEqual(new Set(['ja', 'en']));
+    for (const stage of REFUND_STAGES.filter((s) => s !== 'none'))
+      expect(file.items.some((i) => i.expected === stage)).toBe(true);
+    for (const category of ['question', 'denial', 'hedge', 'other-incident', 'date-near-refund'])
+      expect(file.items.some((i) => i.category === category)).toBe(true);
+    for (const item of file.items) expect(file.sources[item.source]).toBeDefined();
+  });
+
+  it('makes no false move to scheduled, paying, partial or paid', () => {
+    expect(result.falseMoves).toEqual([]);
+  });
+
+  it('is precise: at least 0.9 exactly right, and every wrong stage is below the true one', () => {
+    expect(result.precision).toBeGreaterThanOrEqual(0.9);
+    expect(result.truthfulPrecision).toBe(1);
+  });
+});
