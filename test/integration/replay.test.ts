@@ -76,18 +76,21 @@ describe('offline replay of the 2018 Coincheck NEM hack', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
-  it('moves the refund stage once per change, in order: terms fixed, then scheduled, then paid', () => {
+  it('moves the refund stage once per change, as the record has it: terms fixed, then paying, then paid', () => {
+    // The release of 2018-01-27 23:00 JST fixed the rate. No payment date was announced ahead (the
+    // 8 March press conference said "next week"), so there is no "scheduled": the 12 March notice
+    // starts the payments and the day's distribution completes them.
     expect(hack.refundChanges.map((c) => [jst(c.at), c.from, c.to])).toEqual([
-      ['2018-01-28 06:00 JST', 'none', 'terms-fixed'],
+      ['2018-01-27 23:00 JST', 'none', 'terms-fixed'],
     ]);
     expect(refunds.refundChanges.map((c) => [jst(c.at), c.from, c.to])).toEqual([
-      ['2018-03-12 09:00 JST', 'terms-fixed', 'scheduled'],
-      ['2018-03-12 18:00 JST', 'scheduled', 'paid'],
+      ['2018-03-12 09:00 JST', 'terms-fixed', 'paying'],
+      ['2018-03-12 18:00 JST', 'paying', 'paid'],
     ]);
   });
 
   it('posts every timeline item once as news, as it happens', () => {
-    expect(hack.newsPosts).toBe(6);
+    expect(hack.newsPosts).toBe(7);
     expect(refunds.newsPosts).toBe(2);
     const links = [...boxes(printedHack), ...boxes(printedRefunds)]
       .map((b) => /goxwatch-replay\.invalid\/coincheck-2018\/([\w-]+)/.exec(b)?.[1])
@@ -95,15 +98,16 @@ describe('offline replay of the 2018 Coincheck NEM hack', () => {
     expect(links).toEqual([
       '01-outflow',
       '02-nem-halt',
-      '03-trading-halt',
-      '04-press-conference',
-      '05-refund-terms', // the stage change (its evidence)
-      '05-refund-terms', // the news item
-      '06-fsa-order',
-      '07-refund-date',
-      '07-refund-date',
-      '08-refund-paid',
-      '08-refund-paid',
+      '03-withdrawal-halt',
+      '04-trading-halt',
+      '05-press-conference',
+      '06-refund-terms', // the stage change (its evidence)
+      '06-refund-terms', // the news item
+      '07-fsa-order',
+      '09-refund-paying',
+      '09-refund-paying',
+      '10-refund-paid',
+      '10-refund-paid',
     ]);
     // The hack's first outflow (00:02 JST) is seen by the next 15-minute news poll.
     const outflow = printedHack.findIndex((l) => l.includes('coincheck-2018/01-outflow'));
@@ -160,7 +164,7 @@ describe('offline replay of the 2018 Coincheck NEM hack', () => {
     expect(summary.join('\n')).toContain(
       `price alerts: ${hack.priceMessages} message(s), ${hack.priceAlerts.length} rule firing(s)`,
     );
-    expect(summary.join('\n')).toContain('news posts: 6');
+    expect(summary.join('\n')).toContain('news posts: 7');
     expect(summary.join('\n')).toContain('refund stage changes: 1');
     expect(summary.join('\n')).toContain(
       'price at the hack: XEM/USD 0.9500 (candle of 2018-01-25 00:00 UTC) vs refund 0.8146 USD (rules.referencePrices): 14.3 % below',
@@ -187,14 +191,16 @@ describe('offline replay posting to Discord', () => {
       });
       const posted = discord.messagesIn('987654321098765432');
       // The NEM halt (12:09 JST) is in the feed's first fetch, stored silently as a new feed's
-      // items are; then the other halts (17:23 JST) and the drop (18:15 JST) are posted.
-      expect(posted).toHaveLength(2);
-      expect(summary.delivered).toBe(2);
-      expect(JSON.stringify(posted[0]?.payload)).toContain('03-trading-halt');
-      expect(JSON.stringify(posted[1]?.payload)).toContain('価格下落');
+      // items are; then the withdrawal halt (16:33 JST), the trading halt (17:23 JST) and the drop
+      // (18:15 JST) are posted.
+      expect(posted).toHaveLength(3);
+      expect(summary.delivered).toBe(3);
+      expect(JSON.stringify(posted[0]?.payload)).toContain('03-withdrawal-halt');
+      expect(JSON.stringify(posted[1]?.payload)).toContain('04-trading-halt');
+      expect(JSON.stringify(posted[2]?.payload)).toContain('価格下落');
       expect(posted.every((m) => m.nonce !== undefined)).toBe(true);
       expect(printed.some((l) => l.startsWith('┌'))).toBe(false);
-      expect(printed.filter((l) => l.includes('message(s) posted to Discord'))).toHaveLength(2);
+      expect(printed.filter((l) => l.includes('message(s) posted to Discord'))).toHaveLength(3);
       expect(printed.join('\n')).not.toContain(discord.token);
     } finally {
       await discord.close();
