@@ -13,12 +13,14 @@ import { isRefundStage, REFUND_STAGES } from '../lambdas/domain/refund';
 import { loadConfig } from '../lambdas/app/config-file';
 import { loadOrCreateDevKey, localInteractionSetup, sendDevCommand } from '../local/dev-client';
 import { createDiscordClient } from '../lambdas/discord/rest-client';
-import { dataDir, openStore } from '../local/local-store';
+import { DataDirError } from '../local/embedded-dynamo';
+import { dataDir, exitWhenDataDirDeleted, openStore } from '../local/local-store';
 import { startInteractionsServer } from '../local/interactions-server';
 import { createPriceSources } from '../lambdas/sources/exchanges';
 import { NewsRepo } from '../lambdas/store/news-repo';
 import { RefundRepo } from '../lambdas/store/refund-repo';
 import { registerCommands } from '../lambdas/discord/register-commands';
+import { publicKeyProblem } from '../lambdas/discord/interactions-verify';
 import type { Bot } from '../lambdas/app/bot';
 import { newsCycle } from '../lambdas/app/news-cycle';
 import { priceCycle } from '../lambdas/app/price-cycle';
@@ -49,6 +51,9 @@ async function main(argv: string[]): Promise<number> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   registerSecret(process.env[ENV.discordBotToken]);
   registerSecret(process.env[ENV.discordPublicKey]);
+  const publicKey = process.env[ENV.discordPublicKey];
+  const keyProblem = publicKey && publicKeyProblem(publicKey);
+  if (keyProblem) throw new UsageError(`${keyProblem}; copy the Public Key from the Developer Portal`);
   const [command = 'start', ...rest] = argv;
   if (command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);
@@ -164,6 +169,7 @@ async function start(config: Config, origin: string, opts: { once: boolean; port
         log.error('goxwatch: every price source failed (offline? try `npm run replay`)');
       return price.allSourcesFailed ? 1 : 0;
     }
+    exitWhenDataDirDeleted(opened, (line) => log.error(line));
     return await runForever(bot, sources, opts.port);
   } finally {
     await opened.close();
@@ -388,10 +394,21 @@ async function feedsCommand(config: Config, positionals: string[]): Promise<numb
   }
 }
 
+// dynalite throws a failed store write from a callback: one line naming the data dir, not a stack trace.
+process.on('uncaughtException', (err) => {
+  const store = /Database is closed/.test(err.message);
+  console.error(
+    store
+      ? `goxwatch: the embedded store in ${dataDir()} failed (${err.message}): was the data dir deleted, made read-only or filled?`
+      : `goxwatch: ${errorMessage(err)}`,
+  );
+  process.exit(store ? 2 : 1);
+});
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof UsageError) {
+    if (err instanceof ConfigError || err instanceof UsageError || err instanceof DataDirError) {
       console.error(`goxwatch: ${err.message}`);
       process.exit(2);
     }

@@ -1,3 +1,4 @@
+import { DataDirError } from './embedded-dynamo';
 import { createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,7 +44,14 @@ export function loadOrCreateDevKey(dataDir: string): DevKey {
   const file = join(dataDir, DEV_KEY_FILE);
   let privateKey: KeyObject;
   if (existsSync(file)) {
-    privateKey = createPrivateKey(readFileSync(file, 'utf8'));
+    try {
+      privateKey = createPrivateKey(readFileSync(file, 'utf8'));
+      publicKeyHex(privateKey);
+    } catch (err) {
+      throw new DataDirError(
+        `the dev key ${file} is not an Ed25519 private key in PEM (${(err as Error).message}): delete the file and a new key is made`,
+      );
+    }
   } else {
     mkdirSync(dataDir, { recursive: true });
     privateKey = generateKeyPairSync('ed25519').privateKey;

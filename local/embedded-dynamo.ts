@@ -1,10 +1,16 @@
 import type { AddressInfo } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** The embedded DynamoDB: dynalite in-process, on disk when a data folder is given, else in memory. */
 export interface EmbeddedDynamo {
   endpoint: string;
   close(): Promise<void>;
+}
+
+/** The data folder cannot be used; the message names it and says what to do (the CLI exits 2). */
+export class DataDirError extends Error {
+  override readonly name = 'DataDirError';
 }
 
 interface DynaliteServer {
@@ -14,10 +20,15 @@ interface DynaliteServer {
   on(event: 'error', cb: (err: Error) => void): void;
 }
 
+interface LevelDb {
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+
 export async function startEmbeddedDynamo(dataDir?: string): Promise<EmbeddedDynamo> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dynalite = require('dynalite') as (opts: Record<string, unknown>) => DynaliteServer;
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  if (dataDir) await probeDataDir(dataDir);
   const server = dynalite({
     ...(dataDir ? { path: dataDir } : {}),
     createTableMs: 0,
@@ -34,4 +45,61 @@ export async function startEmbeddedDynamo(dataDir?: string): Promise<EmbeddedDyn
     close: () =>
       new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   };
+}
+
+/**
+ * Open the folder's LevelDB once before dynalite does: dynalite opens it lazily and throws its
+ * failure from a callback ("Error: Database is closed", uncaught), which names no cause. Here each
+ * cause gets its own sentence: another process holds the lock, the folder is read-only, or the
+ * files are corrupt.
+ */
+async function probeDataDir(dir: string): Promise<void> {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new DataDirError(`cannot create the data dir ${dir}: ${(err as Error).message}`);
+  }
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new DataDirError(`the data dir ${dir} is read-only: make it writable or set GOXWATCH_DATA_DIR`);
+  }
+  // level is dynalite's own dependency: resolve it from there so both use the same copy.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Level } = require(require.resolve('level', { paths: [dirname(require.resolve('dynalite'))] })) as {
+    Level: new (path: string) => LevelDb;
+  };
+  const db = new Level(dir);
+  try {
+    await db.open();
+  } catch (err) {
+    const cause = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+    if (/lock/i.test(cause) && /temporarily unavailable|already held|resource busy/i.test(cause))
+      throw new DataDirError(
+        `another goxwatch is using the data dir ${dir} (its store is locked): stop it, or give this one its own GOXWATCH_DATA_DIR`,
+      );
+    if (/read-only|EROFS|EACCES|permission denied/i.test(cause))
+      throw new DataDirError(
+        `the data dir ${dir} is read-only (${cause}): make it writable or set GOXWATCH_DATA_DIR`,
+      );
+    throw new DataDirError(
+      `the store in ${dir} cannot be opened (${cause}): it may be corrupt; move the folder aside to start with an empty store`,
+    );
+  }
+  await db.close();
+}
+
+/**
+ * Watch that the data dir still exists while we run: deleted under a running process, LevelDB keeps
+ * writing into unlinked files and the next start finds an empty store. `onGone` is called once.
+ */
+export function watchDataDir(dir: string, onGone: () => void, everyMs = 2_000): () => void {
+  let fired = false;
+  const timer = setInterval(() => {
+    if (fired || existsSync(`${dir}/CURRENT`)) return;
+    fired = true;
+    onGone();
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

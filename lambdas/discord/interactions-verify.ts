@@ -22,11 +22,36 @@ export type VerifyOutcome = { ok: true; body: string } | { ok: false; reason: st
 
 const keyCache = new Map<string, KeyObject>();
 
+const P = 2n ** 255n - 19n;
+/** y of the order-8 points (the order-4 points have y = 0, order 2 y = -1, the identity y = 1). */
+const Y_ORDER_8 = 0x05fc536d880238b13933c6d305acdfd5f098eff289f4c345b027b2c28f95e826n;
+const SMALL_ORDER_Y = new Set([0n, 1n, P - 1n, Y_ORDER_8, P - Y_ORDER_8]);
+
+/**
+ * Why a configured Ed25519 public key must not be trusted, or undefined when it is fine.
+ * A small-order key (all zeros, the identity, ...) verifies forged signatures in lax verifiers;
+ * a non-canonical encoding (y ≥ 2^255 − 19) is not a key Discord issues. Both are refused at start.
+ */
+export function publicKeyProblem(publicKeyHex: string): string | undefined {
+  if (!/^[0-9a-fA-F]{64}$/.test(publicKeyHex))
+    return 'DISCORD_PUBLIC_KEY is not 32 bytes of hex (64 characters)';
+  const bytes = Buffer.from(publicKeyHex, 'hex');
+  // Little-endian y with the top bit (the sign of x) cleared.
+  let y = 0n;
+  for (let i = 31; i >= 0; i--)
+    y = (y << 8n) | BigInt(i === 31 ? (bytes[i] as number) & 0x7f : (bytes[i] as number));
+  if (y >= P)
+    return 'DISCORD_PUBLIC_KEY is a non-canonical Ed25519 encoding (y ≥ 2^255 − 19): not a real key';
+  if (SMALL_ORDER_Y.has(y))
+    return 'DISCORD_PUBLIC_KEY is a small-order Ed25519 point (e.g. all zeros): it would accept forged signatures';
+  return undefined;
+}
+
 /** The public key as a KeyObject, cached per hex string (verify then costs ~80 µs). */
 function publicKeyObject(publicKeyHex: string): KeyObject | undefined {
   const cached = keyCache.get(publicKeyHex);
   if (cached) return cached;
-  if (!/^[0-9a-fA-F]{64}$/.test(publicKeyHex)) return undefined;
+  if (publicKeyProblem(publicKeyHex) !== undefined) return undefined;
   const x = Buffer.from(publicKeyHex, 'hex').toString('base64url');
   const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
   keyCache.set(publicKeyHex, key);
@@ -73,7 +98,11 @@ export function verifyInteractionRequest(
   } catch {
     key = undefined;
   }
-  if (!key) return { ok: false, reason: 'configured public key is not 32 bytes of hex' };
+  if (!key)
+    return {
+      ok: false,
+      reason: `configured public key refused: ${publicKeyProblem(publicKeyHex) ?? 'unreadable'}`,
+    };
   // The signature covers the exact bytes Discord sent: decode base64 to bytes, never re-serialise JSON.
   const raw = req.isBase64Encoded ? Buffer.from(req.body, 'base64') : Buffer.from(req.body, 'utf8');
   const message = Buffer.concat([Buffer.from(timestamp, 'utf8'), raw]);

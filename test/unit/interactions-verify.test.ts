@@ -1,5 +1,9 @@
 import { MINUTE } from '../../lambdas/domain/clock';
-import { SIGNATURE_WINDOW_MS, verifyInteractionRequest } from '../../lambdas/discord/interactions-verify';
+import {
+  SIGNATURE_WINDOW_MS,
+  publicKeyProblem,
+  verifyInteractionRequest,
+} from '../../lambdas/discord/interactions-verify';
 import { generateTestKeys, readDiscordFixture, realVectors, signedHeaders } from '../support/interactions';
 
 const now = Date.parse('2018-01-26T03:00:00Z');
@@ -142,5 +146,38 @@ describe('interaction signature verification', () => {
       expect(outcome.ok).toBe(false);
       expect(outcome.ok ? '' : outcome.reason).toContain(reason);
     });
+  });
+});
+
+describe('configured public keys that must not be trusted', () => {
+  const smallOrder = [
+    ['all zeros (order 4)', '00'.repeat(32)],
+    ['the identity (order 1)', '01' + '00'.repeat(31)],
+    ['y = -1 (order 2)', 'ec' + 'ff'.repeat(30) + '7f'],
+    ['an order-8 point', '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05'],
+    ['the other order-8 point', 'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a'],
+  ];
+
+  it.each(smallOrder)('a small-order key (%s) is refused', (_label, hex) => {
+    expect(publicKeyProblem(hex)).toContain('small-order');
+  });
+
+  it('a non-canonical key (y ≥ 2^255 − 19) is refused', () => {
+    expect(publicKeyProblem('ee' + 'ff'.repeat(30) + '7f')).toContain('non-canonical');
+    expect(publicKeyProblem('ff'.repeat(32))).toContain('non-canonical');
+  });
+
+  it('a real key passes, and the published vector key passes', () => {
+    expect(publicKeyProblem(keys.publicKeyHex)).toBeUndefined();
+    expect(publicKeyProblem(realVectors().public_key)).toBeUndefined();
+  });
+
+  it('the all-zeros key accepts no forged signature: the request is refused and says why', () => {
+    const headers = {
+      'X-Signature-Ed25519': '01' + '00'.repeat(63),
+      'X-Signature-Timestamp': String(now / 1000),
+    };
+    const outcome = verifyInteractionRequest({ headers, body: pingBody }, '00'.repeat(32), now);
+    expect(outcome).toEqual({ ok: false, reason: expect.stringContaining('small-order') });
   });
 });
