@@ -15,7 +15,7 @@ import { loadOrCreateDevKey, localInteractionSetup, sendDevCommand } from '../lo
 import { createDiscordClient } from '../lambdas/discord/rest-client';
 import { DataDirError } from '../local/embedded-dynamo';
 import { dataDir, exitWhenDataDirDeleted, openStore } from '../local/local-store';
-import { startInteractionsServer } from '../local/interactions-server';
+import { localInteractions, startInteractionsServer } from '../local/interactions-server';
 import { createPriceSources } from '../lambdas/sources/exchanges';
 import { NewsRepo } from '../lambdas/store/news-repo';
 import { RefundRepo } from '../lambdas/store/refund-repo';
@@ -25,7 +25,7 @@ import type { Bot } from '../lambdas/app/bot';
 import { newsCycle } from '../lambdas/app/news-cycle';
 import { priceCycle } from '../lambdas/app/price-cycle';
 import type { PriceSource } from '../lambdas/sources/exchanges';
-import { createInteractionDeps, handleInteraction } from '../lambdas/discord/interactions';
+import { handleInteraction } from '../lambdas/discord/interactions';
 import { createContainer, type Container } from '../lambdas/app/container';
 import { ENV } from '../lambdas/app/env';
 import { discordSettings } from '../lambdas/app/secrets';
@@ -192,7 +192,7 @@ async function runForever(bot: Bot, sources: PriceSource[], port: number): Promi
     apiBase: settings.apiBase,
     logger,
   });
-  const deps = createInteractionDeps({
+  const { deps, drain } = localInteractions({
     config,
     store: bot.container.store,
     clock: bot.container.clock,
@@ -202,9 +202,9 @@ async function runForever(bot: Bot, sources: PriceSource[], port: number): Promi
     ...(settings.applicationId ? { applicationId: settings.applicationId } : {}),
   });
   const server = await startInteractionsServer({
-    port,
-    host: '127.0.0.1',
+    port, // on 127.0.0.1 (the server's default)
     handle: (e) => handleInteraction(e, deps),
+    onResponseSent: drain,
   });
   logger.info(`goxwatch: interactions endpoint at ${server.url}; Ctrl-C stops`);
 
@@ -308,7 +308,7 @@ async function cmd(config: Config, argv: string[], port: number): Promise<number
     );
   const opened = await openStore(config);
   try {
-    const deps = createInteractionDeps({
+    const { deps, drain } = localInteractions({
       config,
       store: opened.store,
       clock: systemClock,
@@ -323,8 +323,8 @@ async function cmd(config: Config, argv: string[], port: number): Promise<number
     });
     const server = await startInteractionsServer({
       port: 0,
-      host: '127.0.0.1',
       handle: (e) => handleInteraction(e, deps),
+      onResponseSent: drain,
     });
     try {
       const result = await send(server.url);

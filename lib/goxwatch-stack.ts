@@ -15,6 +15,7 @@ import type { Construct } from 'constructs';
 import { TABLE } from '../lambdas/store/table';
 import type { Config } from '../lambdas/domain/config';
 import { METRICS_NAMESPACE, METRIC_DIMENSION, type MetricJob, type MetricName } from '../lambdas/app/metrics';
+import { ENV } from '../lambdas/app/env';
 import { GoxwatchFunction } from './goxwatch-function';
 
 /** Lambda's limit on all environment variables of one function together. */
@@ -27,16 +28,22 @@ export const HANDLER_ENTRIES = {
   news: 'lambdas/handlers/news.ts',
   delivery: 'lambdas/handlers/delivery.ts',
   interactions: 'lambdas/handlers/interactions.ts',
+  interactionsWorker: 'lambdas/handlers/interactions-worker.ts',
 } as const;
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
 
 /**
- * The interactions Function URL streams its response: lambdas/handlers/interactions.ts must export
- * `handler = awslambda.streamifyResponse(...)`, write the status and headers with
- * `awslambda.HttpResponseStream.from(stream, { statusCode, headers })`, end the stream, then await
- * `afterResponse()`. The bundle smoke test checks that the handler's kind matches this mode.
+ * The interactions Function URL is BUFFERED: the handler returns `{ statusCode, headers, body }`
+ * and nothing of the interaction runs after that; the rest goes to the worker (docs/adr/0008).
+ * The bundle smoke test checks that the handler's kind matches this mode.
  */
-export const INTERACTIONS_INVOKE_MODE = lambda.InvokeMode.RESPONSE_STREAM;
+export const INTERACTIONS_INVOKE_MODE = lambda.InvokeMode.BUFFERED;
+
+/**
+ * The worker's window: Lambda retries a failed event twice (about 1 and 2 minutes later) and
+ * drops it to the dead-letter queue once it is this old, well inside the 15-minute token.
+ */
+export const WORKER_MAX_EVENT_AGE_MINUTES = 10;
 
 /**
  * Partitions (pk values) the interactions function may write; everything else it only reads.
@@ -76,8 +83,8 @@ export function scheduleMinutes(field: string, seconds: number): number {
 }
 
 /**
- * The goxwatch deployment: one DynamoDB table (lambdas/store/table.ts), four Lambdas (price,
- * news, delivery, interactions), EventBridge schedules from the config's intervals, a Function URL
+ * The goxwatch deployment: one DynamoDB table (lambdas/store/table.ts), five Lambdas (price,
+ * news, delivery, the interactions endpoint and its worker), EventBridge schedules from the config's intervals, a Function URL
  * for Discord interactions, two Secrets Manager secrets created empty, a dead-letter queue, alarms
  * on an SNS topic and a dashboard.
  */
@@ -87,6 +94,8 @@ export class GoxwatchStack extends Stack {
   readonly botToken: secretsmanager.Secret;
   readonly publicKey: secretsmanager.Secret;
   readonly deadLetters: sqs.Queue;
+  /** The deferred-work worker's own dead letters: each one is a user left without an answer. */
+  readonly workerDeadLetters: sqs.Queue;
   readonly alarmTopic: sns.Topic;
   readonly functionUrl: lambda.FunctionUrl;
 
@@ -146,6 +155,17 @@ export class GoxwatchStack extends Stack {
         'This queue is itself the dead-letter queue: the Lambda on-failure destination and the ' +
         'EventBridge target DLQ; its messages are inspected by hand, never consumed, so it needs no DLQ.',
     });
+    this.workerDeadLetters = new sqs.Queue(this, 'WorkerDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.workerDeadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "This queue is itself a dead-letter queue: the interactions worker's on-failure destination; " +
+        'its messages are inspected by hand, never consumed, so it needs no DLQ.',
+    });
 
     // ---- Functions.
     const common: Record<string, string> = {
@@ -155,6 +175,16 @@ export class GoxwatchStack extends Stack {
       ...(props.discordApplicationId ? { DISCORD_APPLICATION_ID: props.discordApplicationId } : {}),
     };
     const withToken = { ...common, DISCORD_TOKEN_SECRET_ARN: this.botToken.secretArn };
+    // The interactions worker needs no secret: webhook edits authenticate with the interaction token.
+    const worker = new GoxwatchFunction(this, 'InteractionsWorker', {
+      entry: HANDLER_ENTRIES.interactionsWorker,
+      description: 'goxwatch: deferred interaction replies (async invokes from the endpoint)',
+      // A command plus the follow-up's retries (~12 s); far below the 15-minute token.
+      timeout: Duration.seconds(60),
+      // The /price chart is drawn here: CPU scales with memory.
+      memorySize: 512,
+      environment: common,
+    });
     const poller = (
       id: string,
       entry: string,
@@ -199,13 +229,18 @@ export class GoxwatchStack extends Stack {
       interactions: new GoxwatchFunction(this, 'Interactions', {
         entry: HANDLER_ENTRIES.interactions,
         description: 'goxwatch: Discord interactions endpoint (slash commands)',
-        // Discord wants the answer within 3 s; slower commands answer "deferred" first and finish
-        // after the response (chart upload, follow-up edit), which is what the rest of this is for.
-        timeout: Duration.seconds(30),
+        // Discord wants the answer within 3 s; a command still running at 2 s is stopped and handed
+        // to the worker. Whatever happens, the invocation is over long before Discord gives up.
+        timeout: Duration.seconds(5),
         // CPU scales with memory: the cold start is on the 3 s clock.
         memorySize: 512,
-        environment: { ...common, DISCORD_PUBLIC_KEY_SECRET_ARN: this.publicKey.secretArn },
+        environment: {
+          ...common,
+          DISCORD_PUBLIC_KEY_SECRET_ARN: this.publicKey.secretArn,
+          [ENV.workerFunction]: worker.functionName,
+        },
       }),
+      interactionsWorker: worker,
     };
 
     // ---- Least-privilege IAM: explicit actions on the table and its one index, no wildcards.
@@ -231,26 +266,44 @@ export class GoxwatchStack extends Stack {
       fn.addToRolePolicy(this.readSecret(this.botToken));
     }
     const interactions = this.functions.interactions;
-    interactions.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'TableRead',
-        actions: ['dynamodb:GetItem', 'dynamodb:Query'],
-        resources: [this.table.tableArn, indexArn],
-      }),
-    );
-    // Slash commands change subscriptions, refund stages and the seen-interaction records only:
-    // writes are limited to those partitions (IAM checks every written item's partition key).
-    interactions.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'CommandWrites',
-        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-        resources: [this.table.tableArn],
-        conditions: {
-          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': interactionsWritablePartitions(config) },
-        },
-      }),
-    );
+    // The endpoint and its worker run the same commands on the same table.
+    for (const fn of [interactions, worker]) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'TableRead',
+          actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+          resources: [this.table.tableArn, indexArn],
+        }),
+      );
+      // Slash commands change subscriptions, refund stages and the seen-interaction records only:
+      // writes are limited to those partitions (IAM checks every written item's partition key).
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'CommandWrites',
+          actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+          resources: [this.table.tableArn],
+          conditions: {
+            'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': interactionsWritablePartitions(config) },
+          },
+        }),
+      );
+    }
     interactions.addToRolePolicy(this.readSecret(this.publicKey));
+    // The hand-off: the endpoint may invoke the worker, that one function (not its versions or
+    // aliases, not any other function), and nothing else.
+    interactions.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'HandOffToWorker',
+        actions: ['lambda:InvokeFunction'],
+        resources: [worker.functionArn],
+      }),
+    );
+    // Lambda retries a failed worker event twice, then it lands in the worker's dead-letter queue.
+    worker.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.minutes(WORKER_MAX_EVENT_AGE_MINUTES),
+      onFailure: new SqsDestination(this.workerDeadLetters),
+    });
 
     // ---- Async failure handling for the scheduled functions. A failed or throttled tick is not
     // retried by Lambda: the next tick is the retry (the jobs are idempotent and rules run on the
@@ -283,8 +336,7 @@ export class GoxwatchStack extends Stack {
 
     // ---- Interactions endpoint: a Function URL with auth NONE (docs/adr/0006). Discord cannot sign
     // with SigV4; the handler verifies Discord's Ed25519 signature on every request instead.
-    // Response streaming lets the handler finish the HTTP response and keep running for the
-    // deferred work (InteractionHttpResponse.afterResponse) in the same invocation.
+    // BUFFERED: deferred work goes to the worker by async invoke (docs/adr/0008).
     this.functionUrl = interactions.addFunctionUrl({
       authType: lambda.FunctionUrlAuthType.NONE,
       invokeMode: INTERACTIONS_INVOKE_MODE,
@@ -307,6 +359,7 @@ export class GoxwatchStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetters.queueUrl });
+    new CfnOutput(this, 'WorkerDeadLetterQueueUrl', { value: this.workerDeadLetters.queueUrl });
   }
 
   private emptySecret(id: string, description: string): secretsmanager.Secret {
@@ -459,8 +512,22 @@ export class GoxwatchStack extends Stack {
       }),
     );
 
-    // No duration alarm on interactions: with response streaming the invocation's duration
-    // includes the deferred work after the answer, so it says nothing about Discord's 3 s.
+    // A deferred reply that the worker could not deliver even after Lambda's retries: a member saw
+    // "thinking…" turn into Discord's "The application did not respond". One is one too many.
+    add(
+      new cloudwatch.Alarm(this, 'WorkerDeadLettersVisible', {
+        alarmDescription:
+          'goxwatch: a deferred interaction reply failed for good (interactions worker dead-letter queue)',
+        metric: this.workerDeadLetters.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
     return alarms;
   }
 

@@ -11,7 +11,7 @@ import {
   type APIApplicationCommandOption,
 } from 'discord-api-types/v10';
 import { COMMAND_DEFINITIONS } from '../lambdas/discord/command-definitions';
-import type { FollowUp } from '../lambdas/discord/interaction-reply';
+import type { WorkerDeps } from '../lambdas/discord/deferred';
 import type { Logger } from '../lambdas/domain/log';
 import type { MessagePayload } from '../lambdas/domain/messages';
 import { renderForTerminal } from '../lambdas/discord/terminal-render';
@@ -87,18 +87,19 @@ export function localInteractionSetup(opts: {
   publicKey: string | undefined;
   apiBase: string;
   logger: Logger;
-}): { publicKey: string; followUp: FollowUp; devKey: boolean } {
+}): { publicKey: string; followUp: WorkerDeps['followUp']; devKey: boolean } {
   if (opts.publicKey)
     return {
       publicKey: opts.publicKey,
-      followUp: createFetchFollowUp({ apiBase: opts.apiBase }),
+      followUp: (window) => createFetchFollowUp({ apiBase: opts.apiBase, retries: window }),
       devKey: false,
     };
   const key = loadOrCreateDevKey(opts.dataDir);
   opts.logger.info(
     `interactions: DISCORD_PUBLIC_KEY unset; trusting the local dev key (${join(opts.dataDir, DEV_KEY_FILE)}), follow-ups are printed`,
   );
-  return { publicKey: key.publicKeyHex, followUp: printFollowUp(opts.logger), devKey: true };
+  const printer = printFollowUp(opts.logger);
+  return { publicKey: key.publicKeyHex, followUp: () => printer, devKey: true };
 }
 
 export interface DevInteractionOptions {

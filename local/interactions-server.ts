@@ -1,6 +1,22 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { InteractionEvent, InteractionHttpResponse } from '../lambdas/discord/interactions';
+import {
+  completeDeferredWork,
+  createInProcessHandOff,
+  createWorkerDeps,
+  type DeferredWork,
+  type WorkerDeps,
+} from '../lambdas/discord/deferred';
+import {
+  createInteractionDeps,
+  type InteractionDeps,
+  type InteractionEvent,
+  type InteractionHttpResponse,
+} from '../lambdas/discord/interactions';
+import type { Clock } from '../lambdas/domain/clock';
+import type { Config } from '../lambdas/domain/config';
+import { errorMessage, type Logger } from '../lambdas/domain/log';
+import type { Store } from '../lambdas/store/store';
 
 /** Largest body accepted: Discord interactions are a few KB; this only stops a runaway client. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -14,13 +30,14 @@ export interface InteractionsServer {
 /**
  * The local interactions endpoint (`npm start`): POST /interactions, the raw body passed through
  * untouched (base64, as a Function URL would, so the signed bytes are exactly what arrived).
- * After the response is written, `afterResponse` runs (the /price chart, deferred replies).
+ * After the response is written, `onResponseSent` runs: the in-process worker's drain (below).
  */
 export async function startInteractionsServer(opts: {
   port: number;
   host?: string;
   path?: string;
   handle: (event: InteractionEvent) => Promise<InteractionHttpResponse>;
+  onResponseSent?: () => Promise<void>;
   onError?: (err: unknown) => void;
 }): Promise<InteractionsServer> {
   const host = opts.host ?? '127.0.0.1';
@@ -47,7 +64,7 @@ export async function startInteractionsServer(opts: {
       await new Promise<void>((resolve) =>
         res.writeHead(response.statusCode, response.headers).end(response.body, resolve),
       );
-      if (response.afterResponse) await response.afterResponse();
+      await opts.onResponseSent?.();
     })().catch((err: unknown) => {
       opts.onError?.(err);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
@@ -78,4 +95,31 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
     chunks.push(buf);
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * The interactions endpoint and its deferred-work worker in this one process: the endpoint's
+ * deps with the in-process hand-off, and the worker reading the same store. The same DeferredWork
+ * crosses the same interface as in AWS (ADR 0008); only the transport differs. `drain()` runs the
+ * handed-off work: the server calls it after each response, tests await it.
+ */
+export function localInteractions(opts: {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  publicKey: string | undefined;
+  followUp: WorkerDeps['followUp'];
+  applicationId?: string;
+  budgetMs?: number;
+}): { deps: InteractionDeps; drain(): Promise<void>; handed: DeferredWork[] } {
+  const worker = createWorkerDeps(opts);
+  const { handOff, drain, handed } = createInProcessHandOff(
+    (work) => completeDeferredWork(work, worker),
+    (work, err) =>
+      opts.logger.error(
+        `interactions worker: ${work.interactionId} failed for good (a dead letter in AWS): ${errorMessage(err)}`,
+      ),
+  );
+  return { deps: createInteractionDeps({ ...opts, handOff }), drain, handed };
 }

@@ -21,6 +21,10 @@ export const ENV = {
   /** The application's public key, hex (local runs); in AWS the secret named by discordPublicKeySecretArn. */
   discordPublicKey: 'DISCORD_PUBLIC_KEY',
   discordPublicKeySecretArn: 'DISCORD_PUBLIC_KEY_SECRET_ARN',
+  /** The interactions worker's function name: the endpoint's hand-off target (set by the stack; ADR 0008). */
+  workerFunction: 'GOXWATCH_WORKER_FUNCTION',
+  /** A Lambda API endpoint instead of the region's (the bundle smoke test's loopback). */
+  lambdaEndpoint: 'LAMBDA_ENDPOINT',
   /** The channel the replay posts to when a bot token is set. */
   replayDiscordChannel: 'REPLAY_DISCORD_CHANNEL',
 } as const;

@@ -18,6 +18,8 @@ export interface CommandReply {
   ephemeral: boolean;
   /** Sent by editing the original response after it (interaction HTTP responses cannot carry files). */
   files?: ReplyFile[];
+  /** Files were left out (CommandDeps.attachments 'later'): the worker edits them in. */
+  attachmentsToFollow?: boolean;
 }
 
 /** An edit of the original interaction response (PATCH .../messages/@original), with optional files. */

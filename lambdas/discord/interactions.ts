@@ -6,20 +6,22 @@ import {
   type APIApplicationCommandInteractionDataOption,
   type APIInteractionResponse,
 } from 'discord-api-types/v10';
-import { JobRuns } from '../store/job-runs';
-import { NewsRepo } from '../store/news-repo';
-import { Outbox } from '../store/outbox';
-import { PriceRepo } from '../store/price-repo';
-import { RefundRepo } from '../store/refund-repo';
 import { ttlAfter, type Store } from '../store/store';
-import { Subscriptions } from '../store/subscriptions';
 import type { Clock } from '../domain/clock';
 import type { Config, Language } from '../domain/config';
 import { NO_MENTIONS } from './text';
-import { followUpFor, type CommandReply, type FollowUp } from './interaction-reply';
+import type { CommandReply } from './interaction-reply';
+import { toWire, type DeferredWork, type HandOff } from './deferred';
 import { verifyInteractionRequest, SIGNATURE_WINDOW_MS } from './interactions-verify';
 import { errorMessage, type Logger } from '../domain/log';
-import { errorReply, isEphemeralCommand, runCommand, type CommandDeps, type ParsedCommand } from './commands';
+import {
+  errorReply,
+  isEphemeralCommand,
+  repositories,
+  runCommand,
+  type CommandDeps,
+  type ParsedCommand,
+} from './commands';
 
 /** The request as a Lambda Function URL (or HTTP API v2) delivers it; the local server builds the same. */
 export interface InteractionEvent {
@@ -28,26 +30,27 @@ export interface InteractionEvent {
   isBase64Encoded?: boolean;
 }
 
+/**
+ * The whole answer. Nothing of the interaction runs after it: what is left (a deferred reply, the
+ * /price chart) was handed to the deferred-work worker before it was built (docs/adr/0008).
+ */
 export interface InteractionHttpResponse {
   statusCode: number;
   headers: Record<string, string>;
   body: string;
-  /**
-   * Work to run AFTER the response has reached Discord: the chart upload of /price, or the
-   * completion of a deferred (type 5) reply. Never rejects. Not serialisable: the caller (local
-   * server, Lambda wrapper with response streaming, test) must call it once the response is sent;
-   * an edit of @original sent before Discord has the response fails with Unknown Webhook.
-   */
-  afterResponse?: () => Promise<void>;
 }
 
 /** What the dispatcher needs, whichever transport carried the interaction (HTTP or the Gateway). */
 export interface DispatchDeps extends CommandDeps {
   store: Store;
-  followUp: FollowUp;
+  /** Where the work left after the answer goes (lambdas/discord/deferred.ts). */
+  handOff: HandOff;
   /** Used when an interaction carries no application_id (Discord's always do). */
   applicationId?: string;
-  /** Time a command may take before the answer is deferred (type 5). Default 2,500 ms (Discord allows 3 s). */
+  /**
+   * Time a command may take before it is stopped and handed off with a deferred answer (type 5).
+   * Default 2,000 ms: Discord allows 3 s, and the hand-off itself needs a moment.
+   */
   budgetMs?: number;
 }
 
@@ -60,12 +63,12 @@ export interface InteractionDeps extends DispatchDeps {
 
 /**
  * The answer to one interaction, independent of how it arrived: the HTTP endpoint writes `response`
- * as its body, the Gateway transport POSTs it to /interactions/{id}/{token}/callback. Either way
- * `afterResponse` runs once Discord has the response (the /price chart, a deferred reply's edit).
+ * as its body, the Gateway transport POSTs it to /interactions/{id}/{token}/callback. What is left
+ * after it (the /price chart, a deferred reply's edit) has already been handed off (deps.handOff;
+ * ADR 0008): nothing of the interaction is running when this is returned.
  */
 export interface InteractionAnswer {
   response: APIInteractionResponse;
-  afterResponse?: () => Promise<void>;
   /**
    * The interaction id was recorded before (a retried request, a replayed Gateway dispatch): it was
    * not run again. An HTTP request still needs a body; over the Gateway nothing is sent.
@@ -73,7 +76,9 @@ export interface InteractionAnswer {
   duplicate?: true;
 }
 
-export const DEFAULT_BUDGET_MS = 2_500;
+export const DEFAULT_BUDGET_MS = 2_000;
+/** How long a stopped command may take to unwind (its aborted requests reject at once). */
+const UNWIND_MS = 250;
 /** Interaction ids are remembered this long (the token itself lives 15 minutes). */
 const SEEN_RETENTION_DAYS = 1;
 
@@ -84,21 +89,13 @@ export function createInteractionDeps(opts: {
   clock: Clock;
   logger: Logger;
   publicKey: string | undefined;
-  followUp: FollowUp;
+  handOff: HandOff;
   applicationId?: string;
   budgetMs?: number;
   guildSubscriptionCap?: number;
 }): InteractionDeps {
-  const { store, clock, config } = opts;
-  return {
-    ...opts,
-    prices: new PriceRepo(store, clock),
-    news: new NewsRepo(store, clock),
-    refunds: new RefundRepo(store, clock),
-    subscriptions: new Subscriptions(store, clock, config.channels),
-    outbox: new Outbox(store, clock),
-    jobRuns: new JobRuns(store, clock),
-  };
+  // The endpoint answers with text; files (the /price chart) are the worker's.
+  return { ...opts, ...repositories(opts.store, opts.clock, opts.config), attachments: 'later' };
 }
 
 function json(statusCode: number, body: unknown): InteractionHttpResponse {
@@ -106,9 +103,7 @@ function json(statusCode: number, body: unknown): InteractionHttpResponse {
 }
 
 function httpAnswer(answer: InteractionAnswer): InteractionHttpResponse {
-  const response = json(200, answer.response);
-  if (answer.afterResponse) response.afterResponse = answer.afterResponse;
-  return response;
+  return json(200, answer.response);
 }
 
 function messageResponse(reply: CommandReply): APIInteractionResponse {
@@ -193,7 +188,9 @@ export function parseCommand(interaction: Record<string, unknown>): ParsedComman
 /**
  * The HTTP transport: verify (401 on anything wrong), then answerInteraction. Never answers 5xx:
  * any failure becomes an ephemeral error and a log line. A command that is not done within the
- * budget is answered with a deferred response (type 5) and completed by `afterResponse`.
+ * budget is stopped, handed off (deps.handOff) and answered with a deferred response (type 5);
+ * a reply with files to follow (/price) is answered with its text and handed off for the files.
+ * When this returns, nothing of the interaction is still running.
  */
 export async function handleInteraction(
   event: InteractionEvent,
@@ -295,14 +292,27 @@ async function dispatch(
     };
   }
   const label = parsed.sub ? `/${parsed.name} ${parsed.sub}` : `/${parsed.name}`;
+  const failed = () =>
+    errorReply(
+      lang === 'ja'
+        ? 'エラーが発生しました（記録済み）。しばらくしてからお試しください。'
+        : 'Something went wrong on our side; the error was logged. Please try again later.',
+    );
 
+  // The command's requests stop when the budget runs out: a command must not run on after the
+  // answer (Lambda freezes or ends the invocation once the handler returns; ADR 0008).
+  const budget = new AbortController();
+  const store = deps.store.withAbortSignal(budget.signal);
+  const scoped: DispatchDeps = { ...deps, store, ...repositories(store, deps.clock, deps.config) };
   // Everything counts against the budget, including the duplicate check.
+  let recorded = false;
   const work: Promise<{ reply: CommandReply; duplicate?: true }> = (async () => {
     const now = deps.clock.now();
-    const first = await deps.store.put(
+    const first = await store.put(
       { pk: 'INTERACTION', sk: id, command: label, at: now, expiresAt: ttlAfter(now, SEEN_RETENTION_DAYS) },
       { ifAbsent: true },
     );
+    recorded = true;
     if (!first) {
       deps.logger.info(`interactions: ${label} ${id} seen before; not run again`);
       const reply = errorReply(
@@ -310,58 +320,69 @@ async function dispatch(
       );
       return { reply, duplicate: true as const };
     }
-    return { reply: await runCommand(parsed, deps) };
+    return { reply: await runCommand(parsed, scoped) };
   })().catch((err: unknown) => {
-    deps.logger.error(`interactions: ${label} failed: ${errorMessage(err)}`);
-    return {
-      reply: errorReply(
-        lang === 'ja'
-          ? 'エラーが発生しました（記録済み）。しばらくしてからお試しください。'
-          : 'Something went wrong on our side; the error was logged. Please try again later.',
-      ),
-    };
+    if (!budget.signal.aborted) deps.logger.error(`interactions: ${label} failed: ${errorMessage(err)}`);
+    return { reply: failed() };
   });
 
-  const budget = deps.budgetMs ?? DEFAULT_BUDGET_MS;
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), budget);
-  });
-  const done = await Promise.race([work, timedOut]);
-  clearTimeout(timer);
+  const budgetMs = deps.budgetMs ?? DEFAULT_BUDGET_MS;
+  const done = await settleWithin(work, budgetMs);
 
-  const complete = async (r: CommandReply) => {
+  const handOff = async (reason: DeferredWork['reason']): Promise<boolean> => {
     if (!applicationId) {
-      deps.logger.error(`interactions: ${label}: no application id, cannot complete the reply`);
-      return;
+      deps.logger.error(`interactions: ${label}: no application id, cannot hand off the rest`);
+      return false;
     }
     try {
-      await deps.followUp(applicationId, token, followUpFor(r));
+      await deps.handOff({
+        version: 1,
+        interactionId: id,
+        applicationId,
+        token,
+        receivedAt: deps.clock.now(),
+        reason,
+        command: toWire(parsed),
+      });
+      return true;
     } catch (err) {
-      deps.logger.error(`interactions: ${label}: follow-up failed: ${errorMessage(err)}`);
+      deps.logger.error(`interactions: ${label}: hand-off failed: ${errorMessage(err)}`);
+      return false;
     }
   };
 
   if (done) {
     const { reply, duplicate } = done;
-    const answer: InteractionAnswer = {
-      response: messageResponse(reply),
-      ...(duplicate ? { duplicate } : {}),
-    };
-    if (reply.files?.length) answer.afterResponse = () => complete(reply);
-    return answer;
+    if (reply.attachmentsToFollow && !duplicate) await handOff('attachments');
+    return { response: messageResponse(reply), ...(duplicate ? { duplicate } : {}) };
   }
-  deps.logger.warn(`interactions: ${label} not done within ${budget} ms; deferred`);
+  budget.abort();
+  // The stopped command unwinds (its aborted requests reject); a seen-record write that was in
+  // flight may or may not have landed, so the worker runs the command without that check.
+  const late = await settleWithin(work, UNWIND_MS);
+  // A duplicate found late must not overwrite the first run's answer with "already handled".
+  if (late?.duplicate) return { response: messageResponse(late.reply), duplicate: late.duplicate };
+  deps.logger.warn(
+    `interactions: ${label} not done within ${budgetMs} ms; handed off${recorded ? '' : ' (seen record unconfirmed)'}`,
+  );
+  if (!(await handOff('deferred'))) return { response: messageResponse(failed()) };
   return {
     response: {
       type: InteractionResponseType.DeferredChannelMessageWithSource,
       ...(isEphemeralCommand(parsed.name, parsed.sub) ? { data: { flags: MessageFlags.Ephemeral } } : {}),
     },
-    afterResponse: async () => {
-      const late = await work;
-      // A duplicate found late must not overwrite the first run's answer with "already handled".
-      if (late.duplicate) return;
-      await complete(late.reply);
-    },
   };
+}
+
+/** The promise's value if it settles within `ms`, else undefined; the timer never outlives it. */
+async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -55,9 +55,9 @@ type HealthItem = Item & SourceHealth;
 const HEALTH = 'PRICE#HEALTH';
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Per store and symbol, the series last read (see consensusSeries). */
+/** Per store (its identity: scoped copies share it) and symbol, the series last read (see consensusSeries). */
 const seriesCache = new WeakMap<
-  Store,
+  object,
   Map<string, { from: number; upTo: number; points: ConsensusPoint[] }>
 >();
 
@@ -83,8 +83,8 @@ export class PriceRepo {
    * writer and writing forward in time (reserved concurrency 1 in AWS, one runner per data dir).
    */
   async consensusSeries(symbol: string, fromMs: number, toMs: number): Promise<ConsensusPoint[]> {
-    let bySymbol = seriesCache.get(this.store);
-    if (!bySymbol) seriesCache.set(this.store, (bySymbol = new Map()));
+    let bySymbol = seriesCache.get(this.store.identity);
+    if (!bySymbol) seriesCache.set(this.store.identity, (bySymbol = new Map()));
     const cached = bySymbol.get(symbol);
     const incremental = cached !== undefined && cached.from <= fromMs && cached.upTo <= toMs;
     const readFrom = incremental ? cached.upTo : fromMs;

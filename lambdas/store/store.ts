@@ -64,6 +64,23 @@ export class Store {
     );
   }
 
+  /** The same for a store and its scoped copies: the key of per-table caches (price-repo). */
+  readonly identity: object = this;
+
+  /** Per-request options; a scoped copy (withAbortSignal) carries its abort signal here. */
+  private sendOptions: { abortSignal?: AbortSignal } = {};
+
+  /**
+   * This store, whose item requests are cancelled when `signal` aborts: the interactions endpoint
+   * stops a command that missed its budget instead of leaving it running after it answered. Same
+   * client, table and request counter.
+   */
+  withAbortSignal(signal: AbortSignal): Store {
+    const scoped = Object.create(this) as Store;
+    scoped.sendOptions = { abortSignal: signal };
+    return scoped;
+  }
+
   private isLive(item: Record<string, unknown>): boolean {
     const exp = item[TABLE.ttlAttribute];
     return typeof exp !== 'number' || exp * 1000 > this.clock.now();
@@ -72,6 +89,7 @@ export class Store {
   async get<T extends Item>(pk: string, sk: string): Promise<T | undefined> {
     const out = await this.client.send(
       new GetItemCommand({ TableName: this.tableName, Key: marshall({ pk, sk }), ConsistentRead: true }),
+      this.sendOptions,
     );
     if (!out.Item) return undefined;
     const item = unmarshall(out.Item);
@@ -95,7 +113,7 @@ export class Store {
         : {}),
     };
     try {
-      await this.client.send(new PutItemCommand(input));
+      await this.client.send(new PutItemCommand(input), this.sendOptions);
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;
@@ -163,6 +181,7 @@ export class Store {
             : undefined,
           ConditionExpression: conditions.length ? conditions.join(' AND ') : undefined,
         }),
+        this.sendOptions,
       );
       return true;
     } catch (err) {
@@ -203,7 +222,10 @@ export class Store {
   }
 
   async delete(pk: string, sk: string): Promise<void> {
-    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: marshall({ pk, sk }) }));
+    await this.client.send(
+      new DeleteItemCommand({ TableName: this.tableName, Key: marshall({ pk, sk }) }),
+      this.sendOptions,
+    );
   }
 
   /** Query one partition (or gsi1 partition), following pagination, expired items left out. */
@@ -236,7 +258,7 @@ export class Store {
         ExclusiveStartKey: startKey,
         Limit: opts.limit ? Math.max(opts.limit - items.length, 1) : undefined,
       };
-      const out = await this.client.send(new QueryCommand(input));
+      const out = await this.client.send(new QueryCommand(input), this.sendOptions);
       for (const raw of out.Items ?? []) {
         const item = unmarshall(raw);
         if (this.isLive(item)) items.push(item as T);

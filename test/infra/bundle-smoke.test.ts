@@ -20,6 +20,16 @@ import { LoopbackExchanges } from '../../testkit/exchange-server';
 import { startFeedServer, type FeedServer } from '../../testkit/feed-server';
 import { INTERACTIONS_INVOKE_MODE } from '../../lib/goxwatch-stack';
 import { synthApp } from '../support/synth';
+import { buildCommandInteraction } from '../../local/dev-client';
+import { PriceRepo } from '../../lambdas/store/price-repo';
+import { seedConsensus } from '../support/interaction-fixtures';
+import { startFollowUpRecorder, type FollowUpRecorder } from '../support/followup-recorder';
+import {
+  startLambdaInvokeRecorder,
+  startSlowDynamoProxy,
+  type LambdaInvokeRecorder,
+} from '../support/lambda-invoke-recorder';
+import { decodePng } from '../support/png';
 
 /**
  * The deployable artifact itself: each Lambda bundle from the synthesized cloud assembly is copied
@@ -39,14 +49,21 @@ interface Invocation {
   mode?: 'BUFFERED' | 'RESPONSE_STREAM';
   /** The returned value, or for a streamed response its prelude plus body. */
   result?: unknown;
+  /**
+   * What still kept the process's event loop alive right after the handler returned
+   * (process.getActiveResourcesInfo(), stdio pipes left out): work that would run on after the
+   * invocation, which Lambda may freeze mid-way.
+   */
+  leftRunning?: string[];
   error?: string;
   stdout: string;
   stderr: string;
 }
 
 // Mimics the Lambda Node runtime's bootstrap: the `awslambda` global (AWSLAMBDA_GLOBAL_JS), then
-// require the bundle, invoke it (a streaming handler with a collecting stream), report, and exit
-// right away as Lambda freezes the process after the invocation.
+// require the bundle, invoke it (a streaming handler with a collecting stream), report (with what
+// is still pending: timers, sockets, requests), and exit right away as Lambda freezes the process
+// after the invocation.
 const RUNNER = `
 const { readFileSync } = require('node:fs');
 const { Writable } = require('node:stream');
@@ -79,7 +96,14 @@ Promise.resolve()
     return Promise.resolve(handler(event, stream, context)).then(() => ({ mode: 'RESPONSE_STREAM', value: streamed }));
   })
   .then(
-    (r) => { report('@@RESULT@@', r); process.exit(0); },
+    (r) => {
+      // One turn for anything the handler's own settling scheduled (socket teardown), then look.
+      setImmediate(() => {
+        const leftRunning = process.getActiveResourcesInfo().filter((k) => k !== 'PipeWrap' && k !== 'TTYWrap');
+        report('@@RESULT@@', { ...r, leftRunning });
+        process.exit(0);
+      });
+    },
     (e) => { report('@@ERROR@@', String((e && e.stack) || e)); process.exit(1); },
   );
 `;
@@ -94,6 +118,11 @@ let discord: DiscordServer;
 let feeds: FeedServer;
 let config: Config;
 let keys: { publicKey: KeyObject; privateKey: KeyObject; hex: string };
+let lambdaApi: LambdaInvokeRecorder;
+let followUps: FollowUpRecorder;
+let slowDynamo: Awaited<ReturnType<typeof startSlowDynamoProxy>>;
+/** Longer than the endpoint's 2 s budget: a /price whose reads hang. */
+const SLOW_QUERY_MS = 4_000;
 
 beforeAll(async () => {
   outdir = synthApp().outdir;
@@ -113,6 +142,23 @@ beforeAll(async () => {
   exchanges.setPrice('zaif', 'XEM/JPY', 80.5);
   discord = await startDiscordServer();
   feeds = await startFeedServer();
+  lambdaApi = await startLambdaInvokeRecorder();
+  followUps = await startFollowUpRecorder();
+  // Only reads (Query) are slow: the seen-interaction write lands, the /price reads hang.
+  slowDynamo = await startSlowDynamoProxy(store.dynamo.endpoint, {
+    delayMs: SLOW_QUERY_MS,
+    slow: (target) => target.endsWith('.Query'),
+  });
+  // A day of hourly XEM/JPY consensus for the chart.
+  await seedConsensus(new PriceRepo(store.store, systemClock), {
+    symbol: 'XEM/JPY',
+    now: Date.now(),
+    from: 110,
+    to: 96,
+    points: 25,
+    stepMinutes: 60,
+    venues: ['zaif'],
+  });
 
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const x = publicKey.export({ format: 'jwk' }).x ?? '';
@@ -128,7 +174,15 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([store?.close(), exchanges?.close(), discord?.close(), feeds?.close()]);
+  await Promise.all([
+    store?.close(),
+    exchanges?.close(),
+    discord?.close(),
+    feeds?.close(),
+    lambdaApi?.close(),
+    followUps?.close(),
+    slowDynamo?.close(),
+  ]);
   for (const dir of [work, outdir]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -171,11 +225,11 @@ function invoke(name: string, event: unknown, env: Record<string, string> = {}):
         const result = /\n@@RESULT@@(.*)\n/.exec(stdout);
         const error = /\n@@ERROR@@(.*)\n/.exec(stdout);
         const parsed = result
-          ? (JSON.parse(result[1]!) as { mode: Invocation['mode']; value: unknown })
+          ? (JSON.parse(result[1]!) as { mode: Invocation['mode']; value: unknown; leftRunning: string[] })
           : undefined;
         done({
           ok: Boolean(parsed),
-          ...(parsed ? { mode: parsed.mode, result: parsed.value } : {}),
+          ...(parsed ? { mode: parsed.mode, result: parsed.value, leftRunning: parsed.leftRunning } : {}),
           error: error
             ? (JSON.parse(error[1]!) as string)
             : parsed
@@ -269,8 +323,14 @@ async function lastRun(job: string) {
 }
 
 describe('Lambda bundles from the cloud assembly, each in a fresh node process', () => {
-  it('the assembly holds exactly the four handler bundles', () => {
-    expect(bundles.map((b) => b.name)).toEqual(['Delivery', 'Interactions', 'News', 'Price']);
+  it('the assembly holds exactly the five handler bundles', () => {
+    expect(bundles.map((b) => b.name)).toEqual([
+      'Delivery',
+      'Interactions',
+      'InteractionsWorker',
+      'News',
+      'Price',
+    ]);
   });
 
   it('price: a scheduled event polls the loopback zaif through the bundled ccxt and records the run', async () => {
@@ -327,6 +387,55 @@ describe('Lambda bundles from the cloud assembly, each in a fresh node process',
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toEqual({ type: 1 });
   });
+
+  it('interactions → worker: a slow /price answers type 5, hands off exactly one event and leaves nothing running; the worker edits in the chart', async () => {
+    const interaction = buildCommandInteraction(['price']);
+    const before = lambdaApi.invokes.length;
+    const out = await invoke('Interactions', functionUrlEvent(JSON.stringify(interaction)), {
+      DISCORD_PUBLIC_KEY: keys.hex,
+      STORE_ENDPOINT: slowDynamo.endpoint,
+      LAMBDA_ENDPOINT: lambdaApi.endpoint,
+      GOXWATCH_WORKER_FUNCTION: 'Goxwatch-InteractionsWorker',
+    });
+    expect(out.error).toBeUndefined();
+    const response = out.result as { statusCode: number; body: string };
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ type: 5 });
+    expect(slowDynamo.held).toBeGreaterThan(0);
+    // Exactly one asynchronous invoke of the worker, carrying what the worker needs.
+    expect(lambdaApi.invokes.slice(before)).toEqual([
+      {
+        functionName: 'Goxwatch-InteractionsWorker',
+        invocationType: 'Event',
+        payload: expect.objectContaining({
+          version: 1,
+          reason: 'deferred',
+          interactionId: interaction.id,
+          applicationId: interaction.application_id,
+          token: interaction.token,
+          command: expect.objectContaining({ name: 'price' }),
+        }),
+      },
+    ]);
+    // The stopped /price left no timer, socket or request behind when the handler returned.
+    expect(out.leftRunning).toEqual([]);
+
+    const handed = lambdaApi.invokes[before]!.payload;
+    const worker = await invoke('InteractionsWorker', handed, { DISCORD_API_BASE: followUps.apiBase });
+    expect(worker.error).toBeUndefined();
+    expect(worker.mode).toBe('BUFFERED');
+    expect(worker.result).toEqual({ outcome: 'edited' });
+    expect(worker.leftRunning).toEqual([]);
+    const edits = followUps.edits.filter((e) => e.token === interaction.token);
+    expect(edits).toHaveLength(1);
+    expect(edits[0]!.applicationId).toBe(interaction.application_id);
+    expect(edits[0]!.files.map((f) => [f.name, f.type])).toEqual([['chart.png', 'image/png']]);
+    expect(decodePng(edits[0]!.files[0]!.data).width).toBe(800);
+    const embeds = edits[0]!.payload.embeds as { image?: { url: string } }[];
+    expect(embeds[0]?.image?.url).toBe('attachment://chart.png');
+    // The answer itself, from the stored consensus (the price test above stored the newest).
+    expect(JSON.stringify(edits[0]!.payload)).toMatch(/Consensus: \*\*[\d.]+ JPY\*\* \(zaif\)/);
+  }, 60_000);
 
   it('interactions: a PING whose signature does not match the body is refused with 401', async () => {
     const out = await invoke('Interactions', functionUrlEvent(PING, { badSignature: true }), {

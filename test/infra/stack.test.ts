@@ -110,7 +110,8 @@ describe('goxwatch stack template', () => {
     ['Price', 50, 512, 1],
     ['News', 120, 512, 1],
     ['Delivery', 60, 256, 1],
-    ['Interactions', 30, 512, undefined],
+    ['Interactions', 5, 512, undefined],
+    ['InteractionsWorker', 60, 512, undefined],
   ])(
     '%s runs on the newest Node on arm64 with %i s, %i MB, reserved concurrency %s',
     (name, timeout, memory, reserved) => {
@@ -133,7 +134,7 @@ describe('goxwatch stack template', () => {
 
   it('every function gets the table name and the config JSON, and only the secret ARN it needs', () => {
     const env = (name: string) => (fn(name).Properties.Environment as { Variables: Json }).Variables;
-    for (const name of ['Price', 'News', 'Delivery', 'Interactions']) {
+    for (const name of ['Price', 'News', 'Delivery', 'Interactions', 'InteractionsWorker']) {
       expect(env(name).GOXWATCH_TABLE).toEqual({ Ref: TABLE_ID() });
       expect(JSON.parse(env(name).GOXWATCH_CONFIG_JSON as string)).toEqual(DEFAULT_CONFIG);
     }
@@ -180,7 +181,7 @@ describe('goxwatch stack template', () => {
     const envs = Object.values(t.findResources('AWS::Lambda::Function')).map(
       (f) => (f as { Properties: { Environment: { Variables: Json } } }).Properties.Environment.Variables,
     );
-    expect(envs).toHaveLength(4);
+    expect(envs).toHaveLength(5);
     for (const env of envs)
       expect(JSON.parse(env.GOXWATCH_CONFIG_JSON as string)).not.toHaveProperty('store');
     rmSync(dir, { recursive: true, force: true });
@@ -198,14 +199,15 @@ describe('goxwatch stack template', () => {
     template.resourceCountIs('AWS::Lambda::Url', 1);
     template.hasResourceProperties('AWS::Lambda::Url', {
       AuthType: 'NONE',
-      InvokeMode: 'RESPONSE_STREAM',
+      // Nothing runs after the answer (ADR 0008), so nothing needs a stream.
+      InvokeMode: 'BUFFERED',
       TargetFunctionArn: { 'Fn::GetAtt': [fnId('Interactions'), 'Arn'] },
     });
     expect(refs(json.Outputs.InteractionsUrl)).toEqual([resources('AWS::Lambda::Url')[0]![0]]);
   });
 
   it('sends failed scheduled invocations to the dead-letter queue instead of retrying', () => {
-    const [queue] = resources('AWS::SQS::Queue')[0]!;
+    const [queue] = resources('AWS::SQS::Queue').find(([id]) => id.startsWith('DeadLetters'))!;
     for (const name of ['Price', 'News', 'Delivery']) {
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: { Ref: fnId(name) },
@@ -244,9 +246,73 @@ describe('goxwatch stack template', () => {
     expect(JSON.stringify(auth[0]!.Metrics)).toMatch(/"Value":"price".*"Value":"news".*"Value":"delivery"/);
     const lambdaErrors = alarms.filter((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === 'Errors');
     expect(lambdaErrors.flatMap((a) => refs(a.Dimensions)).sort()).toEqual(
-      ['Price', 'News', 'Delivery', 'Interactions'].map(fnId).sort(),
+      ['Price', 'News', 'Delivery', 'Interactions', 'InteractionsWorker'].map(fnId).sort(),
     );
-    expect(alarms.filter((a) => a.Namespace === 'AWS/SQS')).toHaveLength(1);
+    // The shared dead letters at 10; the worker's at its first: each one is a member left unanswered.
+    expect(
+      alarms
+        .filter((a) => a.Namespace === 'AWS/SQS')
+        .map((a) => [refs(a.Dimensions)[0]?.replace(/[0-9A-F]{8}$/, ''), a.Threshold])
+        .sort(),
+    ).toEqual([
+      ['DeadLetters', 10],
+      ['WorkerDeadLetters', 1],
+    ]);
+  });
+
+  describe('deferred work (ADR 0008)', () => {
+    it("the endpoint's role may invoke only the worker, and the worker's name is all it is told", () => {
+      const invokes = statementsOf('Interactions').filter((s) =>
+        actions(s).some((a) => a.startsWith('lambda:')),
+      );
+      expect(invokes).toEqual([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: { 'Fn::GetAtt': [fnId('InteractionsWorker'), 'Arn'] },
+        }),
+      ]);
+      const env = (fn('Interactions').Properties.Environment as { Variables: Json }).Variables;
+      expect(env.GOXWATCH_WORKER_FUNCTION).toEqual({ Ref: fnId('InteractionsWorker') });
+      // No other function may be invoked by anyone in the stack.
+      for (const name of ['Price', 'News', 'Delivery', 'InteractionsWorker'])
+        expect(
+          statementsOf(name)
+            .flatMap(actions)
+            .filter((a) => a.startsWith('lambda:')),
+        ).toEqual([]);
+    });
+
+    it('the worker has its own timeout, retries inside the token lifetime and its own dead-letter queue', () => {
+      const worker = fn('InteractionsWorker').Properties;
+      expect(worker.Timeout).toBe(60);
+      const [workerQueue] = resources('AWS::SQS::Queue').find(([id]) => id.startsWith('WorkerDeadLetters'))!;
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: fnId('InteractionsWorker') },
+        MaximumRetryAttempts: 2,
+        // Under the 15-minute interaction token: a retry never starts after the token is gone.
+        MaximumEventAgeInSeconds: 600,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [workerQueue, 'Arn'] } } },
+      });
+      // The destination write is the worker's only SQS right; it reads no secret and has no URL.
+      expect(
+        statementsOf('InteractionsWorker')
+          .flatMap(actions)
+          .filter((a) => !a.startsWith('dynamodb:'))
+          .sort(),
+      ).toEqual(
+        [
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'sqs:GetQueueAttributes',
+          'sqs:GetQueueUrl',
+          'sqs:SendMessage',
+        ].sort(),
+      );
+      expect(resources('AWS::Lambda::Url').map(([, u]) => refs(u.Properties.TargetFunctionArn)[0])).toEqual([
+        fnId('Interactions'),
+      ]);
+    });
   });
 
   it('has a dashboard showing the goxwatch metrics and the alarms', () => {
@@ -318,7 +384,7 @@ describe('goxwatch stack template', () => {
         },
       });
       expect(dynamo.flatMap(actions).some((a) => /Batch|Scan|Transact|Table/.test(a))).toBe(false);
-      // Nothing else: no SQS, no other log group, no invoke rights.
+      // Nothing else: no SQS, no other log group, invoke rights on the worker only (tested above).
       expect([...new Set(statementsOf('Interactions').flatMap(actions))].sort()).toEqual(
         [
           'dynamodb:DeleteItem',
@@ -326,6 +392,7 @@ describe('goxwatch stack template', () => {
           'dynamodb:PutItem',
           'dynamodb:Query',
           'dynamodb:UpdateItem',
+          'lambda:InvokeFunction',
           'logs:CreateLogStream',
           'logs:PutLogEvents',
           'secretsmanager:GetSecretValue',
@@ -375,6 +442,7 @@ describe('goxwatch stack template', () => {
         'AwsSolutions-SMG4',
         'AwsSolutions-SMG4',
         'AwsSolutions-SQS3',
+        'AwsSolutions-SQS3',
       ]);
       for (const [, reason] of acks) expect(reason.length).toBeGreaterThan(80);
     });
@@ -399,6 +467,7 @@ describe('goxwatch stack template', () => {
         'InteractionsUrl',
         'PublicKeySecretArn',
         'TableName',
+        'WorkerDeadLetterQueueUrl',
       ].sort(),
     );
   });

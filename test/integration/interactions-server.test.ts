@@ -10,13 +10,17 @@ import {
   type DevKey,
 } from '../../local/dev-client';
 import { createFetchFollowUp } from '../../lambdas/discord/followup';
-import { startInteractionsServer, type InteractionsServer } from '../../local/interactions-server';
+import {
+  localInteractions,
+  startInteractionsServer,
+  type InteractionsServer,
+} from '../../local/interactions-server';
 import { registerCommands } from '../../lambdas/discord/register-commands';
 import { ManualClock, MINUTE } from '../../lambdas/domain/clock';
 import { COMMAND_DEFINITIONS } from '../../lambdas/discord/command-definitions';
 import { DEFAULT_CONFIG } from '../../lambdas/domain/config';
 import { MemoryLogger } from '../../lambdas/domain/log';
-import { createInteractionDeps, handleInteraction } from '../../lambdas/discord/interactions';
+import { handleInteraction } from '../../lambdas/discord/interactions';
 import { startDiscordServer } from '../../testkit/discord-server';
 import { startTestStore, type TestStore } from '../support/dynamo';
 import { startFollowUpRecorder, type FollowUpRecorder } from '../support/followup-recorder';
@@ -37,14 +41,14 @@ beforeAll(async () => {
   devKey = loadOrCreateDevKey(dataDir);
   t = await startTestStore(clock);
   recorder = await startFollowUpRecorder();
-  const deps = createInteractionDeps({
+  const { deps, drain } = localInteractions({
     config: DEFAULT_CONFIG,
     store: t.store,
     clock,
     logger: new MemoryLogger(),
     // DISCORD_PUBLIC_KEY unset locally: the endpoint trusts the dev key.
     publicKey: devKey.publicKeyHex,
-    followUp: createFetchFollowUp({ apiBase: recorder.apiBase }),
+    followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
     budgetMs: 20_000,
   });
   await seedConsensus(deps.prices, {
@@ -57,7 +61,11 @@ beforeAll(async () => {
     venues: ['zaif'],
   });
   await seedQuotes(deps.prices, [quote('zaif', 'XEM/JPY', 96, NOW - MINUTE)]);
-  server = await startInteractionsServer({ port: 0, handle: (event) => handleInteraction(event, deps) });
+  server = await startInteractionsServer({
+    port: 0,
+    handle: (event) => handleInteraction(event, deps),
+    onResponseSent: drain,
+  });
 });
 
 afterAll(async () => {
@@ -91,7 +99,7 @@ describe('local interactions server and dev client', () => {
     expect(result.rendered).toContain('DISCORD_PUBLIC_KEY');
   });
 
-  it('/price over HTTP: the chart edit is sent after the response, as a PNG', async () => {
+  it('/price over HTTP: the in-process worker edits the chart in after the response, as a PNG', async () => {
     const before = recorder.edits.length;
     const result = await sendDevCommand(['price'], {
       url: server.url,
@@ -99,7 +107,7 @@ describe('local interactions server and dev client', () => {
       nowMs: clock.now(),
     });
     expect(result.rendered).toContain('96 JPY');
-    // The server runs the after-response work once the response is written; wait for it to land.
+    // The server drains the in-process hand-off once the response is written; wait for it to land.
     for (let i = 0; i < 100 && recorder.edits.length === before; i++)
       await new Promise((r) => setTimeout(r, 20));
     const file = recorder.edits[recorder.edits.length - 1]?.files[0];
@@ -126,7 +134,9 @@ describe('local interactions server and dev client', () => {
       logger,
     });
     expect(dev).toMatchObject({ publicKey: devKey.publicKeyHex, devKey: true });
-    await dev.followUp('1', 'dev-token', { data: { content: 'printed here' } });
+    await dev.followUp({ receivedAt: NOW, deadline: NOW + MINUTE })('1', 'dev-token', {
+      data: { content: 'printed here' },
+    });
     expect(logger.lines.join('\n')).toContain('printed here');
     const real = localInteractionSetup({
       dataDir,

@@ -8,11 +8,12 @@ import { HOUR, ManualClock, MINUTE } from '../../lambdas/domain/clock';
 import { COINCHECK_NEM_2018, DEFAULT_CONFIG, type Config } from '../../lambdas/domain/config';
 import { MemoryLogger } from '../../lambdas/domain/log';
 import {
-  createInteractionDeps,
   handleInteraction,
   type InteractionDeps,
   type InteractionHttpResponse,
 } from '../../lambdas/discord/interactions';
+import type { DeferredWork } from '../../lambdas/discord/deferred';
+import { localInteractions } from '../../local/interactions-server';
 import { startTestStore, type TestStore } from '../support/dynamo';
 import { startFollowUpRecorder, type FollowUpRecorder } from '../support/followup-recorder';
 import { quote, seedConsensus, seedNews, seedQuotes } from '../support/interaction-fixtures';
@@ -43,22 +44,34 @@ let t: TestStore;
 let recorder: FollowUpRecorder;
 let deps: InteractionDeps;
 
+/** Per deps: the in-process worker's drain and what was handed to it. */
+const workers = new WeakMap<InteractionDeps, { drain(): Promise<void>; handed: DeferredWork[] }>();
+
+/** The endpoint's deps with the in-process hand-off to a worker on the same store (as `npm start`). */
 function makeDeps(
   overrides: Partial<InteractionDeps> & { config?: Config; store?: Store } = {},
 ): InteractionDeps {
-  return {
-    ...createInteractionDeps({
-      config: overrides.config ?? DEFAULT_CONFIG,
-      store: overrides.store ?? t.store,
-      clock,
-      logger,
-      publicKey: keys.publicKeyHex,
-      followUp: createFetchFollowUp({ apiBase: recorder.apiBase }),
-      // Generous: these tests are about answers, not speed; the deferred path has its own test.
-      budgetMs: 20_000,
-    }),
-    ...overrides,
-  };
+  const local = localInteractions({
+    config: overrides.config ?? DEFAULT_CONFIG,
+    store: overrides.store ?? t.store,
+    clock,
+    logger,
+    publicKey: keys.publicKeyHex,
+    followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
+    // Generous: these tests are about answers, not speed; the deferred path has its own test.
+    budgetMs: 20_000,
+  });
+  const d = { ...local.deps, ...overrides };
+  workers.set(d, local);
+  return d;
+}
+
+/** Run the work the endpoint handed off, as the worker would after the response. */
+async function runHandedOff(d: InteractionDeps): Promise<DeferredWork[]> {
+  const worker = workers.get(d);
+  const handed = [...(worker?.handed ?? [])];
+  await worker?.drain();
+  return handed;
 }
 
 beforeAll(async () => {
@@ -96,7 +109,7 @@ afterAll(async () => {
   await t.close();
 });
 
-/** Sign and send one interaction through the real verifier and handler; run its after-response work. */
+/** Sign and send one interaction through the real verifier and handler; run the work it handed off. */
 async function send(
   interaction: Record<string, unknown> | string,
   d: InteractionDeps = deps,
@@ -106,7 +119,7 @@ async function send(
     { headers: signedHeaders(body, keys.privateKey, clock.now()), body },
     d,
   );
-  await res.afterResponse?.();
+  await runHandedOff(d);
   const reply = JSON.parse(res.body) as ReplyJson;
   // Every message answer pings nobody.
   if (reply.type === 4) expect(reply.data?.allowed_mentions).toEqual({ parse: [] });
@@ -193,9 +206,11 @@ describe('interactions endpoint: verification and protocol', () => {
       ],
     ];
     it.each(cases)('%s', async (_name, run) => {
+      const handedBefore = workers.get(deps)?.handed.length;
       const res = await run();
       expect(res.statusCode).toBe(401);
-      expect(res.afterResponse).toBeUndefined();
+      // Nothing is handed off for a refused request.
+      expect(workers.get(deps)?.handed.length).toBe(handedBefore);
     });
   });
 
@@ -589,7 +604,7 @@ describe('the 3 s budget', () => {
     }
   }
 
-  it('a slow store gets a deferred answer (type 5), then the reply arrives as an edit of the original', async () => {
+  it('a slow store gets a deferred answer (type 5) and one hand-off; the worker edits the original', async () => {
     const slow = makeDeps({ store: new SlowStore(t.store, 150), budgetMs: 50 });
     const before = recorder.edits.length;
     const interaction = command('refund calc amount:1000');
@@ -597,7 +612,16 @@ describe('the 3 s budget', () => {
     const res = await handleInteraction({ headers: signedHeaders(body, keys.privateKey, NOW), body }, slow);
     expect(JSON.parse(res.body)).toEqual({ type: 5 });
     expect(recorder.edits.length).toBe(before);
-    await res.afterResponse?.();
+    const handed = await runHandedOff(slow);
+    expect(handed).toEqual([
+      expect.objectContaining({
+        version: 1,
+        reason: 'deferred',
+        interactionId: interaction.id,
+        token: interaction.token,
+        command: expect.objectContaining({ name: 'refund', sub: 'calc', options: [['amount', 1000]] }),
+      }),
+    ]);
     expect(recorder.edits.length).toBe(before + 1);
     const edit = recorder.edits[recorder.edits.length - 1];
     expect(edit?.token).toBe(interaction.token);
@@ -612,7 +636,7 @@ describe('the 3 s budget', () => {
     const body = JSON.stringify(command('status'));
     const res = await handleInteraction({ headers: signedHeaders(body, keys.privateKey, NOW), body }, slow);
     expect(JSON.parse(res.body)).toEqual({ type: 5, data: { flags: EPHEMERAL } });
-    await res.afterResponse?.();
+    await runHandedOff(slow);
     expect(textOf(recorder.edits[recorder.edits.length - 1]?.payload)).toContain('Pending');
   });
 });

@@ -7,11 +7,8 @@ import { DAY, ManualClock } from '../../lambdas/domain/clock';
 import { CHART_COLORS } from '../../lambdas/domain/chart';
 import { DEFAULT_CONFIG, type Config } from '../../lambdas/domain/config';
 import { MemoryLogger } from '../../lambdas/domain/log';
-import {
-  createInteractionDeps,
-  handleInteraction,
-  type InteractionDeps,
-} from '../../lambdas/discord/interactions';
+import { handleInteraction, type InteractionDeps } from '../../lambdas/discord/interactions';
+import { localInteractions } from '../../local/interactions-server';
 import { startTestStore, type TestStore } from '../support/dynamo';
 import { startFollowUpRecorder, type FollowUpRecorder } from '../support/followup-recorder';
 import { quote } from '../support/interaction-fixtures';
@@ -44,19 +41,20 @@ const config: Config = {
 let t: TestStore;
 let recorder: FollowUpRecorder;
 let deps: InteractionDeps;
+let drain: () => Promise<void>;
 
 beforeAll(async () => {
   t = await startTestStore(clock);
   recorder = await startFollowUpRecorder();
-  deps = createInteractionDeps({
+  ({ deps, drain } = localInteractions({
     config,
     store: t.store,
     clock,
     logger: new MemoryLogger(),
     publicKey: keys.publicKeyHex,
-    followUp: createFetchFollowUp({ apiBase: recorder.apiBase }),
+    followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
     budgetMs: 20_000,
-  });
+  }));
   for (const { day, close } of dailyCloses()) {
     const at = Date.parse(`${day}T00:00:00Z`) + DAY; // a daily close is the price at the end of its day
     if (at > NOW) continue;
@@ -73,7 +71,8 @@ afterAll(async () => {
 async function send(line: string) {
   const body = JSON.stringify(buildCommandInteraction(line.split(' ')));
   const res = await handleInteraction({ headers: signedHeaders(body, keys.privateKey, NOW), body }, deps);
-  await res.afterResponse?.();
+  // The chart comes from the worker, through the in-process hand-off.
+  await drain();
   return JSON.parse(res.body) as { type: number; data?: { embeds?: APIEmbed[]; content?: string } };
 }
 

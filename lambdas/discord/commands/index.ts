@@ -13,7 +13,9 @@ export {
   MAX_PRICE_RULES_PER_CHANNEL,
   errorReply,
   isEphemeralCommand,
+  repositories,
   type CommandDeps,
+  type CommandRepositories,
   type ParsedCommand,
 } from './shared';
 

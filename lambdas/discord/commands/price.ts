@@ -111,15 +111,20 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
   }
 
   const from = now - RANGE_MS[range];
+  // The endpoint leaves the chart to the deferred-work worker (deps.attachments 'later'): reading
+  // up to 30 days and drawing them is the slow part of /price, and the chart can only arrive by
+  // editing the answer anyway.
+  const drawChart = (deps.attachments ?? 'render') === 'render';
   // The 24 h chart is the series already read for the 24 h change.
-  const series: ConsensusPoint[] = !primary
-    ? []
-    : range === '24h'
-      ? (daySeries.get(primary) ?? [])
-      : await deps.prices.consensusSeries(primary, from, now);
+  const series: ConsensusPoint[] =
+    !primary || !drawChart
+      ? []
+      : range === '24h'
+        ? (daySeries.get(primary) ?? [])
+        : await deps.prices.consensusSeries(primary, from, now);
   const { quote: primaryQuote } = splitSymbol(primary || `${asset}/?`);
   const ref = config.rules.referencePrices[primaryQuote];
-  const chart: ReplyFile = {
+  const chart = (): ReplyFile => ({
     name: 'chart.png',
     contentType: 'image/png',
     data: renderPriceChart({
@@ -130,7 +135,7 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
       ...(ref !== undefined ? { reference: { price: ref, label: `REFUND ${formatNumber(ref, lang)}` } } : {}),
       utcOffsetMinutes: lang === 'ja' ? 540 : 0,
     }),
-  };
+  });
   const embed: APIEmbed = {
     title: say(lang, `${asset} price`, `${asset} の価格`),
     color: COLOR.info,
@@ -144,5 +149,8 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
     },
     ...(latestAt ? { timestamp: new Date(latestAt).toISOString() } : {}),
   };
-  return { data: { embeds: [embed], allowed_mentions: NO_MENTIONS }, ephemeral: false, files: [chart] };
+  const data = { embeds: [embed], allowed_mentions: NO_MENTIONS };
+  return drawChart
+    ? { data, ephemeral: false, files: [chart()] }
+    : { data, ephemeral: false, attachmentsToFollow: true };
 }

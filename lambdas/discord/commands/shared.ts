@@ -1,9 +1,10 @@
-import type { JobRuns } from '../../store/job-runs';
-import type { NewsRepo } from '../../store/news-repo';
-import type { Outbox } from '../../store/outbox';
-import type { PriceRepo } from '../../store/price-repo';
-import type { RefundRepo } from '../../store/refund-repo';
-import type { Subscriptions } from '../../store/subscriptions';
+import { JobRuns } from '../../store/job-runs';
+import { NewsRepo } from '../../store/news-repo';
+import { Outbox } from '../../store/outbox';
+import { PriceRepo } from '../../store/price-repo';
+import { RefundRepo } from '../../store/refund-repo';
+import type { Store } from '../../store/store';
+import { Subscriptions } from '../../store/subscriptions';
 import { DAY, type Clock } from '../../domain/clock';
 import { COMMAND, REQUIRED_PERMISSION, SUB, type PriceRange } from '../command-definitions';
 import type { Config, IncidentConfig, Language } from '../../domain/config';
@@ -40,6 +41,28 @@ export interface CommandDeps {
   jobRuns: JobRuns;
   /** Most channels one guild may subscribe with /alerts (default 25). */
   guildSubscriptionCap?: number;
+  /**
+   * 'render' (default): replies carry their files. 'later': the interactions endpoint, which
+   * answers with the text and hands the files (the /price chart) to the deferred-work worker.
+   */
+  attachments?: 'render' | 'later';
+}
+
+export type CommandRepositories = Pick<
+  CommandDeps,
+  'prices' | 'news' | 'refunds' | 'subscriptions' | 'outbox' | 'jobRuns'
+>;
+
+/** The repositories the commands read and write, over one store (endpoint and worker alike). */
+export function repositories(store: Store, clock: Clock, config: Config): CommandRepositories {
+  return {
+    prices: new PriceRepo(store, clock),
+    news: new NewsRepo(store, clock),
+    refunds: new RefundRepo(store, clock),
+    subscriptions: new Subscriptions(store, clock, config.channels),
+    outbox: new Outbox(store, clock),
+    jobRuns: new JobRuns(store, clock),
+  };
 }
 
 /** Bad input or a refused action: shown to the caller only, as is. */

@@ -1,0 +1,29 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { DeferredWork, HandOff } from '../discord/deferred';
+import { ENV } from './env';
+
+let client: LambdaClient | undefined;
+
+/**
+ * The AWS transport of the hand-off (docs/adr/0008): an asynchronous Invoke (InvocationType
+ * Event) of the deferred-work worker. Lambda queues the event and answers 202 at once; from then
+ * on the worker's run, Lambda's two retries and the on-failure destination are AWS's to keep,
+ * whatever happens to this invocation. `LAMBDA_ENDPOINT` points the client at a loopback Lambda
+ * API in the bundle smoke test; unset in AWS.
+ */
+export function lambdaInvokeHandOff(functionName: string): HandOff {
+  const endpoint = process.env[ENV.lambdaEndpoint];
+  client ??= new LambdaClient(endpoint ? { endpoint } : {});
+  const lambda = client;
+  return async (work: DeferredWork) => {
+    const out = await lambda.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: 'Event',
+        Payload: Buffer.from(JSON.stringify(work)),
+      }),
+    );
+    if (out.StatusCode !== 202)
+      throw new Error(`Lambda Invoke (Event) of the worker: HTTP ${out.StatusCode}`);
+  };
+}

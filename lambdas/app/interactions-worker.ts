@@ -1,0 +1,34 @@
+import {
+  completeDeferredWork,
+  createWorkerDeps,
+  parseDeferredWork,
+  type WorkOutcome,
+} from '../discord/deferred';
+import { createFetchFollowUp } from '../discord/followup';
+import { lambdaContainer } from './container';
+import { DEFAULT_DISCORD_API_BASE, ENV } from './env';
+
+/**
+ * One hand-off event inside the worker Lambda: run the command and edit the original response.
+ * Rejects only when the edit still fails after the follow-up's retries: Lambda then retries the
+ * event (twice) and finally sends it to the worker's dead-letter queue, which is alarmed.
+ * No secret is read: webhook edits authenticate with the interaction token.
+ */
+export async function runDeferredWork(event: unknown): Promise<WorkOutcome | 'malformed'> {
+  const container = await lambdaContainer();
+  const work = parseDeferredWork(event);
+  if (typeof work === 'string') {
+    // Retrying a malformed event cannot help; say what was wrong and drop it.
+    container.logger.error(`interactions worker: ${work}; event dropped`);
+    return 'malformed';
+  }
+  const apiBase = process.env[ENV.discordApiBase] || DEFAULT_DISCORD_API_BASE;
+  const deps = createWorkerDeps({
+    config: container.config,
+    store: container.store,
+    clock: container.clock,
+    logger: container.logger,
+    followUp: (window) => createFetchFollowUp({ apiBase, retries: window }),
+  });
+  return completeDeferredWork(work, deps);
+}
