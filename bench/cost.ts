@@ -41,7 +41,7 @@ export const DEPLOYMENT = {
   priceEveryMinutes: 1,
   newsEveryMinutes: 5,
   deliveryEveryMinutes: 5,
-  memoryMb: { price: 512, news: 512, delivery: 256, interactions: 512 },
+  memoryMb: { price: 512, news: 512, delivery: 256, interactions: 512, worker: 512 },
   /** Feeds in the default config. */
   defaultFeeds: 4,
   /** Bot token and interactions public key. */
@@ -50,10 +50,10 @@ export const DEPLOYMENT = {
   secretReadsPerFunctionPerMonth: 30 * 24 * 12,
   /** EMF metrics as the handlers emit them, alarm metrics and dashboards (docs/deploy.md). */
   customMetrics: 10,
-  alarmMetrics: 12,
+  alarmMetrics: 14,
   dashboards: 1,
   /** Log bytes per invocation: START/END/REPORT, the summary line, one EMF line. */
-  logBytes: { price: 2_000, news: 3_000, delivery: 1_000, interactions: 1_000 },
+  logBytes: { price: 2_000, news: 3_000, delivery: 1_000, interactions: 1_000, worker: 1_000 },
   logRetentionDays: 30,
   /** Samples and consensus kept 35 days for the default sources (docs/deploy.md). */
   priceDataGb: 0.1,
@@ -67,6 +67,11 @@ export const USAGE = {
   commandsPerChannel: 1_000,
   /** Messages (alerts, news, refund changes) posted per channel per month: about one a day. */
   messagesPerChannel: 30,
+  /**
+   * Share of commands handed to the interactions worker (ADR 0007): every /price (its chart) and
+   * the rare deferred reply. Assumed: half of all commands are /price.
+   */
+  workerRunsPerCommand: 0.5,
 } as const;
 
 /** Measured per-event usage (from the bench) that the projection multiplies. */
@@ -90,6 +95,8 @@ export interface CostInputs {
   message: Usage & { bytes: number };
   /** Per slash command. */
   command: Usage;
+  /** Per interactions-worker run (a /price chart edit). */
+  worker: Usage;
 }
 
 export interface CostLine {
@@ -123,6 +130,7 @@ export function projectMonthlyCost(input: CostInputs): CostProjection {
   };
   const messages = input.channels * USAGE.messagesPerChannel;
   const commands = input.channels * USAGE.commandsPerChannel;
+  const workerRuns = commands * USAGE.workerRunsPerCommand;
   const gbs = (count: number, ms: number, mb: number) => count * (ms / 1000) * (mb / 1024);
 
   const compute = [
@@ -132,8 +140,9 @@ export function projectMonthlyCost(input: CostInputs): CostProjection {
     // Messages go out in the price/news runs that queued them: extra duration there, no extra invocation.
     { name: 'messages', count: messages, ms: input.message.ms, mb: d.memoryMb.price },
     { name: 'commands', count: commands, ms: input.command.ms, mb: d.memoryMb.interactions },
+    { name: 'worker', count: workerRuns, ms: input.worker.ms, mb: d.memoryMb.worker },
   ];
-  const invocations = runs.price + runs.news + runs.sweep + commands;
+  const invocations = runs.price + runs.news + runs.sweep + commands + workerRuns;
   const gbSeconds = compute.reduce((s, c) => s + gbs(c.count, c.ms, c.mb), 0);
   const lambdaRequests = (invocations / 1e6) * p.lambdaPerMillionRequests;
   const lambdaCompute = gbSeconds * p.lambdaPerGbSecond;
@@ -144,6 +153,7 @@ export function projectMonthlyCost(input: CostInputs): CostProjection {
     { name: 'sweep', count: runs.sweep, u: input.sweep },
     { name: 'messages', count: messages, u: input.message },
     { name: 'commands', count: commands, u: input.command },
+    { name: 'worker', count: workerRuns, u: input.worker },
   ];
   const rru = perMonth.reduce((s, x) => s + x.count * x.u.rru, 0);
   const wru = perMonth.reduce((s, x) => s + x.count * x.u.wru, 0);
@@ -157,7 +167,8 @@ export function projectMonthlyCost(input: CostInputs): CostProjection {
     (runs.price * d.logBytes.price +
       runs.news * d.logBytes.news +
       runs.sweep * d.logBytes.delivery +
-      commands * d.logBytes.interactions) /
+      commands * d.logBytes.interactions +
+      workerRuns * d.logBytes.worker) /
     1e9;
   const logs = logGb * p.cloudWatchLogsIngestPerGb + logGb * p.cloudWatchLogsStoragePerGbMonth;
 
@@ -175,7 +186,7 @@ export function projectMonthlyCost(input: CostInputs): CostProjection {
       item: 'Lambda requests',
       usd: lambdaRequests,
       freeUsd: lambdaRequests * over(invocations, FREE.lambdaRequests),
-      arithmetic: `${n(runs.price)} price + ${n(runs.news)} news + ${n(runs.sweep)} sweeps + ${n(commands)} commands = ${n(invocations)} × $${p.lambdaPerMillionRequests}/M = ${usd(lambdaRequests)}`,
+      arithmetic: `${n(runs.price)} price + ${n(runs.news)} news + ${n(runs.sweep)} sweeps + ${n(commands)} commands + ${n(workerRuns)} worker runs = ${n(invocations)} × $${p.lambdaPerMillionRequests}/M = ${usd(lambdaRequests)}`,
     },
     {
       item: 'Lambda compute (arm64)',

@@ -8,10 +8,13 @@ import { DEFAULT_CONFIG } from '../lambdas/domain/config';
 import { sourceIdOf } from '../lambdas/domain/consensus';
 import { MemoryLogger } from '../lambdas/domain/log';
 import { createInteractionDeps, handleInteraction } from '../lambdas/discord/interactions';
+import { completeDeferredWork, createWorkerDeps, type DeferredWork } from '../lambdas/discord/deferred';
 import { meterCapacity } from './capacity';
 
 export interface CommandLatency {
   command: string;
+  /** endpoint: handleInteraction, the answer Discord waits for; worker: the handed-off edit (ADR 0007). */
+  stage: 'endpoint' | 'worker';
   runs: number;
   p50Ms: number;
   p99Ms: number;
@@ -21,6 +24,9 @@ export interface CommandLatency {
   rru: number;
   wru: number;
 }
+
+/** Commands whose chart the worker draws and edits in, measured as the worker runs them. */
+export const BENCH_WORKER_COMMANDS = ['price', 'price range:30d'];
 
 /** The commands measured, as `npm run cmd` would type them. */
 export const BENCH_COMMANDS = [
@@ -51,15 +57,25 @@ export async function benchInteractions(runs = 50): Promise<CommandLatency[]> {
     const capacity = meterCapacity(client);
     await store.ensureTable();
     const { privateKey } = generateKeyPairSync('ed25519');
+    // What the endpoint hands off is kept for the worker rows; the hand-off itself is the Lambda
+    // Invoke in AWS (a few ms of network, not measured here).
+    const handed: DeferredWork[] = [];
     const deps = createInteractionDeps({
       config: DEFAULT_CONFIG,
       store,
       clock,
       logger: new MemoryLogger(),
       publicKey: publicKeyHex(privateKey),
-      // The hand-off's queueing is measured apart (the worker rows); here it is accepted at once.
-      handOff: async () => {},
+      handOff: async (work) => void handed.push(work),
       budgetMs: 60_000,
+    });
+    const worker = createWorkerDeps({
+      config: DEFAULT_CONFIG,
+      store,
+      clock,
+      logger: new MemoryLogger(),
+      // The edit's upload to Discord is network, not ours: accepted at once.
+      followUp: () => async () => {},
     });
     // A day of one-minute consensus for XEM/JPY (1,440 points), as the price job would leave it.
     for (let i = 0; i < 1440; i++) {
@@ -90,12 +106,42 @@ export async function benchInteractions(runs = 50): Promise<CommandLatency[]> {
       times.sort((a, b) => a - b);
       results.push({
         command: `/${line}`,
+        stage: 'endpoint',
         runs,
         p50Ms: percentile(times, 50),
         p99Ms: percentile(times, 99),
         storeRequests: (store.requests - before.requests) / runs,
         rru: (capacity.rru - before.rru) / runs,
         wru: (capacity.wru - before.wru) / runs,
+      });
+    }
+    for (const line of BENCH_WORKER_COMMANDS) {
+      const times: number[] = [];
+      const used = { requests: 0, rru: 0, wru: 0 };
+      for (let r = 0; r < runs; r++) {
+        handed.length = 0;
+        const body = JSON.stringify(buildCommandInteraction(line.split(' ')));
+        await handleInteraction({ headers: signInteraction(body, privateKey, clock.now()), body }, deps);
+        const work = handed[0];
+        if (!work) throw new Error(`/${line} handed nothing to the worker`);
+        const before = { requests: store.requests, rru: capacity.rru, wru: capacity.wru };
+        const start = performance.now();
+        await completeDeferredWork(work, worker);
+        times.push(performance.now() - start);
+        used.requests += store.requests - before.requests;
+        used.rru += capacity.rru - before.rru;
+        used.wru += capacity.wru - before.wru;
+      }
+      times.sort((a, b) => a - b);
+      results.push({
+        command: `/${line} (worker: chart edit)`,
+        stage: 'worker',
+        runs,
+        p50Ms: percentile(times, 50),
+        p99Ms: percentile(times, 99),
+        storeRequests: used.requests / runs,
+        rru: used.rru / runs,
+        wru: used.wru / runs,
       });
     }
     return results;

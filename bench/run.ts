@@ -145,8 +145,10 @@ async function main(): Promise<void> {
 
   // ---- Interactions.
   progress(`interactions, ${COMMAND_RUNS} runs per command`);
-  const commands = await benchInteractions(COMMAND_RUNS);
-  for (const c of commands) {
+  const measured = await benchInteractions(COMMAND_RUNS);
+  const commands = measured.filter((c) => c.stage === 'endpoint');
+  const workerRuns = measured.filter((c) => c.stage === 'worker');
+  for (const c of measured) {
     rows.push([
       'Interactions',
       c.command,
@@ -209,10 +211,17 @@ async function main(): Promise<void> {
     rru: news.warm.invocation.rru * feedShare,
     wru: news.warm.invocation.wru * feedShare,
   };
+  // The worker's run: the /price chart edits (the commands that hand off), mean of the measured ones.
+  const perWorkerRun: Usage = {
+    ms: mean(workerRuns.map((c) => c.p50Ms)),
+    rru: mean(workerRuns.map((c) => c.rru)),
+    wru: mean(workerRuns.map((c) => c.wru)),
+  };
   const base: Omit<CostInputs, 'scenario' | 'channels' | 'price' | 'sweep'> = {
     news: perNews,
     message: perMessage,
     command: perCommand,
+    worker: perWorkerRun,
   };
   const costs = [
     projectMonthlyCost({
@@ -257,7 +266,7 @@ async function main(): Promise<void> {
     `Interactions: bench/interactions.ts, ${COMMAND_RUNS} signed requests per command through handleInteraction on an in-memory dynalite with a day of XEM/JPY consensus (after the first /price the process reads only new points, as a warm Lambda does); p99 of ${COMMAND_RUNS} is the slowest run.`,
     `Delivery: ${int(CHANNELS)} channels in config, one news announcement enqueued (lambdas/app/enqueue.ts), runDelivery with createDiscordClient (real @discordjs/rest, 5 s rate-limit wait as in Lambda) against testkit/discord-server.ts enforcing 50 requests/s globally; runDelivery (batches of 100 until the outbox is empty or its 40 s wall budget is spent) called until nothing is pending; every channel checked for exactly one message. @discordjs/rest's own global limiter keeps it at 50/s, so the server's 429 never triggers. Deployed, the run that follows the enqueueing job in the same invocation sends them all when they fit in 40 s (about 2,000 messages); the rest goes with the next invocation.`,
     `Alert latency: measured part = price moved on all three loopback venues → priceCycle (one poll + delivery through @discordjs/rest) → message recorded by the loopback Discord, steady polls before, fresh state each of 5 runs. The wait for the next poll is analytic, not measured: a move lands uniformly within the ${interval} s interval, so mean +${interval / 2} s, worst +${interval} s. A move on a single venue needs a second poll to be confirmed (ADR 0002): add ${interval} s. EventBridge's own start jitter is not included.`,
-    `Cost: prices and assumptions in bench/cost.ts (quoted by docs/deploy.md). Measured per event: a Price invocation (default-shaped sources), a News invocation (the warm ${FEEDS}-feed cycle × ${DEPLOYMENT.defaultFeeds}/${FEEDS} for the default feeds), an empty Delivery sweep, a message (enqueue + delivery, incl. waiting on Discord's 50/s), a command (mean of the per-command p50s and units). Assumed: ${int(USAGE.messagesPerChannel)} messages and ${int(USAGE.commandsPerChannel)} commands per channel per month; "1,000 channels" = 1,000 channels subscribed with /alerts (stored), which every poll and sweep reads. Durations are this machine's wall time; a 512 MB arm64 Lambda has about 0.3 vCPU, so CPU-bound parts run slower there: Lambda compute scales linearly with it (×3.5 ≈ a fully CPU-bound upper bound).`,
+    `Cost: prices and assumptions in bench/cost.ts (quoted by docs/deploy.md). Measured per event: a Price invocation (default-shaped sources), a News invocation (the warm ${FEEDS}-feed cycle × ${DEPLOYMENT.defaultFeeds}/${FEEDS} for the default feeds), an empty Delivery sweep, a message (enqueue + delivery, incl. waiting on Discord's 50/s), a command (mean of the per-command p50s and units), a worker run (mean of the /price chart edits). Assumed: ${int(USAGE.messagesPerChannel)} messages and ${int(USAGE.commandsPerChannel)} commands per channel per month, ${USAGE.workerRunsPerCommand * 100} % of them handed to the worker (/price, deferred replies); "1,000 channels" = 1,000 channels subscribed with /alerts (stored), which every poll and sweep reads. Durations are this machine's wall time; a 512 MB arm64 Lambda has about 0.3 vCPU, so CPU-bound parts run slower there: Lambda compute scales linearly with it (×3.5 ≈ a fully CPU-bound upper bound).`,
   ];
   const arithmetic = costs.flatMap((c) => [
     `${c.scenario}: ${formatUsd(c.usd)} list, ${formatUsd(c.freeUsd)} after the always-free tiers`,
