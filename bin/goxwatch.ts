@@ -138,7 +138,12 @@ async function createBot(container: Container): Promise<{ bot: Bot; sources: Pri
     container,
     // Locally nobody pays for waiting: a 429 may be waited out for up to a minute.
     discord: settings.token
-      ? createDiscordClient({ token: settings.token, apiBase: settings.apiBase, maxRateLimitWaitMs: 60_000 })
+      ? createDiscordClient({
+          token: settings.token,
+          apiBase: settings.apiBase,
+          maxRateLimitWaitMs: 60_000,
+          guard: container.guard,
+        })
       : undefined,
     print: (text) => console.log(text),
   };

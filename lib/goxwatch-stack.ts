@@ -495,6 +495,43 @@ export class GoxwatchStack extends Stack {
       }),
     );
 
+    // Cloudflare: a bare 429 (error 1015) means our IP is banned; invalid answers (401/403/429)
+    // approaching the 10,000 per 10 minutes that earn a ban. Sending stops itself at 1,000
+    // (store/discord-guard.ts); the alarm fires at half of that so someone looks first.
+    const brakes = (name: 'DiscordInvalidRequests' | 'DiscordCloudflareBans', period: Duration) =>
+      new cloudwatch.MathExpression({
+        label: name,
+        expression: 'FILL(p, 0) + FILL(n, 0) + FILL(d, 0)',
+        usingMetrics: {
+          p: this.metric(name, 'price', 'Sum', period),
+          n: this.metric(name, 'news', 'Sum', period),
+          d: this.metric(name, 'delivery', 'Sum', period),
+        },
+        period,
+      });
+    add(
+      new cloudwatch.Alarm(this, 'DiscordCloudflareBan', {
+        alarmDescription:
+          'goxwatch: Discord answered 429 without its JSON body (Cloudflare ban, error 1015); sending is paused with a growing backoff',
+        metric: brakes('DiscordCloudflareBans', Duration.minutes(5)),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    add(
+      new cloudwatch.Alarm(this, 'DiscordInvalidRequests', {
+        alarmDescription:
+          'goxwatch: 500 or more invalid answers (401/403/429) from Discord in 10 minutes; sending stops at 1,000, Cloudflare bans at 10,000',
+        metric: brakes('DiscordInvalidRequests', Duration.minutes(10)),
+        threshold: 500,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
+
     // Failed runs pile up in the dead-letter queue (a run whose every source failed throws on
     // purpose). One is what the JobFailures alarms already judge; ten unread ones mean nobody
     // looked for a while or something keeps failing.

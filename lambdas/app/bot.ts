@@ -14,6 +14,8 @@ export interface Bot {
   discord: DiscordClient | undefined;
   /** Where messages go when there is no token (the terminal locally, the log in Lambda). */
   print(text: string): void;
+  /** Time left in this invocation (Lambda: context.getRemainingTimeInMillis); none: delivery's own budget. */
+  remainingMs?: () => number;
 }
 
 /** When to run delivery after a job; default: always (it also sends what earlier runs left pending). */
@@ -26,7 +28,12 @@ export interface CycleOptions {
 }
 
 export async function deliver(bot: Bot): Promise<DeliveryResult> {
-  return runDelivery(bot.container, { discord: bot.discord, print: bot.print });
+  return runDelivery(bot.container, {
+    discord: bot.discord,
+    print: bot.print,
+    guard: bot.container.guard,
+    ...(bot.remainingMs ? { remainingMs: bot.remainingMs } : {}),
+  });
 }
 
 /** Deliver, and say so only when there was something to deliver (one line per poll otherwise). */

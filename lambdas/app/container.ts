@@ -3,6 +3,7 @@ import type { Config } from '../domain/config';
 import { consoleLogger, type Logger } from '../domain/log';
 import type { Announcement } from '../domain/messages';
 import { ruleIdsFor } from '../domain/rules';
+import { DiscordGuard } from '../store/discord-guard';
 import { JobRuns } from '../store/job-runs';
 import { NewsRepo } from '../store/news-repo';
 import { Outbox } from '../store/outbox';
@@ -30,6 +31,8 @@ export interface Container {
   prices: PriceRepo;
   news: NewsRepo;
   refunds: RefundRepo;
+  /** The shared brakes on sending to Discord (Cloudflare ban backoff, invalid-request count). */
+  guard: DiscordGuard;
   /** Bind an announcement (or alternatives about one event) to its channels as outbox entries. */
   enqueue(announcements: Announcement | Announcement[]): Promise<number>;
 }
@@ -55,6 +58,7 @@ export function createContainer(opts: {
     prices: new PriceRepo(store, clock),
     news: new NewsRepo(store, clock),
     refunds: new RefundRepo(store, clock),
+    guard: new DiscordGuard(store, clock, logger),
     enqueue: (a) =>
       enqueue(a, { outbox, subscriptions, defaultLanguage: config.language, defaultPriceRules }),
   };

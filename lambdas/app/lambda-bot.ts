@@ -9,8 +9,16 @@ const MAX_RATE_LIMIT_WAIT_MS = 5_000;
 
 let discord: { token: string; client: DiscordClient } | undefined;
 
-/** The bot for the scheduled handlers; the Discord client survives warm starts. */
-export async function lambdaBot(): Promise<Bot> {
+/** What a handler gets from the Lambda runtime; only the deadline is read. */
+export interface LambdaContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/**
+ * The bot for the scheduled handlers; the Discord client survives warm starts. With the
+ * invocation's context, delivery takes its deadline from the time Lambda has left.
+ */
+export async function lambdaBot(context?: LambdaContext): Promise<Bot> {
   const container = await lambdaContainer();
   const settings = await discordSettings();
   // The token secret may be filled or rotated after deploy: rebuild the client when it changes.
@@ -21,6 +29,7 @@ export async function lambdaBot(): Promise<Bot> {
         token: settings.token,
         apiBase: settings.apiBase,
         maxRateLimitWaitMs: MAX_RATE_LIMIT_WAIT_MS,
+        guard: container.guard,
       }),
     };
   }
@@ -28,6 +37,7 @@ export async function lambdaBot(): Promise<Bot> {
     container,
     discord: settings.token ? discord?.client : undefined,
     print: (text) => container.logger.info(text),
+    ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
   };
 }
 
@@ -41,4 +51,10 @@ export function emitMetrics(
   nowMs: number,
 ): void {
   process.stdout.write(emfLine(job, values, nowMs) + '\n');
+}
+
+/** The guard's counts since the last metrics line (this invocation's invalid answers and bans). */
+export function discordBrakeMetrics(bot: Bot): Partial<Record<MetricName, number>> {
+  const counts = bot.container.guard.takeCounts();
+  return { DiscordInvalidRequests: counts.invalidResponses, DiscordCloudflareBans: counts.cloudflareBans };
 }

@@ -19,6 +19,10 @@
  * |                     |         | when they deliver inline)  | pass                                         |
  * | DiscordAuthFailures | Count   | price, news, delivery      | Discord answered 401 (bad or unset token);   |
  * |                     |         |                            | emit 1 per run that saw it                   |
+ * | DiscordInvalid-     | Count   | price, news, delivery      | 401/403/429 answers this run (Cloudflare     |
+ * | Requests            |         |                            | bans an IP at 10,000 in 10 minutes)          |
+ * | DiscordCloudflare-  | Count   | price, news, delivery      | 429s without Discord's JSON body (a          |
+ * | Bans                |         |                            | Cloudflare ban, error 1015) this run         |
  *
  * Emitting the 0s matters: alarms treat missing data as "not breaching" except the stale-price
  * alarm, which treats a silent price job as stale.
@@ -30,6 +34,8 @@ export const METRIC_NAMES = [
   'PriceAgeSeconds',
   'OutboxPending',
   'DiscordAuthFailures',
+  'DiscordInvalidRequests',
+  'DiscordCloudflareBans',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
@@ -43,6 +49,8 @@ const UNITS: Record<MetricName, 'Count' | 'Seconds'> = {
   PriceAgeSeconds: 'Seconds',
   OutboxPending: 'Count',
   DiscordAuthFailures: 'Count',
+  DiscordInvalidRequests: 'Count',
+  DiscordCloudflareBans: 'Count',
 };
 
 /**

@@ -1,9 +1,9 @@
 import { newsCycle } from '../app/news-cycle';
-import { emitMetrics, lambdaBot } from '../app/lambda-bot';
+import { discordBrakeMetrics, emitMetrics, lambdaBot, type LambdaContext } from '../app/lambda-bot';
 
 /** EventBridge schedule → one news cycle over the due feeds, then delivery. */
-export async function handler(): Promise<{ summary: string }> {
-  const bot = await lambdaBot();
+export async function handler(_event: unknown, context?: LambdaContext): Promise<{ summary: string }> {
+  const bot = await lambdaBot(context);
   const { news, delivery } = await newsCycle(bot);
   const allFailed = news.feedsFetched + news.feedsNotModified === 0 && news.feedsFailed > 0;
   emitMetrics(
@@ -12,6 +12,7 @@ export async function handler(): Promise<{ summary: string }> {
       JobFailures: allFailed ? 1 : 0,
       OutboxPending: (await bot.container.outbox.pending()).length,
       DiscordAuthFailures: delivery?.badToken ? 1 : 0,
+      ...discordBrakeMetrics(bot),
     },
     bot.container.clock.now(),
   );

@@ -1,9 +1,9 @@
 import { lambdaPriceSources, priceAgeSeconds, priceCycle } from '../app/price-cycle';
-import { emitMetrics, lambdaBot } from '../app/lambda-bot';
+import { discordBrakeMetrics, emitMetrics, lambdaBot, type LambdaContext } from '../app/lambda-bot';
 
 /** EventBridge schedule → one price poll, then delivery of any alert it queued. */
-export async function handler(): Promise<{ summary: string }> {
-  const bot = await lambdaBot();
+export async function handler(_event: unknown, context?: LambdaContext): Promise<{ summary: string }> {
+  const bot = await lambdaBot(context);
   const sources = lambdaPriceSources(bot.container);
   const { clock } = bot.container;
   const { price, delivery } = await priceCycle(bot, sources);
@@ -15,6 +15,7 @@ export async function handler(): Promise<{ summary: string }> {
       PriceAgeSeconds: (await priceAgeSeconds(bot.container)) ?? 86_400,
       OutboxPending: pending,
       DiscordAuthFailures: delivery?.badToken ? 1 : 0,
+      ...discordBrakeMetrics(bot),
     },
     clock.now(),
   );

@@ -244,6 +244,14 @@ describe('goxwatch stack template', () => {
     const auth = alarms.filter((a) => JSON.stringify(a.Metrics ?? []).includes('DiscordAuthFailures'));
     expect(auth).toHaveLength(1);
     expect(JSON.stringify(auth[0]!.Metrics)).toMatch(/"Value":"price".*"Value":"news".*"Value":"delivery"/);
+    // Cloudflare: a ban (bare 429) alarms at once; invalid answers alarm at 500 per 10 minutes.
+    for (const [metric, threshold] of [
+      ['DiscordCloudflareBans', 1],
+      ['DiscordInvalidRequests', 500],
+    ] as const) {
+      const found = alarms.filter((a) => JSON.stringify(a.Metrics ?? []).includes(metric));
+      expect(found).toEqual([expect.objectContaining({ Threshold: threshold })]);
+    }
     const lambdaErrors = alarms.filter((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === 'Errors');
     expect(lambdaErrors.flatMap((a) => refs(a.Dimensions)).sort()).toEqual(
       ['Price', 'News', 'Delivery', 'Interactions', 'InteractionsWorker'].map(fnId).sort(),
