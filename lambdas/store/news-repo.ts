@@ -1,4 +1,5 @@
 import type { Clock } from '../domain/clock';
+import type { FeedFailure, FeedFailureVerdict } from '../domain/feed-health';
 import type { NewsItem } from '../domain/news';
 import type { RefundStage } from '../domain/refund';
 import type { Validators } from '../domain/news';
@@ -75,41 +76,10 @@ export interface NewsItemRecord extends NewsItem {
 
 type NewsItemStored = NewsItemRecord & Item;
 
-export interface FailureInput {
-  url: string;
-  outcome: string;
-  error: string;
-  /** Normal polling interval: the first step of the backoff. */
-  intervalMs: number;
-  /** Longest backoff step. */
-  maxBackoffMs: number;
-  /** From a 429/503 Retry-After: the next attempt waits at least this long. */
-  retryAfterMs?: number;
-  /** Disable after this many failures in a row. */
-  maxFailures: number;
-  /** Disable at once (410 Gone). */
-  disableNow?: boolean;
-}
-
 export interface FailureOutcome {
-  failures: number;
-  nextAttemptAt: number;
   /** true only for the one caller that switched the feed off: it sends the single notice. */
   disabledNow: boolean;
   disabledAt?: number;
-  disabledReason?: string;
-}
-
-/** Exponential backoff: interval, 2×, 4× ... capped; Retry-After (capped at a day) wins when longer. */
-export function backoffMs(
-  failures: number,
-  intervalMs: number,
-  maxBackoffMs: number,
-  retryAfterMs?: number,
-): number {
-  const exp = Math.min(maxBackoffMs, intervalMs * 2 ** Math.max(0, Math.min(failures - 1, 30)));
-  const retry = retryAfterMs === undefined ? 0 : Math.min(retryAfterMs, 24 * 3_600_000);
-  return Math.max(exp, retry);
 }
 
 export class NewsRepo {
@@ -213,38 +183,37 @@ export class NewsRepo {
   }
 
   /**
-   * A failed fetch or parse: count it, back off, and switch the feed off after `maxFailures` in a
-   * row (or at once for 410). The switch-off is a conditional write on `disabledAt` being absent,
-   * so when two runs race, exactly one gets `disabledNow` and sends the notice.
+   * A failed fetch or parse, as judged by domain/feed-health.ts. The switch-off is a conditional
+   * write on `disabledAt` being absent, so when two runs race, exactly one gets `disabledNow` and
+   * sends the notice.
    */
-  async recordFailure(feedId: string, input: FailureInput, prev?: FeedState | null): Promise<FailureOutcome> {
+  async recordFailure(
+    feedId: string,
+    url: string,
+    failure: FeedFailure,
+    verdict: FeedFailureVerdict,
+  ): Promise<FailureOutcome> {
     const now = this.clock.now();
-    if (prev === undefined) prev = (await this.feedState(feedId)) ?? null;
-    const failures = (prev?.failures ?? 0) + 1;
-    const nextAttemptAt = now + backoffMs(failures, input.intervalMs, input.maxBackoffMs, input.retryAfterMs);
     const base = {
       feedId,
-      url: input.url,
-      failures,
+      url,
+      failures: verdict.failures,
       lastAttemptAt: now,
-      nextAttemptAt,
-      lastOutcome: input.outcome,
-      lastError: input.error.slice(0, 500),
+      nextAttemptAt: verdict.nextAttemptAt,
+      lastOutcome: failure.outcome,
+      lastError: failure.error.slice(0, 500),
     };
-    if (input.disableNow || failures >= input.maxFailures) {
-      const reason = input.disableNow
-        ? input.error
-        : `${failures} failures in a row; last: ${input.error}`.slice(0, 500);
+    if (verdict.disableReason !== undefined) {
       const won = await this.store.update(
         FEED_PK,
         feedId,
-        { ...base, disabledAt: now, disabledReason: reason },
+        { ...base, disabledAt: now, disabledReason: verdict.disableReason },
         { expected: { disabledAt: null } },
       );
-      if (won) return { failures, nextAttemptAt, disabledNow: true, disabledAt: now, disabledReason: reason };
+      if (won) return { disabledNow: true, disabledAt: now };
     }
     await this.store.update(FEED_PK, feedId, base);
-    return { failures, nextAttemptAt, disabledNow: false };
+    return { disabledNow: false };
   }
 
   /** Switch a disabled feed back on (maintainer action): failures reset, due at once. */

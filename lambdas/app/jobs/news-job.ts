@@ -1,23 +1,15 @@
-import {
-  FETCH_DEFAULTS,
-  fetchFeed as defaultFetchFeed,
-  type FeedFetcher,
-  type FeedFetchResult,
-} from '../../sources/feed-fetch';
-import { parseFeed, type ParsedFeed } from '../../sources/feed-parse';
+import { FETCH_DEFAULTS, fetchFeed as defaultFetchFeed, type FeedFetcher } from '../../sources/feed-fetch';
 import type { FeedState, NewsItemRecord } from '../../store/news-repo';
 import { DAY, HOUR } from '../../domain/clock';
 import type { FeedConfig, IncidentConfig } from '../../domain/config';
 import { errorMessage } from '../../domain/log';
-import { itemKey, matchIncident, sameStory, type NewsItem } from '../../domain/news';
+import { isFeedDue } from '../../domain/feed-health';
+import { sameStory, type NewsItem } from '../../domain/news';
 import { classifyRefundEvidence } from '../../domain/refund-evidence';
 import type { RefundChange } from '../../domain/refund';
-import {
-  feedDisabledAnnouncement,
-  newsAnnouncement,
-  refundStageAnnouncement,
-} from '../../discord/render-news';
+import { newsAnnouncement, refundStageAnnouncement } from '../../discord/render-news';
 import type { Container } from '../container';
+import { readFeedGuarded } from './news-feeds';
 
 export interface NewsJobOptions {
   /** Feeds fetched at the same time. */
@@ -77,7 +69,7 @@ export interface NewsJobResult {
   summary: string;
 }
 
-interface MatchedItem {
+export interface MatchedItem {
   item: NewsItem;
   feed: FeedConfig;
   incident: IncidentConfig;
@@ -86,10 +78,20 @@ interface MatchedItem {
   silent: boolean;
 }
 
-interface FeedOutcome {
+export interface FeedOutcome {
   matched: MatchedItem[];
   /** Marks the items seen and stores the new validators: run only after the items are handled. */
   commit?: () => Promise<void>;
+}
+
+/** One run of the job: what every step reads and adds to. */
+export interface NewsRun {
+  container: Container;
+  opts: NewsJobOptions;
+  fetcher: FeedFetcher;
+  result: NewsJobResult;
+  /** Record a problem; the run goes on with the rest. */
+  fail(line: string): void;
 }
 
 /**
@@ -98,10 +100,29 @@ interface FeedOutcome {
  * evidence and post each change once. All time comes from the injected clock.
  */
 export async function runNewsJob(container: Container, input: NewsJobInput = {}): Promise<NewsJobResult> {
-  const { config, clock, logger, news, refunds } = container;
-  const opts: NewsJobOptions = { ...NEWS_JOB_DEFAULTS, ...input.options };
-  const fetcher = input.fetchFeed ?? defaultFetchFeed;
-  const startedAt = clock.now();
+  const startedAt = container.clock.now();
+  const run = startRun(container, input);
+  try {
+    const { due, states } = await dueFeeds(run);
+    const outcomes = await mapLimit(due, run.opts.concurrency, (feed) =>
+      readFeedGuarded(run, feed, states.get(feed.id) ?? null),
+    );
+    const handled = await handleIncidents(
+      run,
+      outcomes.flatMap((o) => o.matched),
+    );
+    // Validators and seen keys are stored only once the items are handled: a run that dies
+    // before this refetches the same items next time, and the conditional item writes keep
+    // them from posting twice.
+    if (handled) await commitFeeds(run, outcomes);
+  } catch (err) {
+    run.fail(errorMessage(err));
+  }
+  await finishRun(run, startedAt);
+  return run.result;
+}
+
+function startRun(container: Container, input: NewsJobInput): NewsRun {
   const result: NewsJobResult = {
     feedsConfigured: 0,
     feedsDue: 0,
@@ -121,263 +142,148 @@ export async function runNewsJob(container: Container, input: NewsJobInput = {})
     errors: [],
     summary: '',
   };
-  const fail = (line: string) => {
-    result.errors.push(line);
-    logger.warn(`news: ${line}`);
+  return {
+    container,
+    opts: { ...NEWS_JOB_DEFAULTS, ...input.options },
+    fetcher: input.fetchFeed ?? defaultFetchFeed,
+    result,
+    fail: (line) => {
+      result.errors.push(line);
+      container.logger.warn(`news: ${line}`);
+    },
   };
+}
 
-  try {
-    const wanted = config.feeds.filter((f) => config.incidents.some((i) => i.feeds.includes(f.id)));
-    result.feedsConfigured = wanted.length;
-    const states = await news.feedStates();
-    const now = clock.now();
-    const due = wanted.filter((f) => {
-      const s = states.get(f.id);
-      return !s || (s.disabledAt === undefined && (s.nextAttemptAt ?? 0) <= now);
-    });
-    result.feedsDue = due.length;
+/** The feeds some incident reads, and of those the ones due now (domain/feed-health.ts). */
+async function dueFeeds(run: NewsRun): Promise<{ due: FeedConfig[]; states: Map<string, FeedState> }> {
+  const { config, clock, news } = run.container;
+  const wanted = config.feeds.filter((f) => config.incidents.some((i) => i.feeds.includes(f.id)));
+  run.result.feedsConfigured = wanted.length;
+  const states = await news.feedStates();
+  const now = clock.now();
+  const due = wanted.filter((f) => isFeedDue(states.get(f.id), now));
+  run.result.feedsDue = due.length;
+  return { due, states };
+}
 
-    const outcomes = await mapLimit(due, opts.concurrency, async (feed) => {
-      try {
-        return await processFeed(feed, states.get(feed.id) ?? null);
-      } catch (err) {
-        // Our own failure (store down, a bug): logged, and the other feeds go on.
-        fail(`feed ${feed.id}: ${errorMessage(err)}`);
-        result.feedsFailed++;
-        return { matched: [] };
-      }
-    });
-
-    const matched = outcomes.flatMap((o) => o.matched);
-    let handled = true;
-    for (const incident of config.incidents) {
-      try {
-        await processIncident(
-          incident,
-          matched.filter((m) => m.incident.id === incident.id),
-        );
-      } catch (err) {
-        handled = false;
-        fail(`incident ${incident.id}: ${errorMessage(err)}`);
-      }
+/** Each incident's matched items in turn; false when one failed (then no feed state is committed). */
+async function handleIncidents(run: NewsRun, matched: MatchedItem[]): Promise<boolean> {
+  let handled = true;
+  for (const incident of run.container.config.incidents) {
+    try {
+      await handleIncident(
+        run,
+        incident,
+        matched.filter((m) => m.incident.id === incident.id),
+      );
+    } catch (err) {
+      handled = false;
+      run.fail(`incident ${incident.id}: ${errorMessage(err)}`);
     }
-    // Validators and seen keys are stored only once the items are handled: a run that dies
-    // before this refetches the same items next time, and the conditional item writes keep
-    // them from posting twice.
-    if (handled) {
-      await mapLimit(outcomes, opts.concurrency, async (o) => {
-        try {
-          await o.commit?.();
-        } catch (err) {
-          fail(`saving feed state: ${errorMessage(err)}`);
-        }
-      });
-    }
-  } catch (err) {
-    fail(errorMessage(err));
   }
+  return handled;
+}
 
+async function handleIncident(run: NewsRun, incident: IncidentConfig, items: MatchedItem[]): Promise<void> {
+  const { clock, news, refunds } = run.container;
+  // Changes recorded but not posted yet: made by hand (CLI) or left by a run that died.
+  for (const change of await refunds.unposted(incident.id)) await postChange(run, change, incident);
+  if (!items.length) return;
+  const nowMs = clock.now();
+  const at = (m: MatchedItem) => m.item.publishedAt ?? nowMs;
+  items.sort((a, b) => at(a) - at(b) || a.feed.id.localeCompare(b.feed.id));
+  const stories: NewsItemRecord[] = await news.recentStories(incident.id);
+  for (const m of items) await handleItem(run, incident, m, stories, nowMs);
+}
+
+/** One matched item: post it unless it is silent or a duplicate story, move the refund stage on its evidence, store it. */
+async function handleItem(
+  run: NewsRun,
+  incident: IncidentConfig,
+  m: MatchedItem,
+  stories: NewsItemRecord[],
+  nowMs: number,
+): Promise<void> {
+  const { news, refunds } = run.container;
+  const { result } = run;
+  // Stored already: a run that died before saving the feed's seen keys handled it. The
+  // post and the stage move happen before the item is stored, so nothing was lost.
+  if (await news.getItem(incident.id, m.feed.id, m.item.key)) return;
+  result.itemsNew++;
+  const lead = stories.find((s) => sameStory(s, m.item));
+  // Evidence is read from the whole text, not the display excerpt; the body is not stored.
+  const { body, ...stored } = m.item;
+  const signal = m.silent
+    ? undefined
+    : classifyRefundEvidence(
+        {
+          title: m.item.title,
+          body: body ?? m.item.summary ?? '',
+          ...(m.item.publishedAt !== undefined ? { publishedAt: m.item.publishedAt } : {}),
+        },
+        incident,
+      );
+  const record: NewsItemRecord = {
+    ...stored,
+    incidentId: incident.id,
+    seenAt: nowMs,
+    keywords: m.keywords,
+    posted: !m.silent && !lead,
+    ...(lead ? { duplicateOf: `${lead.feedId}#${lead.key}` } : {}),
+    ...(signal ? { refundStage: signal.stage } : {}),
+  };
+  if (lead) result.duplicates++;
+  else stories.unshift(record);
+  if (m.silent) result.itemsBaseline++;
+  // Enqueue, then move the stage, then store: a retry after a crash repeats the first two
+  // harmlessly (the outbox refuses a known key; the stage moves forward only).
+  if (record.posted) {
+    result.outboxEntries += await run.container.enqueue(newsAnnouncement(m.item, incident, m.feed));
+    result.newsPosted++;
+  }
+  if (signal) {
+    const change = await refunds.applyEvidence(incident.id, {
+      stage: signal.stage,
+      ...(signal.rate !== undefined ? { rate: signal.rate } : {}),
+      ...(signal.currency ? { currency: signal.currency } : {}),
+      ...(signal.paymentDate ? { paymentDate: signal.paymentDate } : {}),
+      evidence: m.item.link ? [m.item.link] : [],
+      because: signal.because,
+    });
+    if (change) await postChange(run, change, incident);
+  }
+  await news.saveItem(record);
+}
+
+async function postChange(run: NewsRun, change: RefundChange, incident: IncidentConfig): Promise<void> {
+  run.result.outboxEntries += await run.container.enqueue(refundStageAnnouncement(change, incident));
+  await run.container.refunds.markPosted(incident.id, change.seq);
+  run.result.stageChanges.push(change);
+  run.container.logger.info(
+    `news: refund ${incident.id} ${change.from} → ${change.to}${change.auto ? '' : ` (by ${change.actor})`}`,
+  );
+}
+
+/** Store each fetched feed's seen keys and validators (see FeedOutcome.commit). */
+async function commitFeeds(run: NewsRun, outcomes: FeedOutcome[]): Promise<void> {
+  await mapLimit(outcomes, run.opts.concurrency, async (o) => {
+    try {
+      await o.commit?.();
+    } catch (err) {
+      run.fail(`saving feed state: ${errorMessage(err)}`);
+    }
+  });
+}
+
+async function finishRun(run: NewsRun, startedAt: number): Promise<void> {
+  const { result } = run;
+  const { logger, jobRuns } = run.container;
   result.summary = summarize(result);
   logger.info(result.summary);
   try {
-    await container.jobRuns.record('news', startedAt, result.errors.length === 0, result.summary);
+    await jobRuns.record('news', startedAt, result.errors.length === 0, result.summary);
   } catch (err) {
     logger.error(`news: could not record the job run: ${errorMessage(err)}`);
-  }
-  return result;
-
-  /** `state`: as read at the start of this run (null = never fetched). */
-  async function processFeed(feed: FeedConfig, state: FeedState | null): Promise<FeedOutcome> {
-    const validators = {
-      ...(state?.etag ? { etag: state.etag } : {}),
-      ...(state?.lastModified ? { lastModified: state.lastModified } : {}),
-    };
-    // A changed URL in config starts over: old validators belong to the old URL.
-    const sameUrl = state?.url === feed.url;
-    const res = await fetcher(feed.url, {
-      timeoutMs: opts.timeoutMs,
-      maxBytes: opts.maxBytes,
-      maxRedirects: opts.maxRedirects,
-      ...(sameUrl ? { validators } : {}),
-      now: clock.now(),
-    });
-    result.requests += res.requests;
-    if (res.kind === 'not-modified') {
-      result.feedsNotModified++;
-      await news.recordNotModified(feed.id, feed.url, res.validators);
-      return { matched: [] };
-    }
-    if (res.kind !== 'ok') {
-      await failure(feed, state, res.kind, res.message, res);
-      return { matched: [] };
-    }
-    result.bytes += res.bytes;
-    let parsed: ParsedFeed;
-    try {
-      parsed = await parseFeed(res.text, `feed ${feed.id} (${feed.url})`);
-    } catch (err) {
-      await failure(feed, state, 'parse-error', err instanceof Error ? err.message : String(err));
-      return { matched: [] };
-    }
-    result.feedsFetched++;
-    result.itemsParsed += parsed.items.length;
-    const firstFetch = state?.initializedAt === undefined || !sameUrl;
-    const incidents = config.incidents.filter((i) => i.feeds.includes(feed.id));
-    // A feed never fetched has no seen keys: skip the query.
-    const seen = state ? await news.seenKeys(feed.id) : new Set<string>();
-    const candidates = new Map<
-      string,
-      { item: NewsItem; hits: { incident: IncidentConfig; keywords: string[] }[] }
-    >();
-    for (const p of parsed.items) {
-      const key = itemKey(p);
-      // Duplicate guids inside one feed: the first item wins.
-      if (seen.has(key) || candidates.has(key)) continue;
-      const title = p.title ?? '';
-      const text = `${title} ${p.summary ?? ''}`;
-      const hits = incidents
-        .map((incident) => ({ incident, ...matchIncident(text, incident) }))
-        .filter((h) => h.matched);
-      if (!hits.length) continue;
-      const item: NewsItem = {
-        key,
-        feedId: feed.id,
-        title,
-        ...(p.link ? { link: p.link } : {}),
-        ...(p.guid ? { guid: p.guid } : {}),
-        ...(p.publishedAt !== undefined ? { publishedAt: p.publishedAt } : {}),
-        ...(p.summary ? { summary: p.summary } : {}),
-        ...(p.body ? { body: p.body } : {}),
-        ...(parsed.title ? { feedTitle: parsed.title } : {}),
-      };
-      candidates.set(key, { item, hits: hits.map((h) => ({ incident: h.incident, keywords: h.keywords })) });
-    }
-    const nowMs = clock.now();
-    const out: MatchedItem[] = [];
-    for (const { item, hits } of candidates.values()) {
-      const tooOld = item.publishedAt !== undefined && item.publishedAt < nowMs - opts.maxItemAgeMs;
-      for (const h of hits)
-        out.push({ item, feed, incident: h.incident, keywords: h.keywords, silent: firstFetch || tooOld });
-    }
-    return {
-      matched: out,
-      commit: async () => {
-        // Only matched items are remembered: the others never post, whatever their key.
-        await news.markSeen(feed.id, [...candidates.keys()]);
-        await news.recordSuccess(feed.id, feed.url, res.validators, parsed.items.length, state);
-      },
-    };
-  }
-
-  async function failure(
-    feed: FeedConfig,
-    state: FeedState | null,
-    outcome: string,
-    message: string,
-    res?: FeedFetchResult,
-  ) {
-    result.feedsFailed++;
-    const retryAfterMs = res?.kind === 'retry-after' ? res.retryAfterMs : undefined;
-    const f = await news.recordFailure(
-      feed.id,
-      {
-        url: feed.url,
-        outcome,
-        error: message,
-        intervalMs: config.intervals.newsSeconds * 1000,
-        maxBackoffMs: opts.maxBackoffMs,
-        maxFailures: opts.maxFailures,
-        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-        disableNow: res?.kind === 'gone',
-      },
-      state,
-    );
-    fail(
-      `feed ${feed.id}: ${outcome}: ${message} (failure ${f.failures}, next attempt ${new Date(f.nextAttemptAt).toISOString()})`,
-    );
-    if (!f.disabledNow) return;
-    result.feedsDisabled++;
-    const notice = feedDisabledAnnouncement(feed, f.disabledReason ?? message, f.disabledAt);
-    logger.warn(`news: feed ${feed.id} disabled: ${f.disabledReason ?? message}`);
-    if (config.adminChannel) {
-      const added = await container.outbox.enqueue(
-        notice.key,
-        config.adminChannel,
-        notice.kind,
-        notice.render(config.language),
-      );
-      if (added) result.outboxEntries++;
-    } else {
-      result.outboxEntries += await container.enqueue(notice);
-    }
-  }
-
-  async function postChange(change: RefundChange, incident: IncidentConfig) {
-    result.outboxEntries += await container.enqueue(refundStageAnnouncement(change, incident));
-    await refunds.markPosted(incident.id, change.seq);
-    result.stageChanges.push(change);
-    logger.info(
-      `news: refund ${incident.id} ${change.from} → ${change.to}${change.auto ? '' : ` (by ${change.actor})`}`,
-    );
-  }
-
-  async function processIncident(incident: IncidentConfig, items: MatchedItem[]) {
-    // Changes recorded but not posted yet: made by hand (CLI) or left by a run that died.
-    for (const change of await refunds.unposted(incident.id)) await postChange(change, incident);
-    if (!items.length) return;
-    const nowMs = clock.now();
-    const at = (m: MatchedItem) => m.item.publishedAt ?? nowMs;
-    items.sort((a, b) => at(a) - at(b) || a.feed.id.localeCompare(b.feed.id));
-    const stories: NewsItemRecord[] = await news.recentStories(incident.id);
-    for (const m of items) {
-      // Stored already: a run that died before saving the feed's seen keys handled it. The
-      // post and the stage move happen before the item is stored, so nothing was lost.
-      if (await news.getItem(incident.id, m.feed.id, m.item.key)) continue;
-      result.itemsNew++;
-      const lead = stories.find((s) => sameStory(s, m.item));
-      // Evidence is read from the whole text, not the display excerpt; the body is not stored.
-      const { body, ...stored } = m.item;
-      const signal = m.silent
-        ? undefined
-        : classifyRefundEvidence(
-            {
-              title: m.item.title,
-              body: body ?? m.item.summary ?? '',
-              ...(m.item.publishedAt !== undefined ? { publishedAt: m.item.publishedAt } : {}),
-            },
-            incident,
-          );
-      const record: NewsItemRecord = {
-        ...stored,
-        incidentId: incident.id,
-        seenAt: nowMs,
-        keywords: m.keywords,
-        posted: !m.silent && !lead,
-        ...(lead ? { duplicateOf: `${lead.feedId}#${lead.key}` } : {}),
-        ...(signal ? { refundStage: signal.stage } : {}),
-      };
-      if (lead) result.duplicates++;
-      else stories.unshift(record);
-      if (m.silent) result.itemsBaseline++;
-      // Enqueue, then move the stage, then store: a retry after a crash repeats the first two
-      // harmlessly (the outbox refuses a known key; the stage moves forward only).
-      if (record.posted) {
-        result.outboxEntries += await container.enqueue(newsAnnouncement(m.item, incident, m.feed));
-        result.newsPosted++;
-      }
-      if (signal) {
-        const change = await refunds.applyEvidence(incident.id, {
-          stage: signal.stage,
-          ...(signal.rate !== undefined ? { rate: signal.rate } : {}),
-          ...(signal.currency ? { currency: signal.currency } : {}),
-          ...(signal.paymentDate ? { paymentDate: signal.paymentDate } : {}),
-          evidence: m.item.link ? [m.item.link] : [],
-          because: signal.because,
-        });
-        if (change) await postChange(change, incident);
-      }
-      await news.saveItem(record);
-    }
   }
 }
 
