@@ -24,6 +24,7 @@ import { publicKeyProblem } from '../lambdas/discord/interactions-verify';
 import type { Bot } from '../lambdas/app/bot';
 import { newsCycle } from '../lambdas/app/news-cycle';
 import { priceCycle } from '../lambdas/app/price-cycle';
+import { chainCycle, createChainReader } from '../lambdas/app/chain-cycle';
 import type { PriceSource } from '../lambdas/sources/exchanges';
 import { handleInteraction } from '../lambdas/discord/interactions';
 import { createContainer, type Container } from '../lambdas/app/container';
@@ -170,6 +171,8 @@ async function start(config: Config, origin: string, opts: { once: boolean; port
     if (opts.once) {
       const { price } = await priceCycle(bot, sources);
       await newsCycle(bot);
+      const reader = createChainReader(config);
+      if (reader) await chainCycle(bot, reader);
       if (price.allSourcesFailed)
         log.error('goxwatch: every price source failed (offline? try `npm run replay`)');
       return price.allSourcesFailed ? 1 : 0;
@@ -253,6 +256,14 @@ async function runForever(bot: Bot, sources: PriceSource[], port: number): Promi
   };
   schedule(pricePoll, 0);
   schedule(newsPoll, 0);
+  // The on-chain watch: every chains.nem.pollSeconds, when the config watches any account.
+  const reader = createChainReader(config);
+  const nem = config.chains?.nem;
+  if (reader && nem)
+    schedule(async () => {
+      await chainCycle(bot, reader);
+      return nem.pollSeconds * 1000;
+    }, 0);
 
   await new Promise<void>((resolveStop) => {
     const stop = (signal: string) => {

@@ -29,6 +29,7 @@ export const HANDLER_ENTRIES = {
   delivery: 'lambdas/handlers/delivery.ts',
   interactions: 'lambdas/handlers/interactions.ts',
   interactionsWorker: 'lambdas/handlers/interactions-worker.ts',
+  chain: 'lambdas/handlers/chain.ts',
 } as const;
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
 
@@ -105,6 +106,7 @@ export class GoxwatchStack extends Stack {
     const priceMinutes = scheduleMinutes('intervals.priceSeconds', config.intervals.priceSeconds);
     const newsMinutes = scheduleMinutes('intervals.newsSeconds', config.intervals.newsSeconds);
     const deliveryMinutes = props.deliverySweepMinutes ?? 5;
+    const chainMinutes = scheduleMinutes('chains.nem.pollSeconds', config.chains?.nem?.pollSeconds ?? 60);
     // `store` is the local runner's (a table name and maybe a dynalite/DynamoDB Local endpoint); in
     // AWS the table is this stack's, passed as GOXWATCH_TABLE, so it is left out of the Lambdas' copy.
     const { store: _localStore, ...lambdaConfig } = config;
@@ -226,6 +228,14 @@ export class GoxwatchStack extends Stack {
         Duration.seconds(60),
         256,
       ),
+      // The on-chain watch (lambdas/handlers/chain.ts): NIS1 reads of every watched account.
+      chain: poller(
+        'Chain',
+        HANDLER_ENTRIES.chain,
+        'goxwatch: poll watched NEM accounts, follow the money, drain alert, deliver',
+        Duration.seconds(50),
+        256,
+      ),
       interactions: new GoxwatchFunction(this, 'Interactions', {
         entry: HANDLER_ENTRIES.interactions,
         description: 'goxwatch: Discord interactions endpoint (slash commands)',
@@ -245,7 +255,7 @@ export class GoxwatchStack extends Stack {
 
     // ---- Least-privilege IAM: explicit actions on the table and its one index, no wildcards.
     const indexArn = `${this.table.tableArn}/index/${TABLE.gsi1.name}`;
-    for (const name of ['price', 'news', 'delivery'] as const) {
+    for (const name of ['price', 'news', 'delivery', 'chain'] as const) {
       const fn = this.functions[name];
       fn.addToRolePolicy(
         new iam.PolicyStatement({
@@ -313,6 +323,7 @@ export class GoxwatchStack extends Stack {
       ['price', priceMinutes],
       ['news', newsMinutes],
       ['delivery', deliveryMinutes],
+      ['chain', chainMinutes],
     ];
     for (const [name, minutes] of scheduled) {
       const fn = this.functions[name];

@@ -12,7 +12,7 @@
  *
  * | Metric              | Unit    | Job                        | Emit                                         |
  * |---------------------|---------|----------------------------|----------------------------------------------|
- * | JobFailures         | Count   | price, news, delivery      | 1 when a run failed as a whole, else 0       |
+ * | JobFailures         | Count   | price, news, delivery, chain | 1 when a run failed as a whole, else 0       |
  * | PriceAgeSeconds     | Seconds | price                      | age of the newest stored consensus price at  |
  * |                     |         |                            | the end of each price run (also on failure)  |
  * | OutboxPending       | Count   | delivery (and price, news  | pending outbox entries left after a delivery |
@@ -39,7 +39,7 @@ export const METRIC_NAMES = [
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
-export const METRIC_JOBS = ['price', 'news', 'delivery', 'interactions'] as const;
+export const METRIC_JOBS = ['price', 'news', 'delivery', 'interactions', 'chain'] as const;
 export type MetricJob = (typeof METRIC_JOBS)[number];
 
 export const METRIC_DIMENSION = 'Job';

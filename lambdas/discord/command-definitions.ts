@@ -190,6 +190,7 @@ const kindChoices = [
   { name: 'price', name_localizations: { ja: '価格' }, value: 'price' },
   { name: 'news', name_localizations: { ja: 'ニュース' }, value: 'news' },
   { name: 'refund', name_localizations: { ja: '返金' }, value: 'refund' },
+  { name: 'chain', name_localizations: { ja: 'チェーン' }, value: 'chain' },
 ];
 
 const alerts: RESTPostAPIChatInputApplicationCommandsJSONBody = {

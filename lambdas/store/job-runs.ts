@@ -1,7 +1,7 @@
 import type { Clock } from '../domain/clock';
 import type { Item, Store } from './store';
 
-export type JobName = 'price' | 'news' | 'delivery';
+export type JobName = 'price' | 'news' | 'delivery' | 'chain';
 
 export interface JobRun extends Item {
   job: JobName;

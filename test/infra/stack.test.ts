@@ -159,6 +159,17 @@ describe('goxwatch stack template', () => {
     expect(target('News')).toEqual(['rate(5 minutes)']);
     expect(target('Delivery')).toEqual(['rate(5 minutes)']);
     expect(target('Interactions')).toEqual([]);
+    expect(target('Chain')).toEqual(['rate(1 minute)']);
+  });
+
+  it('the chain watch: its own function, table access like the other pollers, no public key, one concurrent run', () => {
+    const stmts = statementsOf('Chain');
+    expect(stmts.flatMap(actions).sort()).toEqual(statementsOf('Price').flatMap(actions).sort());
+    expect(
+      (fn('Chain').Properties.Environment as { Variables: Json }).Variables.DISCORD_PUBLIC_KEY_SECRET_ARN,
+    ).toBeUndefined();
+    expect(fn('Chain').Properties.ReservedConcurrentExecutions).toBe(1);
+    expect(fn('Chain').Properties.Timeout).toBeLessThan(60);
   });
 
   it('a config file given with -c config=... sets the schedules; its local store settings stay local', () => {
@@ -181,7 +192,7 @@ describe('goxwatch stack template', () => {
     const envs = Object.values(t.findResources('AWS::Lambda::Function')).map(
       (f) => (f as { Properties: { Environment: { Variables: Json } } }).Properties.Environment.Variables,
     );
-    expect(envs).toHaveLength(5);
+    expect(envs).toHaveLength(6);
     for (const env of envs)
       expect(JSON.parse(env.GOXWATCH_CONFIG_JSON as string)).not.toHaveProperty('store');
     rmSync(dir, { recursive: true, force: true });
@@ -254,7 +265,7 @@ describe('goxwatch stack template', () => {
     }
     const lambdaErrors = alarms.filter((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === 'Errors');
     expect(lambdaErrors.flatMap((a) => refs(a.Dimensions)).sort()).toEqual(
-      ['Price', 'News', 'Delivery', 'Interactions', 'InteractionsWorker'].map(fnId).sort(),
+      ['Price', 'News', 'Delivery', 'Interactions', 'InteractionsWorker', 'Chain'].map(fnId).sort(),
     );
     // The shared dead letters at 10; the worker's at its first: each one is a member left unanswered.
     expect(

@@ -6,6 +6,7 @@ import { systemClock } from '../../lambdas/domain/clock';
 import { DEFAULT_CONFIG, type Config } from '../../lambdas/domain/config';
 import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
 import { LoopbackExchanges } from '../../testkit/exchange-server';
+import { startNemNode, type NemNode } from '../../testkit/nem-server';
 
 /**
  * The command line as a user runs it (`npm start -- --once`): a fresh process, the embedded store on
@@ -45,6 +46,7 @@ function run(args: string[], env: Record<string, string>): Promise<RunResult> {
 describe('goxwatch command line', () => {
   let exchanges: LoopbackExchanges;
   let discord: DiscordServer;
+  let nemNode: NemNode;
   let dir: string;
   let configFile: string;
   let env: Record<string, string>;
@@ -52,6 +54,7 @@ describe('goxwatch command line', () => {
   beforeAll(async () => {
     exchanges = await LoopbackExchanges.start(systemClock, ['zaif', 'binance', 'upbit']);
     discord = await startDiscordServer();
+    nemNode = await startNemNode({ chain: { transfers: [] } });
     dir = mkdtempSync(join(tmpdir(), 'goxwatch-cli-'));
     const config: Config = {
       ...DEFAULT_CONFIG,
@@ -64,6 +67,8 @@ describe('goxwatch command line', () => {
       // No feeds: this file is about the price path and the exit codes.
       feeds: [],
       incidents: [{ ...DEFAULT_CONFIG.incidents[0]!, feeds: [] }],
+      // The chain watch runs on --once too: against a loopback NIS1 node, never the real ones.
+      chains: { nem: { ...DEFAULT_CONFIG.chains!.nem!, nodes: [nemNode.baseUrl] } },
     };
     configFile = join(dir, 'config.json');
     writeFileSync(configFile, JSON.stringify(config));
@@ -77,6 +82,7 @@ describe('goxwatch command line', () => {
   afterAll(async () => {
     await exchanges.close();
     await discord.close();
+    await nemNode.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -128,6 +134,22 @@ describe('goxwatch command line', () => {
     const result = await run(['start', '--once', '--config', bad], env);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/intervals\.priceSeconds/);
+  });
+
+  it('a watched NEM address with a bad checksum exits 2 naming the field and the address', async () => {
+    const bad = join(dir, 'bad-address.json');
+    const incident = DEFAULT_CONFIG.incidents[0]!;
+    const typo = 'NC3BI3DNMR2PGEOOMP2NKXQGSAKMS7GYRKVA5CSA';
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        ...DEFAULT_CONFIG,
+        incidents: [{ ...incident, watch: [{ chain: 'nem', address: typo, role: 'victim' }] }],
+      }),
+    );
+    const result = await run(['start', '--once', '--config', bad], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`incidents.0.watch.0.address: NEM address "${typo}" has a bad checksum`);
   });
 
   it('an exchange ccxt goxwatch does not support exits 2 naming the source', async () => {

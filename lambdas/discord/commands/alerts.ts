@@ -45,14 +45,14 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
   if (cmd.sub === SUB.alertsList) return reply(describeSubscription(existing, deps.config, lang));
 
   const kindRaw = stringOption(cmd, 'kind');
-  const kinds: readonly string[] = ['price', 'news', 'refund'];
+  const kinds: readonly string[] = ['price', 'news', 'refund', 'chain'];
   if (cmd.sub === SUB.alertsSubscribe) {
     if (!kindRaw || !kinds.includes(kindRaw))
       throw new CommandError(
         say(
           lang,
-          `kind must be one of price, news, refund (got "${kindRaw ?? ''}").`,
-          `種類は price、news、refund のいずれかです（"${kindRaw ?? ''}"）。`,
+          `kind must be one of price, news, refund, chain (got "${kindRaw ?? ''}").`,
+          `種類は price、news、refund、chain のいずれかです（"${kindRaw ?? ''}"）。`,
         ),
       );
     const kind = kindRaw as MessageKind;
@@ -153,8 +153,8 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
       throw new CommandError(
         say(
           lang,
-          `kind must be one of price, news, refund, all (got "${kindRaw ?? ''}").`,
-          `種類は price、news、refund、all のいずれかです（"${kindRaw ?? ''}"）。`,
+          `kind must be one of price, news, refund, chain, all (got "${kindRaw ?? ''}").`,
+          `種類は price、news、refund、chain、all のいずれかです（"${kindRaw ?? ''}"）。`,
         ),
       );
     if (!existing || !existing.kinds.length)

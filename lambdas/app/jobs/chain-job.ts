@@ -1,0 +1,311 @@
+import { ChainUnavailableError, type ChainReader, type NodeHealth } from '../../sources/chains/chain-reader';
+import { ChainRepo, type WatchState } from '../../store/chain-repo';
+import { JobRuns } from '../../store/job-runs';
+import { PriceRepo } from '../../store/price-repo';
+import type { Store } from '../../store/store';
+import type { ChainTransfer } from '../../domain/chain';
+import {
+  accountsToFollow,
+  detectDrain,
+  holdings,
+  isBurst,
+  pruneOutflows,
+  type DrainAlert,
+  type WatchedAccount,
+} from '../../domain/chain-watch';
+import type { Clock } from '../../domain/clock';
+import type { Config } from '../../domain/config';
+import { errorMessage, type Logger } from '../../domain/log';
+import type { Announcement } from '../../domain/messages';
+import {
+  burstAnnouncement,
+  drainAnnouncement,
+  movementAnnouncement,
+  newAccountAnnouncement,
+  xemText,
+  type ChainView,
+} from '../../discord/render-chain';
+
+export interface ChainJobDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  reader: ChainReader;
+  /** lambdas/app/enqueue.ts bound by the caller: returns how many outbox entries were new. */
+  publish: (announcements: Announcement | Announcement[]) => Promise<number>;
+}
+
+export interface ChainCycleResult {
+  at: number;
+  nodes: NodeHealth[];
+  /** Watched accounts after this poll. */
+  accounts: number;
+  /** Transfers not seen before (this poll, any node). */
+  newTransfers: number;
+  /** Movements handed to the outbox (one burst summary counts its transfers). */
+  posted: number;
+  followed: string[];
+  drains: DrainAlert[];
+  enqueued: number;
+  /** No node was usable: nothing was read. */
+  unavailable: boolean;
+  requests: number;
+  errors: string[];
+  summary: string;
+}
+
+/**
+ * One poll of the on-chain watch: seed the configured accounts, health-check the nodes, read
+ * each watched account's new transfers (outgoing, then incoming, until a known hash), record
+ * them by hash, follow attacker money to new accounts, read balances of the accounts that moved,
+ * check victim accounts for a drain, then publish: the drain alert first, new accounts, the
+ * movements (one summary when a poll has more than burstThreshold). An account whose read
+ * failed keeps its old position and is read again next poll; nothing is posted twice because
+ * both the transfer record and the outbox refuse a second write of the same hash.
+ */
+export async function runChainJob(deps: ChainJobDeps): Promise<ChainCycleResult> {
+  const { config, store, clock, logger, reader } = deps;
+  const nem = config.chains?.nem;
+  const at = clock.now();
+  const repo = new ChainRepo(store, clock);
+  const errors: string[] = [];
+  const requestsBefore = reader.requests;
+  const result: ChainCycleResult = {
+    at,
+    nodes: [],
+    accounts: 0,
+    newTransfers: 0,
+    posted: 0,
+    followed: [],
+    drains: [],
+    enqueued: 0,
+    unavailable: false,
+    requests: 0,
+    errors,
+    summary: '',
+  };
+  const watchList = config.incidents.flatMap((inc) => (inc.watch ?? []).map((w) => ({ inc, w })));
+  if (!nem || watchList.length === 0) {
+    result.summary = 'chain: no watched accounts configured';
+    return result;
+  }
+
+  let accounts = await repo.watched();
+  const known = new Set(accounts.map((a) => a.address));
+  for (const { inc, w } of watchList) {
+    if (known.has(w.address)) continue;
+    await repo.addWatched(
+      {
+        chain: 'nem',
+        address: w.address,
+        incidentId: inc.id,
+        role: w.role,
+        depth: 0,
+        since: at,
+        ...(w.label ? { label: w.label } : {}),
+      },
+      'config',
+    );
+  }
+  accounts = await repo.watched();
+
+  result.nodes = await reader.checkNodes();
+  if (!result.nodes.some((n) => n.ok)) {
+    result.unavailable = true;
+    errors.push(`no usable NEM node: ${result.nodes.map((n) => `${n.url} ${n.problem ?? ''}`).join('; ')}`);
+    return finish(deps, result, accounts.length, requestsBefore);
+  }
+
+  // Read. Outgoing first: NIS defines the signer of an outgoing transfer as the account listed.
+  const fresh = new Map<string, ChainTransfer>();
+  const newSeen = new Map<string, string[]>();
+  const failed = new Set<string>();
+  for (const direction of ['outgoing', 'incoming'] as const) {
+    for (const account of accounts) {
+      if (failed.has(account.address)) continue;
+      const seen = new Set(account.seen);
+      try {
+        const page = await reader.newTransfers(account.address, direction, (h) => seen.has(h));
+        newSeen.set(account.address, [...(newSeen.get(account.address) ?? []), ...page.seenHashes]);
+        for (const p of page.problems) errors.push(p);
+        for (const t of page.transfers) if (!fresh.has(t.hash)) fresh.set(t.hash, t);
+      } catch (err) {
+        failed.add(account.address);
+        errors.push(`reading ${direction} transfers of ${account.address}: ${errorMessage(err)}`);
+        if (err instanceof ChainUnavailableError) break;
+      }
+    }
+  }
+
+  // Record; history from before an account was watched is only remembered as read.
+  const byAddress = new Map<string, WatchState>(accounts.map((a) => [a.address, a]));
+  const isCurrent = (t: ChainTransfer) =>
+    [byAddress.get(t.from), byAddress.get(t.to)].some((a) => a !== undefined && t.at >= a.since);
+  const toPost = new Map<string, ChainTransfer>();
+  for (const t of [...fresh.values()].sort((a, b) => a.at - b.at)) {
+    if (!isCurrent(t)) continue;
+    try {
+      const outcome = await repo.recordTransfer(t);
+      if (outcome === 'new') result.newTransfers++;
+      if (outcome !== 'posted') toPost.set(t.hash, t);
+    } catch (err) {
+      errors.push(`recording ${t.hash}: ${errorMessage(err)}`);
+    }
+  }
+  for (const t of await repo.unposted()) if (!toPost.has(t.hash)) toPost.set(t.hash, t);
+
+  // Follow the money.
+  const follow = accountsToFollow([...toPost.values()], byAddress, nem.follow);
+  for (const a of follow) {
+    if (await repo.addWatched(a, 'followed')) result.followed.push(a.address);
+  }
+  if (follow.length) accounts = await repo.watched();
+  const all = new Map<string, WatchState>(accounts.map((a) => [a.address, a]));
+
+  // Balances of the accounts that moved (and the new ones), outflows and drains.
+  const moved = new Set([...toPost.values()].flatMap((t) => [t.from, t.to]).filter((a) => all.has(a)));
+  for (const a of result.followed) moved.add(a);
+  const balances = new Map<string, number>();
+  for (const address of moved) {
+    try {
+      balances.set(address, await reader.balance(address));
+    } catch (err) {
+      errors.push(`balance of ${address}: ${errorMessage(err)}`);
+    }
+  }
+  const drains: { account: WatchState; alert: DrainAlert }[] = [];
+  const outflowsOf = new Map<string, WatchState['outflows']>();
+  for (const account of all.values()) {
+    if (account.role !== 'victim') continue;
+    const out = [...fresh.values()].filter((t) => t.from === account.address && isCurrent(t));
+    const merged = [
+      ...account.outflows.filter((o) => !out.some((t) => t.hash === o.hash)),
+      ...out.map((t) => ({ at: t.at, microXem: t.microXem, hash: t.hash })),
+    ];
+    const outflows = pruneOutflows(merged, at, nem.drain.windowMinutes);
+    outflowsOf.set(account.address, outflows);
+    const alert = detectDrain({
+      address: account.address,
+      outflows,
+      balanceMicro: balances.get(account.address) ?? account.balanceMicro,
+      now: at,
+      rule: nem.drain,
+      ...(account.lastDrainAt !== undefined ? { lastAlertAt: account.lastDrainAt } : {}),
+    });
+    if (alert) drains.push({ account, alert });
+  }
+
+  // The view the messages are rendered from: balances as now known.
+  const current: WatchedAccount[] = [...all.values()].map((a) => ({
+    ...a,
+    ...(balances.has(a.address) ? { balanceMicro: balances.get(a.address) } : {}),
+  }));
+  const incident =
+    config.incidents.find((i) => i.id === current.find((a) => a.role === 'attacker')?.incidentId) ??
+    config.incidents[0];
+  const stolenXem = incident?.amountStolen ?? 0;
+  const view: ChainView = {
+    explorer: nem.explorer,
+    accounts: new Map(current.map((a) => [a.address, a])),
+    holdings: holdings(current, stolenXem),
+    stolenXem,
+    ...(await latestPrice(config, store, clock, errors)),
+  };
+
+  const publish = async (what: string, a: Announcement | Announcement[], after: () => Promise<void>) => {
+    try {
+      result.enqueued += await deps.publish(a);
+      await after();
+      return true;
+    } catch (err) {
+      errors.push(`publishing ${what}: ${errorMessage(err)}`);
+      return false;
+    }
+  };
+  const lastDrainAt = new Map<string, number>();
+  for (const { account, alert } of drains) {
+    if (await publish(`drain of ${account.address}`, drainAnnouncement(alert, view), async () => undefined)) {
+      result.drains.push(alert);
+      lastDrainAt.set(account.address, at);
+    }
+  }
+  for (const account of all.values()) {
+    if (account.announced) continue;
+    const funding = account.fundingHash ? toPost.get(account.fundingHash) : undefined;
+    await publish(`new account ${account.address}`, newAccountAnnouncement(account, funding, view), () =>
+      repo.markAnnounced(account),
+    );
+  }
+  const movements = [...toPost.values()].sort((a, b) => a.at - b.at);
+  const markAll = async () => {
+    for (const t of movements) await repo.markPosted(t);
+  };
+  if (isBurst(movements.length, nem.burstThreshold)) {
+    if (await publish(`${movements.length} movements`, burstAnnouncement(movements, view), markAll))
+      result.posted = movements.length;
+  } else {
+    for (const t of movements)
+      if (await publish(`movement ${t.hash}`, movementAnnouncement(t, view), () => repo.markPosted(t)))
+        result.posted++;
+  }
+
+  // Remember where each account was read up to: only after its transfers are recorded.
+  for (const account of all.values()) {
+    if (failed.has(account.address)) continue;
+    await repo
+      .savePoll(account, {
+        newSeen: newSeen.get(account.address) ?? [],
+        ...(outflowsOf.has(account.address) ? { outflows: outflowsOf.get(account.address) } : {}),
+        ...(balances.has(account.address) ? { balanceMicro: balances.get(account.address) } : {}),
+        ...(lastDrainAt.has(account.address) ? { lastDrainAt: lastDrainAt.get(account.address) } : {}),
+      })
+      .catch((err: unknown) => errors.push(`saving ${account.address}: ${errorMessage(err)}`));
+  }
+  for (const d of result.drains)
+    logger.warn(
+      `chain: DRAIN ${d.address}: ${xemText(d.outMicro, 'en')} out within ${nem.drain.windowMinutes} min`,
+    );
+  return finish(deps, result, all.size, requestsBefore);
+}
+
+async function latestPrice(
+  config: Config,
+  store: Store,
+  clock: Clock,
+  errors: string[],
+): Promise<Pick<ChainView, 'price'>> {
+  const symbol = config.sources.map((s) => s.symbol).find((s) => s.startsWith('XEM/'));
+  if (!symbol) return {};
+  try {
+    const latest = await new PriceRepo(store, clock).latestConsensus(symbol);
+    return latest ? { price: { value: latest.price, currency: symbol.slice(4), at: latest.at } } : {};
+  } catch (err) {
+    errors.push(`reading the XEM price: ${errorMessage(err)}`);
+    return {};
+  }
+}
+
+async function finish(
+  deps: ChainJobDeps,
+  result: ChainCycleResult,
+  accounts: number,
+  requestsBefore: number,
+): Promise<ChainCycleResult> {
+  result.accounts = accounts;
+  result.requests = deps.reader.requests - requestsBefore;
+  const nodes = result.nodes
+    .map((n) => `${n.url.replace(/^https?:\/\//, '')} ${n.ok ? `ok@${n.height}` : 'skipped'}`)
+    .join(', ');
+  result.summary =
+    `chain: ${accounts} account(s), ${result.newTransfers} new transfer(s), ${result.posted} posted` +
+    (result.followed.length ? `, now following ${result.followed.length} more` : '') +
+    (result.drains.length ? `, DRAIN ALERT ×${result.drains.length}` : '') +
+    ` | nodes: ${nodes || 'none'} | ${result.requests} request(s)` +
+    (result.errors.length ? ` | ${result.errors.length} problem(s): ${result.errors[0]}` : '');
+  for (const e of result.errors) deps.logger.warn(`chain: ${e}`);
+  await new JobRuns(deps.store, deps.clock)
+    .record('chain', result.at, !result.unavailable && result.errors.length === 0, result.summary)
+    .catch((err: unknown) => deps.logger.error(`chain: recording the run: ${errorMessage(err)}`));
+  return result;
+}

@@ -1,0 +1,22 @@
+import { chainCycle, containerChainReader } from '../app/chain-cycle';
+import { emitMetrics, lambdaBot } from '../app/lambda-bot';
+
+/** EventBridge schedule (every minute) → one poll of the watched NEM accounts, then delivery. */
+export async function handler(): Promise<{ summary: string }> {
+  const bot = await lambdaBot();
+  const reader = containerChainReader(bot.runtime);
+  if (!reader) return { summary: 'chain: no watched accounts configured' };
+  const { chain, delivery } = await chainCycle(bot, reader);
+  emitMetrics(
+    'chain',
+    {
+      JobFailures: chain.unavailable ? 1 : 0,
+      OutboxPending: (await bot.runtime.outbox.pending()).length,
+      DiscordAuthFailures: delivery.badToken ? 1 : 0,
+    },
+    bot.runtime.clock.now(),
+  );
+  // Every node down: fail the invocation so the on-failure destination and alarm see it.
+  if (chain.unavailable) throw new Error(chain.summary);
+  return { summary: chain.summary };
+}
