@@ -1,8 +1,8 @@
 import { NemNis1Reader } from '../sources/chains/nem-nis1';
 import type { ChainReader } from '../sources/chains/chain-reader';
 import type { Config } from '../domain/config';
-import type { Runtime } from './container';
-import { deliverAndReport, type Bot } from './bot';
+import type { Container } from './container';
+import { deliverAfterJob, type Bot, type CycleOptions } from './bot';
 import type { DeliveryResult } from './jobs/delivery';
 import { runChainJob, type ChainCycleResult } from './jobs/chain-job';
 
@@ -10,11 +10,11 @@ import { runChainJob, type ChainCycleResult } from './jobs/chain-job';
 export async function chainCycle(
   bot: Bot,
   reader: ChainReader,
-): Promise<{ chain: ChainCycleResult; delivery: DeliveryResult }> {
-  const { config, store, clock, logger, publish } = bot.runtime;
-  const chain = await runChainJob({ config, store, clock, logger, reader, publish });
-  logger.info(chain.summary);
-  const delivery = await deliverAndReport(bot);
+  opts: CycleOptions = {},
+): Promise<{ chain: ChainCycleResult; delivery: DeliveryResult | undefined }> {
+  const chain = await runChainJob(bot.container, { reader });
+  bot.container.logger.info(chain.summary);
+  const delivery = await deliverAfterJob(bot, chain.enqueued, opts);
   return { chain, delivery };
 }
 
@@ -28,7 +28,8 @@ export function createChainReader(config: Config): ChainReader | undefined {
 // The reader remembers the node that last worked: warm starts keep it.
 let lambdaReader: ChainReader | undefined;
 
-export function containerChainReader(runtime: Runtime): ChainReader | undefined {
-  lambdaReader ??= createChainReader(runtime.config);
+/** The chain reader of this Lambda instance, built on first use from the config. */
+export function lambdaChainReader(container: Container): ChainReader | undefined {
+  lambdaReader ??= createChainReader(container.config);
   return lambdaReader;
 }

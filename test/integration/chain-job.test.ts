@@ -1,7 +1,7 @@
 import { MINUTE, ManualClock } from '../../lambdas/domain/clock';
 import { DEFAULT_CONFIG, parseConfig, type Config, type NemChainConfig } from '../../lambdas/domain/config';
 import { MemoryLogger } from '../../lambdas/domain/log';
-import { createRuntime, type Runtime } from '../../lambdas/app/container';
+import { createContainer, type Container } from '../../lambdas/app/container';
 import { runChainJob } from '../../lambdas/app/jobs/chain-job';
 import { NemNis1Reader } from '../../lambdas/sources/chains/nem-nis1';
 import { ChainRepo } from '../../lambdas/store/chain-repo';
@@ -68,7 +68,7 @@ describe('on-chain watch (NIS1 loopback, dynalite)', () => {
   let db: TestStore;
   let chain: NemChain;
   let nodes: NemNode[];
-  let runtime: Runtime;
+  let runtime: Container;
   let reader: NemNis1Reader;
 
   async function setup(
@@ -84,19 +84,11 @@ describe('on-chain watch (NIS1 loopback, dynalite)', () => {
       nodes.map((n) => n.baseUrl),
       opts.config,
     );
-    runtime = createRuntime({ config, store: db.store, clock, logger: new MemoryLogger() });
+    runtime = createContainer({ config, store: db.store, clock, logger: new MemoryLogger() });
     reader = new NemNis1Reader({ config: config.chains!.nem! });
   }
 
-  const poll = () =>
-    runChainJob({
-      config: runtime.config,
-      store: db.store,
-      clock,
-      logger: runtime.logger,
-      reader,
-      publish: runtime.publish,
-    });
+  const poll = () => runChainJob(runtime, { reader });
   const posts = async (): Promise<OutboxEntry[]> => runtime.outbox.pending();
   const keys = async () => (await posts()).map((e) => e.messageKey).sort();
 

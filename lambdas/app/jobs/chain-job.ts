@@ -1,8 +1,5 @@
 import { ChainUnavailableError, type ChainReader, type NodeHealth } from '../../sources/chains/chain-reader';
 import { ChainRepo, type WatchState } from '../../store/chain-repo';
-import { JobRuns } from '../../store/job-runs';
-import { PriceRepo } from '../../store/price-repo';
-import type { Store } from '../../store/store';
 import type { ChainTransfer } from '../../domain/chain';
 import {
   accountsToFollow,
@@ -13,10 +10,9 @@ import {
   type DrainAlert,
   type WatchedAccount,
 } from '../../domain/chain-watch';
-import type { Clock } from '../../domain/clock';
-import type { Config } from '../../domain/config';
-import { errorMessage, type Logger } from '../../domain/log';
+import { errorMessage } from '../../domain/log';
 import type { Announcement } from '../../domain/messages';
+import type { Container } from '../container';
 import {
   burstAnnouncement,
   drainAnnouncement,
@@ -26,14 +22,9 @@ import {
   type ChainView,
 } from '../../discord/render-chain';
 
-export interface ChainJobDeps {
-  config: Config;
-  store: Store;
-  clock: Clock;
-  logger: Logger;
+export interface ChainJobOptions {
+  /** Built once per process (it remembers the node that last worked). */
   reader: ChainReader;
-  /** lambdas/app/enqueue.ts bound by the caller: returns how many outbox entries were new. */
-  publish: (announcements: Announcement | Announcement[]) => Promise<number>;
 }
 
 export interface ChainCycleResult {
@@ -64,8 +55,9 @@ export interface ChainCycleResult {
  * failed keeps its old position and is read again next poll; nothing is posted twice because
  * both the transfer record and the outbox refuse a second write of the same hash.
  */
-export async function runChainJob(deps: ChainJobDeps): Promise<ChainCycleResult> {
-  const { config, store, clock, logger, reader } = deps;
+export async function runChainJob(c: Container, opts: ChainJobOptions): Promise<ChainCycleResult> {
+  const { config, store, clock, logger } = c;
+  const { reader } = opts;
   const nem = config.chains?.nem;
   const at = clock.now();
   const repo = new ChainRepo(store, clock);
@@ -114,7 +106,7 @@ export async function runChainJob(deps: ChainJobDeps): Promise<ChainCycleResult>
   if (!result.nodes.some((n) => n.ok)) {
     result.unavailable = true;
     errors.push(`no usable NEM node: ${result.nodes.map((n) => `${n.url} ${n.problem ?? ''}`).join('; ')}`);
-    return finish(deps, result, accounts.length, requestsBefore);
+    return finish(c, reader, result, accounts.length, requestsBefore);
   }
 
   // Read. Outgoing first: NIS defines the signer of an outgoing transfer as the account listed.
@@ -210,12 +202,12 @@ export async function runChainJob(deps: ChainJobDeps): Promise<ChainCycleResult>
     accounts: new Map(current.map((a) => [a.address, a])),
     holdings: holdings(current, stolenXem),
     stolenXem,
-    ...(await latestPrice(config, store, clock, errors)),
+    ...(await latestPrice(c, errors)),
   };
 
   const publish = async (what: string, a: Announcement | Announcement[], after: () => Promise<void>) => {
     try {
-      result.enqueued += await deps.publish(a);
+      result.enqueued += await c.enqueue(a);
       await after();
       return true;
     } catch (err) {
@@ -266,19 +258,15 @@ export async function runChainJob(deps: ChainJobDeps): Promise<ChainCycleResult>
     logger.warn(
       `chain: DRAIN ${d.address}: ${xemText(d.outMicro, 'en')} out within ${nem.drain.windowMinutes} min`,
     );
-  return finish(deps, result, all.size, requestsBefore);
+  return finish(c, reader, result, all.size, requestsBefore);
 }
 
-async function latestPrice(
-  config: Config,
-  store: Store,
-  clock: Clock,
-  errors: string[],
-): Promise<Pick<ChainView, 'price'>> {
+async function latestPrice(c: Container, errors: string[]): Promise<Pick<ChainView, 'price'>> {
+  const { config } = c;
   const symbol = config.sources.map((s) => s.symbol).find((s) => s.startsWith('XEM/'));
   if (!symbol) return {};
   try {
-    const latest = await new PriceRepo(store, clock).latestConsensus(symbol);
+    const latest = await c.prices.latestConsensus(symbol);
     return latest ? { price: { value: latest.price, currency: symbol.slice(4), at: latest.at } } : {};
   } catch (err) {
     errors.push(`reading the XEM price: ${errorMessage(err)}`);
@@ -287,13 +275,14 @@ async function latestPrice(
 }
 
 async function finish(
-  deps: ChainJobDeps,
+  c: Container,
+  reader: ChainReader,
   result: ChainCycleResult,
   accounts: number,
   requestsBefore: number,
 ): Promise<ChainCycleResult> {
   result.accounts = accounts;
-  result.requests = deps.reader.requests - requestsBefore;
+  result.requests = reader.requests - requestsBefore;
   const nodes = result.nodes
     .map((n) => `${n.url.replace(/^https?:\/\//, '')} ${n.ok ? `ok@${n.height}` : 'skipped'}`)
     .join(', ');
@@ -303,9 +292,9 @@ async function finish(
     (result.drains.length ? `, DRAIN ALERT ×${result.drains.length}` : '') +
     ` | nodes: ${nodes || 'none'} | ${result.requests} request(s)` +
     (result.errors.length ? ` | ${result.errors.length} problem(s): ${result.errors[0]}` : '');
-  for (const e of result.errors) deps.logger.warn(`chain: ${e}`);
-  await new JobRuns(deps.store, deps.clock)
+  for (const e of result.errors) c.logger.warn(`chain: ${e}`);
+  await c.jobRuns
     .record('chain', result.at, !result.unavailable && result.errors.length === 0, result.summary)
-    .catch((err: unknown) => deps.logger.error(`chain: recording the run: ${errorMessage(err)}`));
+    .catch((err: unknown) => c.logger.error(`chain: recording the run: ${errorMessage(err)}`));
   return result;
 }
