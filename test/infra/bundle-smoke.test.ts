@@ -12,7 +12,13 @@ import {
 import { JobRuns } from '../../lambdas/store/job-runs';
 import { Outbox } from '../../lambdas/store/outbox';
 import { systemClock } from '../../lambdas/domain/clock';
-import { COINCHECK_NEM_2018, DEFAULT_CONFIG, type Config } from '../../lambdas/domain/config';
+import {
+  COINCHECK_NEM_2018,
+  DEFAULT_CONFIG,
+  DEFAULT_NEM_CHAIN,
+  type Config,
+} from '../../lambdas/domain/config';
+import { startNemNode, type NemNode } from '../../testkit/nem-server';
 import { buildAnnouncement } from '../support/announcements';
 import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
 import { startTestStore, type TestStore } from '../support/dynamo';
@@ -116,6 +122,7 @@ let store: TestStore;
 let exchanges: LoopbackExchanges;
 let discord: DiscordServer;
 let feeds: FeedServer;
+let nemNode: NemNode;
 let config: Config;
 let keys: { publicKey: KeyObject; privateKey: KeyObject; hex: string };
 let lambdaApi: LambdaInvokeRecorder;
@@ -159,6 +166,7 @@ beforeAll(async () => {
     stepMinutes: 60,
     venues: ['zaif'],
   });
+  nemNode = await startNemNode({ chain: { transfers: [] } });
 
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const x = publicKey.export({ format: 'jwk' }).x ?? '';
@@ -170,6 +178,7 @@ beforeAll(async () => {
     channels: [{ id: CHANNEL, kinds: ['price', 'news', 'refund'] }],
     feeds: [{ id: 'coinpost', url: feeds.url(FEED_PATH), language: 'ja' }],
     incidents: [{ ...COINCHECK_NEM_2018, feeds: ['coinpost'] }],
+    chains: { nem: { ...DEFAULT_NEM_CHAIN, nodes: [nemNode.baseUrl] } },
   };
 }, 120_000);
 
@@ -182,6 +191,7 @@ afterAll(async () => {
     lambdaApi?.close(),
     followUps?.close(),
     slowDynamo?.close(),
+    nemNode?.close(),
   ]);
   for (const dir of [work, outdir]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -323,8 +333,9 @@ async function lastRun(job: string) {
 }
 
 describe('Lambda bundles from the cloud assembly, each in a fresh node process', () => {
-  it('the assembly holds exactly the five handler bundles', () => {
+  it('the assembly holds exactly the six handler bundles', () => {
     expect(bundles.map((b) => b.name)).toEqual([
+      'Chain',
       'Delivery',
       'Interactions',
       'InteractionsWorker',
@@ -358,6 +369,16 @@ describe('Lambda bundles from the cloud assembly, each in a fresh node process',
     expect(out.error).toBeUndefined();
     expect(feeds.count(FEED_PATH)).toBeGreaterThan(0);
     expect(await lastRun('news')).toMatchObject({ job: 'news', ok: true });
+  });
+
+  it('chain: a scheduled event reads the watched NEM accounts from the loopback node through the bundled reader', async () => {
+    const out = await invoke('Chain', scheduledEvent('Goxwatch-ChainSchedule'), {
+      DISCORD_BOT_TOKEN: discord.token,
+    });
+    expect(out.error).toBeUndefined();
+    expect(nemNode.hits.get('/account/transfers/outgoing')).toBe(2);
+    expect(await lastRun('chain')).toMatchObject({ job: 'chain', ok: true });
+    expect(emf(out)).toEqual([expect.objectContaining({ Job: 'chain', JobFailures: 0 })]);
   });
 
   it('delivery: a scheduled event posts a pending outbox entry to the loopback Discord once', async () => {
