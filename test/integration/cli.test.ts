@@ -108,7 +108,7 @@ describe('goxwatch command line', () => {
     const third = await run(['start', '--once', '--config', configFile], env);
     expect(third.code).toBe(0);
     expect(discord.messagesIn(PRICE_CHANNEL)).toHaveLength(1);
-  });
+  }, 90_000); // three fresh processes (tsx start-up, dynalite, ccxt): minutes on a busy machine, not a speed claim
 
   it('--once exits 1 and says so when every exchange is unreachable', async () => {
     for (const id of ['zaif', 'binance', 'upbit'] as const) await exchanges.setMode(id, 'refuse');
