@@ -21,7 +21,16 @@ import type { Clock } from '../lambdas/domain/clock';
  */
 
 export type LoopbackExchangeId = 'zaif' | 'binance' | 'upbit';
-export type ExchangeMode = 'up' | 'refuse' | 'error500' | 'error503' | 'hang';
+export type ExchangeMode =
+  | 'up'
+  | 'refuse'
+  | 'error500'
+  | 'error503'
+  | 'hang'
+  /** 429 with a JSON error body and Retry-After: 1 (ccxt may read the body as an ExchangeError). */
+  | 'rate-limit-json'
+  /** 429 with a plain-text body and Retry-After: 1. */
+  | 'rate-limit-text';
 
 const FIXTURES = join(__dirname, '..', 'test', 'fixtures', 'ccxt-static');
 
@@ -184,6 +193,8 @@ interface Venue {
 }
 
 export class LoopbackExchanges {
+  /** Retry-After of the rate-limit modes, in seconds. */
+  retryAfterSeconds = 1;
   private constructor(
     private readonly clock: Clock,
     private readonly venues: Map<LoopbackExchangeId, Venue>,
@@ -297,6 +308,19 @@ export class LoopbackExchanges {
     if (venue.mode === 'error500')
       return send(res, 500, '<html><body>Internal Server Error</body></html>', 'text/html');
     if (venue.mode === 'error503') return send(res, 503, 'Service Temporarily Unavailable', 'text/plain');
+    if (venue.mode === 'rate-limit-json' || venue.mode === 'rate-limit-text') {
+      const json = venue.mode === 'rate-limit-json';
+      const body = json
+        ? JSON.stringify({ error: { name: 'too_many_requests', message: 'Too many requests' }, code: -1003 })
+        : 'Too Many Requests';
+      res.writeHead(429, {
+        'content-type': json ? 'application/json' : 'text/plain',
+        'content-length': Buffer.byteLength(body),
+        'retry-after': String(this.retryAfterSeconds),
+      });
+      res.end(body);
+      return;
+    }
     const now = this.clock.now();
     const symbols = [...venue.prices.keys()];
     const priceOf = (predicate: (s: string) => boolean) => {

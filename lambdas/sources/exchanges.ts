@@ -136,6 +136,10 @@ interface CachedExchange {
   exchange: CcxtExchange;
   /** Set while/after markets load successfully; cleared on failure so the next poll retries. */
   markets?: Promise<void>;
+  /** The last HTTP 429 seen and its Retry-After (ccxt's error class alone does not tell). */
+  rateLimited?: { at: number; retryAfterMs: number | undefined };
+  /** Wall ms before which no request goes out (an exchange's Retry-After outlasting a poll). */
+  notBefore?: number;
 }
 
 const instances = new Map<string, CachedExchange>();
@@ -168,6 +172,23 @@ function cachedExchange(source: SourceConfig, timeoutMs: number, rateLimit = tru
     options: EXCHANGE_OPTIONS[source.exchange] ?? {},
   });
   const entry: CachedExchange = { exchange };
+  // Every response passes here before ccxt's error mapping: a 429 is a rate limit whatever body
+  // comes with it (some exchanges send JSON that ccxt maps to a permanent ExchangeError).
+  const hooks = exchange as unknown as {
+    onRestResponse(
+      status: number,
+      statusText: string,
+      url: string,
+      method: string,
+      headers: Record<string, string>,
+      body: string,
+    ): string;
+  };
+  const original = hooks.onRestResponse.bind(exchange);
+  hooks.onRestResponse = (status, statusText, url, method, headers, body) => {
+    if (status === 429) entry.rateLimited = { at: Date.now(), retryAfterMs: retryAfterMs(headers) };
+    return original(status, statusText, url, method, headers, body);
+  };
   instances.set(key, entry);
   return entry;
 }
@@ -212,8 +233,18 @@ async function fetchQuote(
 ): Promise<Quote> {
   const started = Date.now(); // wall time for the retry deadline only (not domain time)
   let attempt = 0;
+  if (cached.notBefore !== undefined && Date.now() < cached.notBefore) {
+    const wait = formatSeconds(cached.notBefore - Date.now());
+    throw new QuoteError(
+      id,
+      'transient',
+      `rate limited by the exchange (HTTP 429): Retry-After has ${wait} left`,
+      0,
+    );
+  }
   for (;;) {
     attempt++;
+    cached.rateLimited = undefined;
     try {
       await ensureMarket(id, source, cached, logger);
       const ticker = await cached.exchange.fetchTicker(source.symbol);
@@ -228,15 +259,46 @@ async function fetchQuote(
         fetchedAt: nowMs,
       };
     } catch (err) {
-      const failure = err instanceof QuoteError ? err : classify(id, err, attempt);
-      const backoff = opts.backoffMs * 2 ** (attempt - 1);
+      const limited = rateLimitSeen(cached); // set by the response hook during the attempt
+      const failure =
+        err instanceof QuoteError
+          ? err
+          : limited
+            ? new QuoteError(
+                id,
+                'transient',
+                `rate limited (HTTP 429${limited.retryAfterMs !== undefined ? `, Retry-After ${formatSeconds(limited.retryAfterMs)}` : ''}): ${errorMessage(err)}`,
+                attempt,
+              )
+            : classify(id, err, attempt);
+      // Retry-After is the exchange's word on when to come back: never sooner.
+      const backoff = Math.max(opts.backoffMs * 2 ** (attempt - 1), limited?.retryAfterMs ?? 0);
       const withinDeadline = Date.now() - started + backoff < opts.deadlineMs;
       if (failure.reason !== 'transient' || attempt > opts.retries || !withinDeadline) {
+        if (limited?.retryAfterMs !== undefined) cached.notBefore = Date.now() + limited.retryAfterMs;
         throw new QuoteError(id, failure.reason, stripId(id, failure.message), attempt);
       }
       await opts.sleep(backoff);
     }
   }
+}
+
+function rateLimitSeen(cached: CachedExchange): CachedExchange['rateLimited'] {
+  return cached.rateLimited;
+}
+
+/** Retry-After in ms: seconds or an HTTP date; undefined when absent or unreadable. */
+function retryAfterMs(headers: Record<string, string>): number | undefined {
+  const raw = Object.entries(headers).find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
+  if (raw === undefined) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(raw);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 function stripId(id: string, message: string): string {
