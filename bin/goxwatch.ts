@@ -9,16 +9,18 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../lambdas/domain/clock';
 import { ConfigError, type Config } from '../lambdas/domain/config';
 import { consoleLogger, errorMessage, registerSecret } from '../lambdas/domain/log';
-import { isRefundStage, REFUND_STAGES } from '../lambdas/domain/refund';
 import { loadConfig } from '../lambdas/app/config-file';
+import { blindSpots } from '../lambdas/domain/config-summary';
+import { feedsCommand, refundCommand } from './admin-commands';
+import { configCommand } from './config-command';
+import { UsageError } from './usage-error';
 import { loadOrCreateDevKey, localInteractionSetup, sendDevCommand } from '../local/dev-client';
 import { createDiscordClient } from '../lambdas/discord/rest-client';
 import { DataDirError } from '../local/embedded-dynamo';
 import { dataDir, exitWhenDataDirDeleted, openStore } from '../local/local-store';
 import { localInteractions, startInteractionsServer } from '../local/interactions-server';
 import { createPriceSources } from '../lambdas/sources/exchanges';
-import { NewsRepo } from '../lambdas/store/news-repo';
-import { RefundRepo } from '../lambdas/store/refund-repo';
+import { Subscriptions } from '../lambdas/store/subscriptions';
 import { registerCommands } from '../lambdas/discord/register-commands';
 import { publicKeyProblem } from '../lambdas/discord/interactions-verify';
 import type { Bot } from '../lambdas/app/bot';
@@ -41,9 +43,10 @@ const USAGE = `usage: goxwatch <command> [options]
   refund set-stage <stage> --reason <text> [--incident <id>] [--evidence <url>]...
                                      correct the refund record by hand (audited)
   feeds enable <feed id>             turn a feed that was disabled after repeated failures back on
+  config print                       print the effective config (the file merged over the default) as JSON
+  config check [file]                validate a config file (default: --config / GOXWATCH_CONFIG / the default)
+                                     and say what it would watch; touches no network and no store
 options for every command: --config <file> (or GOXWATCH_CONFIG); see README "Configuration"`;
-
-class UsageError extends Error {}
 
 // The SDK warns that releases after January 2027 need Node 22; we pin the SDK, so say it once in the README instead.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -91,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (command === 'config') return configCommand(positionals, values.config);
   const { config, origin } = loadConfig(values.config ? { file: values.config } : {});
   switch (command) {
     case 'start':
@@ -168,6 +172,12 @@ async function start(config: Config, origin: string, opts: { once: boolean; port
         ? 'goxwatch: posting to Discord'
         : 'goxwatch: no DISCORD_BOT_TOKEN: messages are printed here as they would look, and kept in the outbox',
     );
+    // Say when nothing will be seen: one warning line per reason.
+    const subscribed = (await new Subscriptions(opened.store, systemClock, config.channels).all()).filter(
+      (s) => !s.disabledReason,
+    );
+    for (const line of blindSpots({ config, subscribedChannels: subscribed.length }))
+      log.warn(`goxwatch: ${line}`);
     if (opts.once) {
       const { price } = await priceCycle(bot, sources);
       await newsCycle(bot);
@@ -349,62 +359,6 @@ async function cmd(config: Config, argv: string[], port: number): Promise<number
     } finally {
       await server.close();
     }
-  } finally {
-    await opened.close();
-  }
-}
-
-async function refundCommand(
-  config: Config,
-  positionals: string[],
-  values: { reason?: string; incident?: string; evidence?: string[] },
-): Promise<number> {
-  const [sub, stage] = positionals;
-  if (sub !== 'set-stage' || !stage)
-    throw new UsageError(
-      `usage: goxwatch refund set-stage <stage> --reason <text>; stages: ${REFUND_STAGES.join(', ')}`,
-    );
-  if (!isRefundStage(stage))
-    throw new UsageError(`unknown stage "${stage}"; stages: ${REFUND_STAGES.join(', ')}`);
-  if (!values.reason)
-    throw new UsageError('refund set-stage needs --reason "<why>" (it goes into the audit entry)');
-  const incidentId = values.incident ?? config.incidents[0]?.id;
-  if (!incidentId || !config.incidents.some((i) => i.id === incidentId))
-    throw new UsageError(
-      `unknown incident "${incidentId}"; configured: ${config.incidents.map((i) => i.id).join(', ')}`,
-    );
-  const opened = await openStore(config);
-  try {
-    const repo = new RefundRepo(opened.store, systemClock);
-    const actor = `cli:${process.env.USER ?? 'unknown'}`;
-    const change = await repo.setStage(incidentId, stage, {
-      actor,
-      reason: values.reason,
-      ...(values.evidence ? { evidence: values.evidence } : {}),
-    });
-    console.log(
-      change
-        ? `refund ${incidentId}: ${change.from} → ${change.to} (by ${actor}); the next news run posts it`
-        : `refund ${incidentId}: already at ${stage}; nothing changed`,
-    );
-    return 0;
-  } finally {
-    await opened.close();
-  }
-}
-
-async function feedsCommand(config: Config, positionals: string[]): Promise<number> {
-  const [sub, feedId] = positionals;
-  if (sub !== 'enable' || !feedId) throw new UsageError('usage: goxwatch feeds enable <feed id>');
-  if (!config.feeds.some((f) => f.id === feedId))
-    throw new UsageError(`unknown feed "${feedId}"; configured: ${config.feeds.map((f) => f.id).join(', ')}`);
-  const opened = await openStore(config);
-  try {
-    const enabled = await new NewsRepo(opened.store, systemClock).enableFeed(feedId);
-    console.log(
-      enabled ? `feed ${feedId}: enabled; the next news run fetches it` : `feed ${feedId}: never fetched yet`,
-    );
-    return 0;
   } finally {
     await opened.close();
   }

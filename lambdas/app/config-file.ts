@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, DEFAULT_CONFIG, parseConfig, type Config } from '../domain/config';
+import { ConfigError, DEFAULT_CONFIG, parsePartialConfig, type Config } from '../domain/config';
 
 /**
  * Where the config comes from: `--config <file>`, else GOXWATCH_CONFIG (a file path), else
  * GOXWATCH_CONFIG_JSON (inline JSON, as the CDK stack passes it to the Lambdas), else the
- * built-in DEFAULT_CONFIG. Throws ConfigError (the CLI exits 2) naming the field and the reason.
+ * built-in DEFAULT_CONFIG. A file holds only what differs from the default: it is merged over it
+ * (parsePartialConfig: objects merged, lists replaced), then validated as a whole. Throws ConfigError (the CLI exits 2) naming the field and the reason.
  */
 export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}): {
   config: Config;
@@ -37,7 +38,7 @@ function parseJson(text: string, origin: string): Config {
     throw new ConfigError([`${origin}: not valid JSON (${(err as Error).message})`]);
   }
   try {
-    return parseConfig(raw);
+    return parsePartialConfig(raw);
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigError(err.problems.map((p) => `${origin}: ${p}`));
     throw err;

@@ -92,30 +92,43 @@ export function refundStageAnnouncement(change: RefundChange, incident: Incident
     kind: 'refund',
     render(language: Language): MessagePayload {
       const ja = language === 'ja';
-      const rate = change.rate ?? incident.refund.rate;
-      const currency = change.currency ?? incident.refund.currency;
-      const rateSource =
-        change.rate !== undefined
-          ? ''
-          : ja
-            ? '（設定値。記事に記載なし）'
-            : ' (configured; not stated in the source)';
+      // The change's own rate (from its evidence), else the configured terms, else none announced yet.
+      const terms =
+        change.rate !== undefined && change.currency
+          ? { rate: change.rate, currency: change.currency, stated: true }
+          : incident.refund
+            ? { rate: incident.refund.rate, currency: incident.refund.currency, stated: false }
+            : undefined;
+      const rateSource = terms?.stated
+        ? ''
+        : ja
+          ? '（設定値。記事に記載なし）'
+          : ' (configured; not stated in the source)';
       const fields: APIEmbedField[] = [
         {
           name: ja ? '段階' : 'Stage',
           value: `${stageLabel(change.from, language)} → **${stageLabel(change.to, language)}**`,
         },
-        {
-          name: ja ? 'レート' : 'Rate',
-          value: `${formatPrice(rate, currency, language)} / ${incident.asset}${rateSource}`,
-          inline: true,
-        },
-        {
-          name: ja ? '保有者の受取額' : 'A holder gets',
-          value: holderExample(rate, currency, incident.asset, language),
-          inline: true,
-        },
       ];
+      if (terms)
+        fields.push(
+          {
+            name: ja ? 'レート' : 'Rate',
+            value: `${formatPrice(terms.rate, terms.currency, language)} / ${incident.asset}${rateSource}`,
+            inline: true,
+          },
+          {
+            name: ja ? '保有者の受取額' : 'A holder gets',
+            value: holderExample(terms.rate, terms.currency, incident.asset, language),
+            inline: true,
+          },
+        );
+      else
+        fields.push({
+          name: ja ? 'レート' : 'Rate',
+          value: ja ? '未発表' : 'not announced yet',
+          inline: true,
+        });
       if (change.paymentDate)
         fields.push({
           name: ja ? '支払日' : 'Payment date',

@@ -50,11 +50,6 @@ export const dropRuleSchema = z.strictObject({
 
 const rulesSchema = z.strictObject({
   drops: z.array(dropRuleSchema),
-  /**
-   * Reference price per quote currency (the refund rate). A series is compared only with the
-   * reference in its own quote currency; we never convert with a live FX rate (see docs/adr/0002).
-   */
-  referencePrices: z.record(z.string().regex(/^[A-Z0-9]+$/), z.number().positive()),
   /** After an alert, the same rule stays quiet this long. */
   cooldownMinutes: z
     .number()
@@ -70,13 +65,19 @@ const rulesSchema = z.strictObject({
   sampleRetentionDays: z.number().int().min(2).max(400),
 });
 
-const refundSchema = z.strictObject({
+const currencyCode = z.string().regex(/^[A-Z0-9]+$/, 'must be a currency code like JPY or USDT');
+
+/**
+ * The refund rate expressed in another quote currency, converted once at a declared date and
+ * source; never with a live FX rate (docs/adr/0007-reference-belongs-to-the-incident.md).
+ */
+const conversionSchema = z.strictObject({
+  currency: currencyCode,
   rate: z.number().positive(),
-  currency: z.string().regex(/^[A-Z]+$/),
-  referenceVenue: z.string(),
-  referenceWindow: z.strictObject({ from: isoDate, to: isoDate }),
-  holders: z.number().int().positive(),
-  totalAmount: z.number().positive(),
+  /** The day of the exchange rate used. */
+  date: isoDate,
+  /** Where that exchange rate comes from (a URL or a named series). */
+  source: z.string().min(1),
 });
 
 /** An account of the incident on a chain: the victim's wallet or the attacker's (lambdas/domain/chain-watch.ts). */
@@ -120,17 +121,30 @@ const nemChainSchema = z.strictObject({
   explorer: z.strictObject({ account: httpUrl, transaction: httpUrl }),
 });
 
+/** Refund terms as announced; every field but the rate and its currency may still be unknown. */
+const refundSchema = z.strictObject({
+  rate: z.number().positive(),
+  currency: currencyCode,
+  referenceVenue: z.string().optional(),
+  referenceWindow: z.strictObject({ from: isoDate, to: isoDate }).optional(),
+  holders: z.number().int().positive().optional(),
+  totalAmount: z.number().positive().optional(),
+  conversions: z.array(conversionSchema).optional(),
+});
+
+/** An incident needs an id, names, asset, start and keywords; the rest may arrive later. */
 const incidentSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   name: z.strictObject({ en: z.string().min(1), ja: z.string().min(1) }),
   asset: z.string().regex(/^[A-Z0-9]+$/),
   startedAt: isoDate,
   detectedAt: isoDate.optional(),
-  amountStolen: z.number().positive(),
-  refund: refundSchema,
+  amountStolen: z.number().positive().optional(),
+  /** Unset while no refund is announced: no reference price, no below-reference alert. */
+  refund: refundSchema.optional(),
   keywords: z.strictObject({ en: z.array(z.string().min(1)), ja: z.array(z.string().min(1)) }),
   /** Feed ids (from `feeds`) that report on this incident. */
-  feeds: z.array(z.string()),
+  feeds: z.array(z.string()).default([]),
   /** On-chain accounts to watch (needs `chains.nem`). */
   watch: z.array(watchSchema).optional(),
 });
@@ -209,6 +223,7 @@ export type RulesConfig = Config['rules'];
 export type DropRule = RulesConfig['drops'][number];
 export type WatchConfig = NonNullable<IncidentConfig['watch']>[number];
 export type NemChainConfig = NonNullable<NonNullable<Config['chains']>['nem']>;
+export type RefundTermsConfig = NonNullable<IncidentConfig['refund']>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -228,8 +243,49 @@ export function parseConfig(raw: unknown): Config {
   );
 }
 
+/**
+ * A partial config (only what differs) laid over the default: objects are merged key by key,
+ * every other value (lists included) replaces the default's. In `incidents`, a string names a
+ * built-in incident ("coincheck-nem-2018"), so adding a second incident does not mean restating
+ * the first. Validated as a whole afterwards (parseConfig); unknown keys survive the merge so the
+ * strict schema still names a typo.
+ */
+export function parsePartialConfig(raw: unknown, base: Config = DEFAULT_CONFIG): Config {
+  if (isPlainObject(raw) && isPlainObject(raw.rules) && 'referencePrices' in raw.rules)
+    throw new ConfigError([
+      'rules.referencePrices: moved: a reference price belongs to its incident (incidents[].refund.rate, and incidents[].refund.conversions for other quote currencies; docs/adr/0007-reference-belongs-to-the-incident.md)',
+    ]);
+  const merged = mergeOver(base, raw);
+  if (isPlainObject(merged) && Array.isArray(merged.incidents)) {
+    const problems: string[] = [];
+    merged.incidents = merged.incidents.map((entry: unknown, i) => {
+      if (typeof entry !== 'string') return entry;
+      const known = BUILT_IN_INCIDENTS.find((inc) => inc.id === entry);
+      if (!known)
+        problems.push(
+          `incidents.${i}: unknown built-in incident "${entry}" (built in: ${BUILT_IN_INCIDENTS.map((b) => b.id).join(', ')}; or write the incident as an object)`,
+        );
+      return known ?? entry;
+    });
+    if (problems.length) throw new ConfigError(problems);
+  }
+  return parseConfig(merged);
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function mergeOver(base: unknown, override: unknown): unknown {
+  if (override === undefined) return structuredClone(base);
+  if (!isPlainObject(base) || !isPlainObject(override)) return structuredClone(override);
+  const out: Record<string, unknown> = structuredClone(base);
+  for (const [key, value] of Object.entries(override)) out[key] = mergeOver(base[key], value);
+  return out;
+}
+
 /** The Coincheck NEM hack of January 2018: the default incident. Facts in docs (README, DESIGN). */
-export const COINCHECK_NEM_2018: IncidentConfig = {
+export const COINCHECK_NEM_2018 = {
   id: 'coincheck-nem-2018',
   name: { en: 'Coincheck NEM hack (January 2018)', ja: 'コインチェック NEM 流出事件（2018年1月）' },
   asset: 'XEM',
@@ -244,6 +300,12 @@ export const COINCHECK_NEM_2018: IncidentConfig = {
     referenceWindow: { from: '2018-01-26T03:09:00Z', to: '2018-01-27T14:00:00Z' },
     holders: 260_000,
     totalAmount: 46_300_000_000,
+    // The same rate at about 108.7 JPY per USD on 2018-01-26, kept so USD series can be compared
+    // at all; the JPY series is the authoritative one (docs/adr/0002, 0007).
+    conversions: [
+      { currency: 'USD', rate: 0.8146, date: '2018-01-26', source: 'USD/JPY ≈ 108.7 on 2018-01-26' },
+      { currency: 'USDT', rate: 0.8146, date: '2018-01-26', source: 'USD/JPY ≈ 108.7 on 2018-01-26' },
+    ],
   },
   keywords: {
     ja: ['コインチェック', 'ネム', 'NEM', 'XEM', '流出', '不正送金', '返金', '補償', '金融庁'],
@@ -265,7 +327,10 @@ export const COINCHECK_NEM_2018: IncidentConfig = {
       role: 'attacker',
     },
   ],
-};
+} satisfies IncidentConfig;
+
+/** Incidents a config may name by id in `incidents` instead of restating them. */
+export const BUILT_IN_INCIDENTS: readonly IncidentConfig[] = [COINCHECK_NEM_2018];
 
 /** The NEM watch's defaults: public NIS1 nodes named in NEM's docs (check they still answer). */
 export const DEFAULT_NEM_CHAIN: NemChainConfig = {
@@ -305,9 +370,6 @@ export const DEFAULT_CONFIG: Config = {
       { percent: 5, windowMinutes: 60 },
       { percent: 10, windowMinutes: 24 * 60 },
     ],
-    // 88.549 JPY per XEM, the refund rate. USD/USDT: the same rate at about 108.7 JPY per USD
-    // (2018-01-26), an approximation kept only so USD series can be compared at all.
-    referencePrices: { JPY: 88.549, USD: 0.8146, USDT: 0.8146 },
     cooldownMinutes: 60,
     hysteresisPercent: 1,
     maxQuoteAgeSeconds: 300,

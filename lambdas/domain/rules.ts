@@ -58,7 +58,7 @@ export interface PriceAlert {
   changePercent: number;
   windowMinutes?: number;
   thresholdPercent?: number;
-  /** The refund price in this series' quote currency, when configured. */
+  /** The reference price of this series (its incident's refund rate in this currency), when there is one. */
   referencePrice?: number;
   /** % distance from the reference price ((price − ref) / ref × 100). */
   referenceDistancePercent?: number;
@@ -70,6 +70,11 @@ export interface EvaluateInput {
   series: ConsensusPoint[];
   state: Record<string, RuleState>;
   rules: RulesConfig;
+  /**
+   * The reference price of this series (lambdas/domain/reference.ts referenceFor: its incident's
+   * refund rate in this quote currency); undefined = no below-ref rule for this series.
+   */
+  reference?: number;
   now: number;
 }
 
@@ -188,7 +193,7 @@ export function evaluateRules(input: EvaluateInput): EvaluateResult {
   // Only a current point is evaluated: a series whose newest point is stale says nothing new.
   if (!latest || now - latest.at > rules.maxQuoteAgeSeconds * 1000) return { alerts, state };
   const { base, quote } = splitSymbol(symbol);
-  const reference = rules.referencePrices[quote];
+  const reference = input.reference;
   const refDistance = reference !== undefined ? ((latest.price - reference) / reference) * 100 : undefined;
   const common = {
     symbol,

@@ -9,7 +9,9 @@ import {
   parseConfig,
   type Config,
   type Language,
+  type RefundTermsConfig,
 } from '../../lambdas/domain/config';
+import { referenceFor } from '../../lambdas/domain/reference';
 import { MemoryLogger, errorMessage, registerSecret } from '../../lambdas/domain/log';
 import type { RefundStage } from '../../lambdas/domain/refund';
 import type { Bot } from '../../lambdas/app/bot';
@@ -107,7 +109,7 @@ export interface PriceAtHack {
   price: number;
   candleTime: number;
   origin: string;
-  /** config.rules.referencePrices for this quote currency, when there is one. */
+  /** The series' reference price (its incident's refund rate in this currency), when there is one. */
   reference?: number;
   /** (reference − price) / price × 100: negative = the refund pays less than the market did. */
   referenceVsPricePercent?: number;
@@ -130,13 +132,7 @@ export interface ReplaySummary {
   /** Outbox entries still pending at the end (Discord refused or was down). */
   pending: number;
   priceAtHack: PriceAtHack[];
-  refund: {
-    asset: string;
-    rate: number;
-    currency: string;
-    referenceVenue: string;
-    referenceWindow: { from: string; to: string };
-  };
+  refund: RefundTermsConfig & { asset: string };
   /** Job-level errors seen (details in the log lines). */
   jobErrors: number;
   /** Data problems (skipped rows/items), each naming file and line. */
@@ -409,14 +405,14 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     }
     progress.clear();
 
-    const incident = config.incidents[0] ?? COINCHECK_NEM_2018;
+    // The replay is of January 2018: its incident, with the terms it was refunded on.
+    const incident = config.incidents.find((i) => i.id === COINCHECK_NEM_2018.id) ?? COINCHECK_NEM_2018;
     const hackAt = Date.parse(incident.startedAt);
     const priceAtHack: PriceAtHack[] = [];
     for (const s of series) {
       const c = candleContaining(s, hackAt);
       if (!c) continue;
-      const quote = s.symbol.split('/')[1] ?? '';
-      const reference = config.rules.referencePrices[quote];
+      const reference = referenceFor(config, s.symbol)?.price;
       priceAtHack.push({
         symbol: s.symbol,
         price: c.close,
@@ -427,13 +423,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
           : {}),
       });
     }
-    const refund = {
-      asset: incident.asset,
-      rate: incident.refund.rate,
-      currency: incident.refund.currency,
-      referenceVenue: incident.refund.referenceVenue,
-      referenceWindow: incident.refund.referenceWindow,
-    };
+    const refund = { asset: incident.asset, ...(incident.refund ?? COINCHECK_NEM_2018.refund) };
     const wallMs = Date.now() - wallStart;
     const lines = summaryLines({ ...summary, priceAtHack, refund, wallMs, hackAt, stepMinutes });
     say('');
@@ -463,13 +453,13 @@ function summaryLines(s: Omit<ReplaySummary, 'lines'> & { hackAt: number; stepMi
     `  refund stage changes: ${s.refundChanges.length}`,
     ...s.refundChanges.map((c) => `    ${jst(c.at)}  ${c.from} → ${c.to}`),
     `  messages ${s.delivered > 0 && s.pending === 0 ? 'delivered' : 'delivered so far'}: ${s.delivered}${s.pending ? `, ${s.pending} still pending` : ''}${s.jobErrors ? `; ${s.jobErrors} job error(s)` : ''}`,
-    `  the hack began ${jst(s.hackAt)}; the refund: ${s.refund.rate} ${s.refund.currency} per ${s.refund.asset} (reference ${s.refund.referenceVenue} ${s.refund.asset}/${s.refund.currency}, ${jst(Date.parse(s.refund.referenceWindow.from))} → ${jst(Date.parse(s.refund.referenceWindow.to))})`,
+    `  the hack began ${jst(s.hackAt)}; the refund: ${s.refund.rate} ${s.refund.currency} per ${s.refund.asset} ${s.refund.referenceVenue && s.refund.referenceWindow ? ` (reference ${s.refund.referenceVenue} ${s.refund.asset}/${s.refund.currency}, ${jst(Date.parse(s.refund.referenceWindow.from))} → ${jst(Date.parse(s.refund.referenceWindow.to))})` : ''}`,
   ];
   for (const p of s.priceAtHack) {
     const quote = p.symbol.split('/')[1] ?? '';
     const ref =
       p.reference !== undefined && p.referenceVsPricePercent !== undefined
-        ? ` vs refund ${formatPrice(p.reference)} ${quote} (rules.referencePrices): ${Math.abs(p.referenceVsPricePercent).toFixed(1)} % ${p.referenceVsPricePercent < 0 ? 'below' : 'above'}`
+        ? ` vs refund ${formatPrice(p.reference)} ${quote} (the incident's reference): ${Math.abs(p.referenceVsPricePercent).toFixed(1)} % ${p.referenceVsPricePercent < 0 ? 'below' : 'above'}`
         : `; no refund reference in ${quote}`;
     lines.push(
       `  price at the hack: ${p.symbol} ${formatPrice(p.price)} (candle of ${utc(p.candleTime)})${ref}`,

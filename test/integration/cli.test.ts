@@ -89,7 +89,11 @@ describe('goxwatch command line', () => {
   it('--once exits 0 after a cycle, and a 12 % drop on the next run posts one alert that pings nobody', async () => {
     for (const id of ['zaif', 'binance', 'upbit'] as const) exchanges.setPrice(id, SYMBOL, 0.0001);
     const first = await run(['start', '--once', '--config', configFile], env);
-    expect(first.stderr).toBe('');
+    // What this config leaves unseen, said once at start: one line each.
+    expect(first.stderr.trim().split('\n')).toEqual([
+      'goxwatch: no incident matches any feed: no news will be posted (list feed ids in an incident, or /feeds add)',
+      'goxwatch: series XEM/BTC has no reference price: no below-reference alert (no refund rate in BTC announced or declared for XEM)',
+    ]);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/sources 3\/3 ok/);
     expect(discord.messages).toHaveLength(0);
@@ -185,5 +189,46 @@ describe('goxwatch command line', () => {
     const result = await run(['cmd', 'refund', 'calc', 'amount:1000', '--config', configFile], env);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/88,549 JPY/);
+  });
+});
+
+describe('goxwatch config', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'goxwatch-config-cli-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('config print of a one-channel partial config round-trips through config check', async () => {
+    const partial = join(dir, 'partial.json');
+    writeFileSync(partial, JSON.stringify({ channels: [{ id: PRICE_CHANNEL, kinds: ['price'] }] }));
+    const printed = await run(['config', 'print', '--config', partial], {});
+    expect(printed.stderr).toBe('');
+    expect(printed.code).toBe(0);
+    const effective = JSON.parse(printed.stdout) as Config;
+    expect(effective.channels).toEqual([{ id: PRICE_CHANNEL, kinds: ['price'] }]);
+    expect(effective.sources).toEqual(DEFAULT_CONFIG.sources);
+
+    const full = join(dir, 'effective.json');
+    writeFileSync(full, printed.stdout);
+    const checked = await run(['config', 'check', full], {});
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toContain(`${full}: valid`);
+    expect(checked.stdout).toContain('  XEM/JPY: zaif; reference 88.549 JPY (coincheck-nem-2018, refund)');
+    expect(checked.stdout).toContain(`  ${PRICE_CHANNEL}: price (ja)`);
+    expect(checked.stdout).not.toMatch(/nobody will see/);
+    const reprinted = await run(['config', 'print', '--config', full], {});
+    expect(JSON.parse(reprinted.stdout)).toEqual(effective);
+  });
+
+  it('config check of the default says that no channel is subscribed; of a bad file exits 2', async () => {
+    const checked = await run(['config', 'check'], {});
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toMatch(/^ {2}no channel subscribed/m);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ sources: [{ exchange: 'zaif', symbol: 'xem-jpy' }] }));
+    const refused = await run(['config', 'check', bad], {});
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('sources.0.symbol: must be a unified symbol like XEM/JPY');
   });
 });

@@ -167,7 +167,7 @@ describe('offline replay of the 2018 Coincheck NEM hack', () => {
     expect(summary.join('\n')).toContain('news posts: 7');
     expect(summary.join('\n')).toContain('refund stage changes: 1');
     expect(summary.join('\n')).toContain(
-      'price at the hack: XEM/USD 0.9500 (candle of 2018-01-25 00:00 UTC) vs refund 0.8146 USD (rules.referencePrices): 14.3 % below',
+      "price at the hack: XEM/USD 0.9500 (candle of 2018-01-25 00:00 UTC) vs refund 0.8146 USD (the incident's reference): 14.3 % below",
     );
   });
 

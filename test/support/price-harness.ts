@@ -3,7 +3,7 @@ import { PriceRepo } from '../../lambdas/store/price-repo';
 import { createPriceSources, resetPriceSourceCache, type PriceSource } from '../../lambdas/sources/exchanges';
 import { Subscriptions } from '../../lambdas/store/subscriptions';
 import { ManualClock, MINUTE } from '../../lambdas/domain/clock';
-import { DEFAULT_CONFIG, parseConfig, type Config } from '../../lambdas/domain/config';
+import { COINCHECK_NEM_2018, DEFAULT_CONFIG, parseConfig, type Config } from '../../lambdas/domain/config';
 import { MemoryLogger } from '../../lambdas/domain/log';
 import { runPriceJob, type PriceJobResult } from '../../lambdas/app/jobs/price-job';
 import { createContainer, type Container } from '../../lambdas/app/container';
@@ -57,11 +57,19 @@ export function testConfig(exchanges: LoopbackExchanges, withJpy: boolean): Conf
       { id: EN_CHANNEL, kinds: ['price', 'news'], language: 'en' },
       { id: NEWS_ONLY, kinds: ['news'] },
     ],
-    rules: {
-      ...DEFAULT_CONFIG.rules,
-      // 88.549 JPY at about 1.19M JPY per BTC on 2018-01-26 (test-only reference for the BTC series).
-      referencePrices: { JPY: 88.549, BTC: 0.0000745 },
-    },
+    incidents: [
+      {
+        ...COINCHECK_NEM_2018,
+        refund: {
+          ...COINCHECK_NEM_2018.refund,
+          conversions: [
+            ...COINCHECK_NEM_2018.refund.conversions,
+            // 88.549 JPY at about 1.19M JPY per BTC (test-only reference for the BTC series).
+            { currency: 'BTC', rate: 0.0000745, date: '2018-01-26', source: 'test: ~1.19M JPY per BTC' },
+          ],
+        },
+      },
+    ],
   });
 }
 

@@ -24,7 +24,7 @@ describe('config validation', () => {
   it('the built-in default is valid and watches zaif XEM/JPY with the refund reference', () => {
     const config = parseConfig(DEFAULT_CONFIG);
     expect(config.sources).toContainEqual({ exchange: 'zaif', symbol: 'XEM/JPY' });
-    expect(config.rules.referencePrices.JPY).toBe(88.549);
+    expect(config.incidents[0]?.refund?.rate).toBe(88.549);
     expect(config.intervals.priceSeconds).toBe(60);
   });
 

@@ -1,6 +1,7 @@
 import { MINUTE } from '../../lambdas/domain/clock';
 import { DEFAULT_CONFIG, type RulesConfig } from '../../lambdas/domain/config';
 import type { ConsensusPoint } from '../../lambdas/domain/consensus';
+import { referenceFor } from '../../lambdas/domain/reference';
 import { evaluateRules, ruleIdsFor, type PriceAlert, type RuleState } from '../../lambdas/domain/rules';
 
 const T0 = Date.parse('2018-01-26T00:00:00Z');
@@ -9,7 +10,6 @@ const THREE = ['zaif', 'binance', 'upbit'];
 const baseRules: RulesConfig = {
   ...DEFAULT_CONFIG.rules,
   drops: [{ percent: 5, windowMinutes: 60 }],
-  referencePrices: { JPY: 88.549 },
   cooldownMinutes: 60,
   hysteresisPercent: 1,
   maxQuoteAgeSeconds: 300,
@@ -31,9 +31,18 @@ function replay(
 ): { alerts: PriceAlert[]; state: Record<string, RuleState> } {
   let state = initial;
   const alerts: PriceAlert[] = [];
+  // The default incident's reference for this series (88.549 for XEM/JPY; none for XEM/BTC).
+  const reference = referenceFor(DEFAULT_CONFIG, symbol)?.price;
   for (let i = 0; i < points.length; i++) {
     const point = points[i] as ConsensusPoint;
-    const out = evaluateRules({ symbol, series: points.slice(0, i + 1), state, rules, now: point.at });
+    const out = evaluateRules({
+      symbol,
+      series: points.slice(0, i + 1),
+      state,
+      rules,
+      now: point.at,
+      ...(reference !== undefined ? { reference } : {}),
+    });
     alerts.push(...out.alerts);
     state = out.state;
   }

@@ -2,6 +2,7 @@ import type { SourceFailureReason, SourceHealth } from '../../store/price-repo';
 import { QuoteError, type PriceSource } from '../../sources/exchanges';
 import { MINUTE } from '../../domain/clock';
 import type { RulesConfig } from '../../domain/config';
+import { knownTermsOf, referenceFor, type KnownTerms } from '../../domain/reference';
 import { computeConsensus, type DroppedQuote, type Quote } from '../../domain/consensus';
 import { formatNumber } from '../../domain/format';
 import { errorMessage, type Logger } from '../../domain/log';
@@ -72,8 +73,9 @@ export async function runPriceJob(container: Container, input: PriceJobInput): P
   const now = startedAt;
   const errors: string[] = [];
 
-  const [rules, fetched] = await Promise.all([
+  const [rules, known, fetched] = await Promise.all([
     channelRules(container, errors),
+    knownTerms(container, errors),
     Promise.all(
       sources.map((s) =>
         s.fetchQuote(now).then(
@@ -145,7 +147,15 @@ export async function runPriceJob(container: Container, input: PriceJobInput): P
       await repo.putConsensus(consensus, now, rules.sampleRetentionDays);
       const series = await repo.consensusSeries(symbol, now - seriesLookbackMs(rules) - MINUTE, now);
       const before = await repo.ruleStates(symbol);
-      const evaluated = evaluateRules({ symbol, series, state: before, rules, now });
+      const reference = referenceFor(container.config, symbol, known)?.price;
+      const evaluated = evaluateRules({
+        symbol,
+        series,
+        state: before,
+        rules,
+        now,
+        ...(reference !== undefined ? { reference } : {}),
+      });
       const state: Record<string, RuleState> = { ...evaluated.state };
       for (const group of alertGroups(evaluated.alerts)) {
         try {
@@ -224,6 +234,20 @@ async function channelRules(container: Container, errors: string[]): Promise<Rul
       `price rules: ${inUse.custom.length + inUse.capped.length} distinct channel rules, capped at ${MAX_CUSTOM_RULES}; ${inUse.capped.length} not evaluated: ${inUse.capped.slice(0, 10).join(', ')}${inUse.capped.length > 10 ? ', …' : ''}`,
     );
   return inUse.rules;
+}
+
+/**
+ * Refund rates the store knows beyond the config (from evidence or by hand), so a reference
+ * announced after deploy applies without one. A failed read falls back to the config's terms.
+ */
+async function knownTerms(container: Container, errors: string[]): Promise<KnownTerms> {
+  const { config, refunds } = container;
+  try {
+    return knownTermsOf(await Promise.all(config.incidents.map((i) => refunds.get(i.id))));
+  } catch (err) {
+    errors.push(`reading refund terms (configured terms only this poll): ${errorMessage(err)}`);
+    return new Map();
+  }
 }
 
 async function guard(errors: string[], what: string, fn: () => Promise<void>): Promise<void> {

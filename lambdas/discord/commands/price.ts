@@ -4,6 +4,7 @@ import { DAY } from '../../domain/clock';
 import { PRICE_RANGES, type PriceRange } from '../command-definitions';
 import { splitSymbol, type ConsensusPoint } from '../../domain/consensus';
 import { LIMITS, NO_MENTIONS, truncate } from '../text';
+import { knownTermsOf, referenceFor, refundRateOf } from '../../domain/reference';
 import { formatList, formatNumber, formatPercent, formatPrice } from '../../domain/format';
 import type { CommandReply, ReplyFile } from '../interaction-reply';
 import {
@@ -61,7 +62,10 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
   const range = rangeRaw as PriceRange;
 
   const symbols = [...new Set(sources.filter((s) => !venue || s.exchange === venue).map((s) => s.symbol))];
-  const refCurrency = incident?.asset === asset ? incident.refund.currency : undefined;
+  // The reference belongs to the incidents of this asset only (docs/adr/0007).
+  const ofAsset = config.incidents.filter((i) => i.asset === asset);
+  const known = knownTermsOf(await Promise.all(ofAsset.map((i) => deps.refunds.get(i.id))));
+  const refCurrency = ofAsset.map((i) => refundRateOf(i, known)?.currency).find(Boolean);
   const primary = symbols.find((s) => splitSymbol(s).quote === refCurrency) ?? symbols[0] ?? '';
   const now = clock.now();
 
@@ -88,7 +92,7 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
           `${say(lang, '24 h change', '24時間変化')}: ${formatPercent(((latest.price - first.price) / first.price) * 100, lang)}`,
         );
       }
-      const ref = config.rules.referencePrices[quote];
+      const ref = referenceFor(config, symbol, known)?.price;
       if (ref !== undefined) {
         lines.push(
           `${say(lang, 'vs refund price', '返金価格比')} ${formatPrice(ref, quote, lang)}: ${formatPercent(((latest.price - ref) / ref) * 100, lang)}`,
@@ -122,8 +126,7 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
       : range === '24h'
         ? (daySeries.get(primary) ?? [])
         : await deps.prices.consensusSeries(primary, from, now);
-  const { quote: primaryQuote } = splitSymbol(primary || `${asset}/?`);
-  const ref = config.rules.referencePrices[primaryQuote];
+  const ref = primary ? referenceFor(config, primary, known)?.price : undefined;
   const chart = (): ReplyFile => ({
     name: 'chart.png',
     contentType: 'image/png',

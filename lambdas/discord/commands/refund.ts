@@ -4,7 +4,8 @@ import type { IncidentConfig, Language } from '../../domain/config';
 import { LIMITS, NO_MENTIONS, escapeUntrusted, truncate } from '../text';
 import { formatNumber, formatPercent, formatPrice, formatTime } from '../../domain/format';
 import type { CommandReply } from '../interaction-reply';
-import { REFUND_STAGES, isRefundStage, stageLabel } from '../../domain/refund';
+import { REFUND_STAGES, isRefundStage, stageLabel, type RefundRecord } from '../../domain/refund';
+import { knownTermsOf, refundRateOf } from '../../domain/reference';
 import {
   COLOR,
   CommandDeps,
@@ -20,12 +21,34 @@ import {
 } from './shared';
 // ---- /refund ------------------------------------------------------------------------------------
 
-function termsLines(incident: IncidentConfig, lang: Language): string[] {
+/** The terms as configured, the rate a stored change stated overriding it; "none yet" without either. */
+function termsLines(incident: IncidentConfig, record: RefundRecord, lang: Language): string[] {
+  const terms = refundRateOf(incident, knownTermsOf([record]));
+  if (!terms)
+    return [
+      say(
+        lang,
+        'No refund terms announced yet: no refund rate, so no reference price for alerts.',
+        '返金条件はまだ発表されていません（返金レートがないため、基準価格アラートもありません）。',
+      ),
+    ];
   const r = incident.refund;
+  const configured = r && r.rate === terms.rate && r.currency === terms.currency ? r : undefined;
   return [
-    `${say(lang, 'Rate', '返金レート')}: **${formatNumber(r.rate, lang)} ${r.currency} / ${incident.asset}**`,
-    `${say(lang, 'Reference', '基準')}: ${say(lang, 'volume-weighted average on', '出来高加重平均')} ${r.referenceVenue} ${formatTime(Date.parse(r.referenceWindow.from), lang)} – ${formatTime(Date.parse(r.referenceWindow.to), lang)}`,
-    `${say(lang, 'Holders', '対象者')}: ${say(lang, `about ${formatNumber(r.holders, lang)}`, `約${formatNumber(r.holders, lang)}人`)} · ${say(lang, 'Total', '総額')}: ${formatNumber(r.totalAmount, lang)} ${r.currency}`,
+    `${say(lang, 'Rate', '返金レート')}: **${formatNumber(terms.rate, lang)} ${terms.currency} / ${incident.asset}**${configured ? '' : say(lang, ' (from the refund record)', '（返金記録より）')}`,
+    ...(configured?.referenceVenue && configured.referenceWindow
+      ? [
+          `${say(lang, 'Reference', '基準')}: ${say(lang, 'volume-weighted average on', '出来高加重平均')} ${configured.referenceVenue} ${formatTime(Date.parse(configured.referenceWindow.from), lang)} – ${formatTime(Date.parse(configured.referenceWindow.to), lang)}`,
+        ]
+      : []),
+    ...(configured?.holders !== undefined
+      ? [
+          `${say(lang, 'Holders', '対象者')}: ${say(lang, `about ${formatNumber(configured.holders, lang)}`, `約${formatNumber(configured.holders, lang)}人`)}`,
+        ]
+      : []),
+    ...(configured?.totalAmount !== undefined
+      ? [`${say(lang, 'Total', '総額')}: ${formatNumber(configured.totalAmount, lang)} ${terms.currency}`]
+      : []),
   ];
 }
 
@@ -42,7 +65,10 @@ export async function refundShow(cmd: ParsedCommand, deps: CommandDeps): Promise
     deps.refunds.history(incident.id),
   ]);
   const fields: APIEmbedField[] = [
-    { name: say(lang, 'Terms', '返金条件'), value: termsLines(incident, lang).join('\n') },
+    {
+      name: say(lang, 'Terms', '返金条件'),
+      value: truncate(termsLines(incident, record, lang).join('\n'), LIMITS.fieldValue),
+    },
     {
       name: say(lang, 'Stage', '段階'),
       value: truncate(
@@ -84,15 +110,31 @@ export async function refundCalc(cmd: ParsedCommand, deps: CommandDeps): Promise
     throw new CommandError(
       say(lang, 'amount is required, e.g. amount:1000.', '数量を指定してください（例: amount:1000）。'),
     );
-  if (amount <= 0 || amount > incident.amountStolen)
+  const cap = incident.amountStolen ?? Number.POSITIVE_INFINITY;
+  if (amount <= 0 || amount > cap)
+    throw new CommandError(
+      incident.amountStolen === undefined
+        ? say(
+            lang,
+            `amount must be above 0 (got ${amount}).`,
+            `数量は 0 より大きく指定してください（${amount}）。`,
+          )
+        : say(
+            lang,
+            `amount must be above 0 and at most ${formatNumber(incident.amountStolen, lang)} ${incident.asset} (got ${amount}).`,
+            `数量は 0 より大きく ${formatNumber(incident.amountStolen, lang)} ${incident.asset} 以下で指定してください（${amount}）。`,
+          ),
+    );
+  const terms = refundRateOf(incident, knownTermsOf([await deps.refunds.get(incident.id)]));
+  if (!terms)
     throw new CommandError(
       say(
         lang,
-        `amount must be above 0 and at most ${formatNumber(incident.amountStolen, lang)} ${incident.asset} (got ${amount}).`,
-        `数量は 0 より大きく ${formatNumber(incident.amountStolen, lang)} ${incident.asset} 以下で指定してください（${amount}）。`,
+        `No refund terms announced yet for ${incident.name.en}: nothing to calculate.`,
+        `${incident.name.ja} の返金条件はまだ発表されていないため、計算できません。`,
       ),
     );
-  const { rate, currency } = incident.refund;
+  const { rate, currency } = terms;
   const refunded = amount * rate;
   const symbol = `${incident.asset}/${currency}`;
   const latest = await deps.prices.latestConsensus(symbol);

@@ -5,17 +5,23 @@ import { HOUR, MINUTE } from '../../domain/clock';
 import type { Language } from '../../domain/config';
 import { LIMITS, NO_MENTIONS, escapeUntrusted, truncate } from '../text';
 import type { CommandReply } from '../interaction-reply';
+import { blindSpots } from '../../domain/config-summary';
 import { COLOR, CommandDeps, ParsedCommand, say } from './shared';
 // ---- /status ------------------------------------------------------------------------------------
 
 export async function statusCommand(cmd: ParsedCommand, deps: CommandDeps): Promise<CommandReply> {
   const lang = cmd.language;
-  const [runs, sources, feeds, pending] = await Promise.all([
+  const [runs, sources, feeds, pending, subscriptions] = await Promise.all([
     deps.jobRuns.last(),
     deps.prices.sourceHealth(),
     deps.news.feedHealth(),
     deps.outbox.pending(101),
+    deps.subscriptions.all(),
   ]);
+  const unseen = blindSpots({
+    config: deps.config,
+    subscribedChannels: subscriptions.filter((s) => !s.disabledReason).length,
+  });
   const now = deps.clock.now();
   const ago = (ms: number) => {
     const minutes = Math.max(0, Math.round((now - ms) / MINUTE));
@@ -50,6 +56,14 @@ export async function statusCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
         name: say(lang, 'Outbox', '送信待ち'),
         value: `${say(lang, 'Pending', '未送信')}: ${pendingText}${oldest ? ` (${say(lang, 'oldest', '最古')} ${ago(oldest.createdAt)})` : ''}`,
       },
+      ...(unseen.length
+        ? [
+            {
+              name: say(lang, 'Nobody will see', '誰にも届かないもの'),
+              value: truncate(unseen.map((l) => `⚠️ ${l}`).join('\n'), LIMITS.fieldValue),
+            },
+          ]
+        : []),
     ],
   };
   return { data: { embeds: [embed], allowed_mentions: NO_MENTIONS }, ephemeral: true };
