@@ -13,6 +13,7 @@ import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { TABLE } from '../lambdas/store/table';
+import { interactionsWritablePartitions as writablePartitions } from '../lambdas/store/keys';
 import type { Config } from '../lambdas/domain/config';
 import { METRICS_NAMESPACE, METRIC_DIMENSION, type MetricJob, type MetricName } from '../lambdas/app/metrics';
 import { ENV } from '../lambdas/app/env';
@@ -46,16 +47,9 @@ export const INTERACTIONS_INVOKE_MODE = lambda.InvokeMode.BUFFERED;
  */
 export const WORKER_MAX_EVENT_AGE_MINUTES = 10;
 
-/**
- * Partitions (pk values) the interactions function may write; everything else it only reads.
- * Keep in step with the writers the slash commands reach:
- * - SUB, CHANNEL#DISABLED: `/alerts subscribe|unsubscribe` (lambdas/store/subscriptions.ts)
- * - INTERACTION: the seen-interaction record that stops a retried interaction running twice
- *   (lambdas/discord/interactions.ts)
- * - REFUND#<incident id>: `/refund set-stage` (lambdas/store/refund-repo.ts), one per configured incident
- */
+/** Partitions (pk values) the interactions function and its worker may write (lambdas/store/keys.ts). */
 export function interactionsWritablePartitions(config: Config): string[] {
-  return ['SUB', 'CHANNEL#DISABLED', 'INTERACTION', ...config.incidents.map((i) => `REFUND#${i.id}`)];
+  return writablePartitions(config.incidents.map((i) => i.id));
 }
 
 export interface GoxwatchStackProps extends StackProps {
@@ -171,12 +165,12 @@ export class GoxwatchStack extends Stack {
 
     // ---- Functions.
     const common: Record<string, string> = {
-      GOXWATCH_TABLE: this.table.tableName,
-      GOXWATCH_CONFIG_JSON: configJson,
-      ...(props.discordApiBase ? { DISCORD_API_BASE: props.discordApiBase } : {}),
-      ...(props.discordApplicationId ? { DISCORD_APPLICATION_ID: props.discordApplicationId } : {}),
+      [ENV.table]: this.table.tableName,
+      [ENV.configJson]: configJson,
+      ...(props.discordApiBase ? { [ENV.discordApiBase]: props.discordApiBase } : {}),
+      ...(props.discordApplicationId ? { [ENV.discordApplicationId]: props.discordApplicationId } : {}),
     };
-    const withToken = { ...common, DISCORD_TOKEN_SECRET_ARN: this.botToken.secretArn };
+    const withToken = { ...common, [ENV.discordTokenSecretArn]: this.botToken.secretArn };
     // The interactions worker needs no secret: webhook edits authenticate with the interaction token.
     const worker = new GoxwatchFunction(this, 'InteractionsWorker', {
       entry: HANDLER_ENTRIES.interactionsWorker,
@@ -246,7 +240,7 @@ export class GoxwatchStack extends Stack {
         memorySize: 512,
         environment: {
           ...common,
-          DISCORD_PUBLIC_KEY_SECRET_ARN: this.publicKey.secretArn,
+          [ENV.discordPublicKeySecretArn]: this.publicKey.secretArn,
           [ENV.workerFunction]: worker.functionName,
         },
       }),

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, DEFAULT_CONFIG, parsePartialConfig, type Config } from '../domain/config';
+import { ENV } from './env';
 
 /**
  * Where the config comes from: `--config <file>`, else GOXWATCH_CONFIG (a file path), else
@@ -12,7 +13,7 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}
   origin: string;
 } {
   const env = opts.env ?? process.env;
-  const file = opts.file ?? env.GOXWATCH_CONFIG;
+  const file = opts.file ?? env[ENV.configFile];
   if (file) {
     let text: string;
     try {
@@ -22,11 +23,8 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}
     }
     return { config: parseJson(text, file), origin: file };
   }
-  if (env.GOXWATCH_CONFIG_JSON)
-    return {
-      config: parseJson(env.GOXWATCH_CONFIG_JSON, 'GOXWATCH_CONFIG_JSON'),
-      origin: 'GOXWATCH_CONFIG_JSON',
-    };
+  const json = env[ENV.configJson];
+  if (json) return { config: parseJson(json, ENV.configJson), origin: ENV.configJson };
   return { config: DEFAULT_CONFIG, origin: 'built-in default' };
 }
 

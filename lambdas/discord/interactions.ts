@@ -14,6 +14,7 @@ import type { CommandReply } from './interaction-reply';
 import { toWire, type DeferredWork, type HandOff } from './deferred';
 import { verifyInteractionRequest, SIGNATURE_WINDOW_MS } from './interactions-verify';
 import { errorMessage, type Logger } from '../domain/log';
+import { PK } from '../store/keys';
 import {
   errorReply,
   isEphemeralCommand,
@@ -309,7 +310,7 @@ async function dispatch(
   const work: Promise<{ reply: CommandReply; duplicate?: true }> = (async () => {
     const now = deps.clock.now();
     const first = await store.put(
-      { pk: 'INTERACTION', sk: id, command: label, at: now, expiresAt: ttlAfter(now, SEEN_RETENTION_DAYS) },
+      { pk: PK.interactions, sk: id, command: label, at: now, expiresAt: ttlAfter(now, SEEN_RETENTION_DAYS) },
       { ifAbsent: true },
     );
     recorded = true;

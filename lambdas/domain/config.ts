@@ -37,15 +37,28 @@ const feedSchema = z.strictObject({
   language: z.enum(LANGUAGES).optional(),
 });
 
+/** The bounds of a drop rule: the schema below enforces them, /alerts quotes them. */
+export const DROP_RULE_BOUNDS = {
+  /** The percent is strictly between these. */
+  percentAbove: 0,
+  percentBelow: 100,
+  /** Whole minutes, inclusive. */
+  minWindowMinutes: 1,
+  maxWindowMinutes: 60 * 24 * 30,
+} as const;
+
 /** Also validates drop rule ids a channel stored with /alerts (lambdas/domain/rules.ts parseRuleId). */
 export const dropRuleSchema = z.strictObject({
   /** Percent fall from the highest consensus price in the window, e.g. 5. */
-  percent: z.number().gt(0, 'must be above 0').lt(100, 'must be below 100'),
+  percent: z
+    .number()
+    .gt(DROP_RULE_BOUNDS.percentAbove, `must be above ${DROP_RULE_BOUNDS.percentAbove}`)
+    .lt(DROP_RULE_BOUNDS.percentBelow, `must be below ${DROP_RULE_BOUNDS.percentBelow}`),
   windowMinutes: z
     .number()
     .int()
-    .min(1)
-    .max(60 * 24 * 30),
+    .min(DROP_RULE_BOUNDS.minWindowMinutes)
+    .max(DROP_RULE_BOUNDS.maxWindowMinutes),
 });
 
 const rulesSchema = z.strictObject({

@@ -1,7 +1,7 @@
 import { MINUTE } from './clock';
 import { dropRuleSchema, type DropRule, type RulesConfig } from './config';
 import { splitSymbol, type ConsensusPoint } from './consensus';
-import type { Subscription } from './messages';
+import type { Subscription } from './subscription';
 
 /**
  * Price rules, evaluated on the stored consensus series (oldest first), never on a single poll,

@@ -1,6 +1,7 @@
 import type { Clock } from '../domain/clock';
 import type { Logger } from '../domain/log';
 import { ttlAfter, type Item, type Store } from './store';
+import { PK as KEYS } from './keys';
 
 /**
  * The brakes on sending to Discord, shared by every process through the table (the structural
@@ -17,7 +18,7 @@ const BAN_BASE_MS = 5 * 60_000;
 const BAN_MAX_MS = 2 * 60 * 60_000;
 const BAN_MEMORY_MS = 6 * 60 * 60_000;
 
-const PK = 'DISCORD';
+const PK = KEYS.discordGuard;
 const BAN = 'BAN';
 
 interface BanItem extends Item {

@@ -1,5 +1,6 @@
 import type { Clock } from '../domain/clock';
 import type { Item, Store } from './store';
+import { PK as KEYS } from './keys';
 
 export type JobName = 'price' | 'news' | 'delivery' | 'chain';
 
@@ -12,7 +13,7 @@ export interface JobRun extends Item {
   summary: string;
 }
 
-const PK = 'JOBRUN';
+const PK = KEYS.jobRuns;
 
 /** Last run of each job, for `/status` and the stale-data alarms. */
 export class JobRuns {

@@ -4,6 +4,7 @@ import type { NewsItem } from '../domain/news';
 import type { RefundStage } from '../domain/refund';
 import type { Validators } from '../domain/news';
 import { ttlAfter, type Item, type Store } from './store';
+import { PK } from './keys';
 
 /**
  * News state in the one table (single-item conditional writes only):
@@ -13,9 +14,9 @@ import { ttlAfter, type Item, type Store } from './store';
  *                                         gsi1 NEWSBYDATE#<incident> / <time>#... for "latest"
  */
 
-const FEED_PK = 'FEED';
-const seenPk = (feedId: string) => `FEEDSEEN#${feedId}`;
-const newsPk = (incidentId: string) => `NEWS#${incidentId}`;
+const FEED_PK = PK.feeds;
+const seenPk = PK.feedSeen;
+const newsPk = PK.news;
 const byDatePk = (incidentId: string) => `NEWSBYDATE#${incidentId}`;
 /** Seen keys outlive any catch-up window by far, so an old item never comes back as new. */
 const SEEN_RETENTION_DAYS = 180;

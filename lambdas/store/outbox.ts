@@ -3,6 +3,7 @@ import type { Clock } from '../domain/clock';
 import type { MessageKind } from '../domain/config';
 import type { MessagePayload } from '../domain/messages';
 import { ttlAfter, type Item, type Store } from './store';
+import { PK as KEYS } from './keys';
 
 /** 'printed': shown on the terminal because no bot token was set (kept as the record, not sent). */
 export type OutboxStatus = 'pending' | 'sent' | 'dropped' | 'printed';
@@ -27,7 +28,7 @@ export interface OutboxEntry extends Item {
 /** Attributes a claim adds; every move out of pending removes them with the gsi1 keys. */
 const CLAIM = ['claimOwner', 'claimUntil'];
 
-const PK = 'OUTBOX';
+const PK = KEYS.outbox;
 const PENDING = 'OUTBOX#PENDING';
 /** Sent and dropped entries are kept this long as the record of what was posted. */
 const RETENTION_DAYS = 30;

@@ -14,6 +14,7 @@ import type { Clock } from '../domain/clock';
 import type { ConsensusPoint, ConsensusResult, DroppedQuote, Quote } from '../domain/consensus';
 import type { RuleState } from '../domain/rules';
 import { ttlAfter, type Item, type Store } from './store';
+import { PK } from './keys';
 
 /** A stored consensus (what /price shows): the point plus which quotes made it and which were left out. */
 export interface ConsensusRecord extends ConsensusPoint {
@@ -52,7 +53,7 @@ type QuoteItem = Item & Quote;
 type RuleStateItem = Item & RuleState;
 type HealthItem = Item & SourceHealth;
 
-const HEALTH = 'PRICE#HEALTH';
+const HEALTH = PK.priceHealth;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Per store (its identity: scoped copies share it) and symbol, the series last read (see consensusSeries). */

@@ -9,6 +9,7 @@ import {
   type RefundStage,
 } from '../domain/refund';
 import type { Item, Store } from './store';
+import { PK } from './keys';
 
 /**
  * Refund status per incident, with its history (single-item conditional writes only):
@@ -20,7 +21,7 @@ import type { Item, Store } from './store';
  * reader finds CHANGE#<version+1> and rolls the state forward, so the history and the state agree.
  */
 
-const pk = (incidentId: string) => `REFUND#${incidentId}`;
+const pk = PK.refund;
 const STATE = 'STATE';
 const changeSk = (seq: number) => `CHANGE#${String(seq).padStart(6, '0')}`;
 const MAX_ATTEMPTS = 5;

@@ -1,6 +1,7 @@
 import type { Clock } from '../domain/clock';
 import type { ChannelConfig, MessageKind } from '../domain/config';
-import type { Subscription } from '../domain/messages';
+import type { Subscription } from '../domain/subscription';
+import { PK } from './keys';
 import type { Item, Store } from './store';
 
 interface SubscriptionItem extends Item, Subscription {
@@ -13,8 +14,8 @@ interface DisabledChannelItem extends Item {
   at: number;
 }
 
-const SUBS = 'SUB';
-const DISABLED = 'CHANNEL#DISABLED';
+const SUBS = PK.subscriptions;
+const DISABLED = PK.disabledChannels;
 
 /**
  * Which channels get which messages: the channels in config plus those added with

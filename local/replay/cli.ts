@@ -1,6 +1,7 @@
 import type { Config } from '../../lambdas/domain/config';
 import { errorMessage } from '../../lambdas/domain/log';
 import { REPLAY_DEFAULTS, runReplay } from './replay';
+import { DEFAULT_DISCORD_API_BASE, ENV } from '../../lambdas/app/env';
 
 /**
  * `goxwatch replay` (npm run replay): options as strings from the command line, exit code back.
@@ -34,8 +35,8 @@ export async function runReplayCommand(opts: ReplayCommandOptions): Promise<numb
     console.error(`replay: --step "${opts.step}" must be a number of simulated minutes ≥ 1`);
     return 2;
   }
-  const token = process.env.DISCORD_BOT_TOKEN;
-  const channelId = process.env.REPLAY_DISCORD_CHANNEL;
+  const token = process.env[ENV.discordBotToken];
+  const channelId = process.env[ENV.replayDiscordChannel];
   if (token && !channelId)
     console.error(
       'replay: DISCORD_BOT_TOKEN is set but REPLAY_DISCORD_CHANNEL is not; printing instead of posting',
@@ -56,7 +57,7 @@ export async function runReplayCommand(opts: ReplayCommandOptions): Promise<numb
             discord: {
               token,
               channelId,
-              apiBase: process.env.DISCORD_API_BASE || 'https://discord.com/api',
+              apiBase: process.env[ENV.discordApiBase] || DEFAULT_DISCORD_API_BASE,
             },
           }
         : {}),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resetPriceSourceCache } from '../../lambdas/sources/exchanges';
 import { MINUTE } from '../../lambdas/domain/clock';
-import type { Subscription } from '../../lambdas/domain/messages';
+import type { Subscription } from '../../lambdas/domain/subscription';
 import { MAX_CUSTOM_RULES, dropRuleId } from '../../lambdas/domain/rules';
 import {
   BASE,

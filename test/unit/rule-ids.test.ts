@@ -1,6 +1,6 @@
 import { MINUTE } from '../../lambdas/domain/clock';
 import { DEFAULT_CONFIG } from '../../lambdas/domain/config';
-import type { Subscription } from '../../lambdas/domain/messages';
+import type { Subscription } from '../../lambdas/domain/subscription';
 import { dropRuleId, parseRuleId, rulesInUse, seriesLookbackMs } from '../../lambdas/domain/rules';
 
 /** A price subscription with its own rules (as /alerts subscribe stores it). */

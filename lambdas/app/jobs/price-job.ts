@@ -6,7 +6,7 @@ import { knownTermsOf, referenceFor, type KnownTerms } from '../../domain/refere
 import { computeConsensus, type DroppedQuote, type Quote } from '../../domain/consensus';
 import { formatNumber } from '../../domain/format';
 import { errorMessage, type Logger } from '../../domain/log';
-import type { Subscription } from '../../domain/messages';
+import type { Subscription } from '../../domain/subscription';
 import { priceAlertAnnouncement } from '../../discord/render-price';
 import {
   MAX_CUSTOM_RULES,

@@ -1,15 +1,14 @@
 import { REQUIRED_PERMISSION, SUB } from '../command-definitions';
-import type { Config, Language, MessageKind } from '../../domain/config';
+import { DROP_RULE_BOUNDS, type Config, type Language, type MessageKind } from '../../domain/config';
 import { LIMITS, NO_MENTIONS, truncate } from '../text';
 import type { CommandReply } from '../interaction-reply';
-import type { Subscription } from '../../domain/messages';
+import type { Subscription } from '../../domain/subscription';
 import { BELOW_REF, MAX_CUSTOM_RULES, dropRuleId, ruleIdsFor, rulesInUse } from '../../domain/rules';
 import {
   CommandDeps,
   CommandError,
   DEFAULT_GUILD_SUBSCRIPTION_CAP,
   MAX_PRICE_RULES_PER_CHANNEL,
-  MAX_WINDOW_MINUTES,
   ParsedCommand,
   booleanOption,
   numberOption,
@@ -18,6 +17,8 @@ import {
   stringOption,
 } from './shared';
 // ---- /alerts ------------------------------------------------------------------------------------
+
+const { percentAbove, percentBelow, minWindowMinutes, maxWindowMinutes } = DROP_RULE_BOUNDS;
 
 function describeSubscription(sub: Subscription | undefined, config: Config, lang: Language): string {
   if (!sub || !sub.kinds.length)
@@ -70,12 +71,12 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
           'drop_percent・window_minutes・below_reference は種類 price でのみ使えます。',
         ),
       );
-    if (percent !== undefined && !(percent > 0 && percent < 100))
+    if (percent !== undefined && !(percent > percentAbove && percent < percentBelow))
       throw new CommandError(
         say(
           lang,
-          `drop_percent must be above 0 and below 100 (got ${percent}).`,
-          `下落率は 0 より大きく 100 未満で指定してください（${percent}）。`,
+          `drop_percent must be above ${percentAbove} and below ${percentBelow} (got ${percent}).`,
+          `下落率は ${percentAbove} より大きく ${percentBelow} 未満で指定してください（${percent}）。`,
         ),
       );
     if (windowMinutes !== undefined && percent === undefined)
@@ -84,13 +85,17 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
       );
     if (
       windowMinutes !== undefined &&
-      !(Number.isInteger(windowMinutes) && windowMinutes >= 1 && windowMinutes <= MAX_WINDOW_MINUTES)
+      !(
+        Number.isInteger(windowMinutes) &&
+        windowMinutes >= minWindowMinutes &&
+        windowMinutes <= maxWindowMinutes
+      )
     )
       throw new CommandError(
         say(
           lang,
-          `window_minutes must be a whole number from 1 to ${MAX_WINDOW_MINUTES} (got ${windowMinutes}).`,
-          `期間（分）は 1〜${MAX_WINDOW_MINUTES} の整数です（${windowMinutes}）。`,
+          `window_minutes must be a whole number from ${minWindowMinutes} to ${maxWindowMinutes} (got ${windowMinutes}).`,
+          `期間（分）は ${minWindowMinutes}〜${maxWindowMinutes} の整数です（${windowMinutes}）。`,
         ),
       );
 

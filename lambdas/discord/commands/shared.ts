@@ -72,7 +72,6 @@ export class CommandError extends Error {
 
 export const DEFAULT_GUILD_SUBSCRIPTION_CAP = 25;
 export const MAX_PRICE_RULES_PER_CHANNEL = 10;
-export const MAX_WINDOW_MINUTES = 30 * 24 * 60;
 export const RANGE_MS: Record<PriceRange, number> = { '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY };
 export const COLOR = { info: 0x5865f2, refund: 0x57f287, warn: 0xf0b232 };
 
