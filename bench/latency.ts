@@ -67,6 +67,9 @@ export async function benchAlertLatency(runs = 5): Promise<AlertLatency> {
         print: () => {},
       };
       const sources = createPriceSources(config.sources, logger);
+      // One poll an hour earlier: a 1 h drop window needs samples that span it (WINDOW_COVERAGE).
+      await priceCycle(bot, sources);
+      clock.advance(60 * MINUTE);
       for (let i = 0; i < 5; i++) {
         await priceCycle(bot, sources);
         clock.advance(MINUTE);

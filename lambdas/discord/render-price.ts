@@ -12,6 +12,11 @@ const COLOR_BELOW_REF = 0xc0392b;
 const TEXT = {
   ja: {
     dropTitle: (asset: string, change: string, window: string) => `${asset} 価格下落: ${window}で ${change}`,
+    sinceLast: (gap: string) => `前回の価格（${gap}前）から`,
+    sinceLastTitle: (asset: string, change: string, gap: string) =>
+      `${asset} 価格下落: 前回の価格（${gap}前）から ${change}`,
+    sinceLastDescription: (threshold: string, gap: string) =>
+      `前回の価格（${gap}前）から ${threshold} 以上下落しました。その間の価格はデータにありません。`,
     belowRefTitle: (asset: string) => `${asset} が返金価格を下回りました`,
     price: '価格',
     change: '変化',
@@ -32,6 +37,11 @@ const TEXT = {
   en: {
     dropTitle: (asset: string, change: string, window: string) =>
       `${asset} price drop: ${change} in ${window}`,
+    sinceLast: (gap: string) => `since the last price ${gap} ago`,
+    sinceLastTitle: (asset: string, change: string, gap: string) =>
+      `${asset} price drop: ${change} since the last price ${gap} ago`,
+    sinceLastDescription: (threshold: string, gap: string) =>
+      `Fell ${threshold} or more since the last price, ${gap} earlier; the data has no price in between.`,
     belowRefTitle: (asset: string) => `${asset} fell below the refund price`,
     price: 'Price',
     change: 'Change',
@@ -52,6 +62,13 @@ const TEXT = {
   },
 } as const;
 
+/** A gap as people say it: minutes to the 5 under 2 h, hours under 2 days, days beyond. */
+function roughMinutes(minutes: number): number {
+  if (minutes < 120) return Math.max(1, Math.round(minutes / 5) * 5);
+  if (minutes < 2880) return Math.round(minutes / 60) * 60;
+  return Math.round(minutes / 1440) * 1440;
+}
+
 /** The Discord message for a price alert, in a channel's language. */
 export function renderPriceAlert(alert: PriceAlert, language: Language): MessagePayload {
   const t = TEXT[language];
@@ -64,10 +81,16 @@ export function renderPriceAlert(alert: PriceAlert, language: Language): Message
   let title: string;
   let description: string;
   if (alert.rule === 'drop' && alert.windowMinutes !== undefined) {
-    const window = formatDuration(alert.windowMinutes, language);
     const change = formatPercent(alert.changePercent, language);
-    title = t.dropTitle(asset, change, window);
-    description = t.dropDescription(formatPercent(alert.thresholdPercent ?? 0, language, false), window);
+    const threshold = formatPercent(alert.thresholdPercent ?? 0, language, false);
+    // Sparse samples (daily candles, a polling gap): name the gap the data has, not the rule's window.
+    const gap =
+      alert.sinceLastSampleMinutes !== undefined
+        ? formatDuration(roughMinutes(alert.sinceLastSampleMinutes), language)
+        : undefined;
+    const window = gap ? t.sinceLast(gap) : formatDuration(alert.windowMinutes, language);
+    title = gap ? t.sinceLastTitle(asset, change, gap) : t.dropTitle(asset, change, window);
+    description = gap ? t.sinceLastDescription(threshold, gap) : t.dropDescription(threshold, window);
     const highText =
       alert.high !== undefined ? ` (${t.fromHigh(formatPrice(alert.high, cur, language))})` : '';
     fields.push({ name: t.change, value: `${change}${highText}`, inline: true });

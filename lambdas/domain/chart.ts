@@ -20,6 +20,11 @@ export interface ChartInput {
   toMs: number;
   /** A horizontal dashed line, e.g. the refund price; drawn only when it falls in the value range. */
   reference?: { price: number; label: string };
+  /**
+   * Incident events (start, detection, refund terms, payment): a labelled vertical line each,
+   * drawn when its time falls in the range. Labels in the bitmap font (Latin capitals, digits).
+   */
+  events?: { at: number; label: string }[];
   /** Minutes east of UTC for the time axis (540 = JST). */
   utcOffsetMinutes?: number;
   width?: number;
@@ -33,6 +38,7 @@ export const CHART_COLORS = {
   text: [181, 186, 193] as Rgb,
   line: [88, 101, 242] as Rgb,
   reference: [240, 178, 50] as Rgb,
+  event: [237, 66, 69] as Rgb,
 };
 
 // 5x7 glyphs, one 5-bit row per entry, top row first.
@@ -171,9 +177,41 @@ function niceStep(span: number, count: number): number {
   return (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag;
 }
 
-function tickLabel(value: number, step: number): string {
-  const decimals = Math.max(0, Math.min(8, -Math.floor(Math.log10(step))));
-  return value.toFixed(decimals);
+/**
+ * Value-axis ticks and their labels, readable from 0.00000001 to 100,000,000: plain decimals while
+ * they stay short ("0.5", "88.5", "120,000"), else scientific ("9.05E-5", "1.2E8") with just the
+ * digits that tell the ticks apart. The left margin is sized to the longest label, so none is cut.
+ */
+export function axisTicks(min: number, max: number, count = 5): { value: number; label: string }[] {
+  const step = niceStep(max - min, count);
+  const values: number[] = [];
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) values.push(v);
+  const decimals = Math.max(0, -Math.floor(Math.log10(step)));
+  const plain = values.map((v) => v.toFixed(Math.min(decimals, 20)));
+  const magnitude = Math.max(...values.map((v) => Math.abs(v)));
+  const plainFits = plain.every((l) => l.length <= 8) && magnitude < 1e7;
+  if (plainFits) return values.map((value, i) => ({ value, label: groupThousands(plain[i] as string) }));
+  // Scientific: enough mantissa digits that consecutive ticks read differently.
+  for (let digits = 1; digits <= 8; digits++) {
+    const labels = values.map((v) => scientific(v, digits));
+    if (new Set(labels).size === labels.length)
+      return values.map((value, i) => ({ value, label: labels[i] as string }));
+  }
+  return values.map((value) => ({ value, label: scientific(value, 8) }));
+}
+
+function groupThousands(text: string): string {
+  const [int = '', frac] = text.split('.');
+  const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return frac !== undefined ? `${grouped}.${frac}` : grouped;
+}
+
+/** "9.05E-5", "1.2E8", "0" (the bitmap font has E, digits and signs). */
+function scientific(value: number, digits: number): string {
+  if (value === 0 || Math.abs(value) < 1e-300) return '0';
+  const [mantissa = '', exponent = '0'] = value.toExponential(digits - 1).split('e');
+  const m = mantissa.includes('.') ? mantissa.replace(/0+$/, '').replace(/\.$/, '') : mantissa;
+  return `${m}E${Number(exponent)}`;
 }
 
 function timeLabel(ms: number, offsetMinutes: number, spanMs: number): string {
@@ -189,12 +227,26 @@ export function renderPriceChart(input: ChartInput): Buffer {
   const height = input.height ?? 360;
   const offset = input.utcOffsetMinutes ?? 0;
   const canvas = new Canvas(width, height, CHART_COLORS.background);
-  const plot = { left: 90, right: width - 20, top: 40, bottom: height - 36 };
-  canvas.text(plot.left, 12, input.title, CHART_COLORS.text);
 
   const points = input.points
     .filter((p) => Number.isFinite(p.price) && p.at >= input.fromMs && p.at <= input.toMs)
     .sort((a, b) => a.at - b.at);
+  let min = Math.min(...points.map((p) => p.price));
+  let max = Math.max(...points.map((p) => p.price));
+  if (max === min) {
+    const pad = Math.abs(max) * 0.01 || 1;
+    min -= pad;
+    max += pad;
+  }
+  const padSpan = (max - min) * 0.1;
+  min -= padSpan;
+  max += padSpan;
+  const ticks = points.length ? axisTicks(min, max) : [];
+  // The left margin fits the longest value label (never less than the old fixed 90 px).
+  const labelWidth = Math.max(0, ...ticks.map((t) => textWidth(t.label)));
+  const plot = { left: Math.max(90, labelWidth + 16), right: width - 20, top: 40, bottom: height - 36 };
+  canvas.text(plot.left, 12, input.title, CHART_COLORS.text);
+
   const span = Math.max(input.toMs - input.fromMs, 1);
   const xOf = (at: number) => plot.left + ((at - input.fromMs) / span) * (plot.right - plot.left);
 
@@ -212,6 +264,21 @@ export function renderPriceChart(input: ChartInput): Buffer {
   canvas.line(plot.left, plot.bottom, plot.right, plot.bottom, CHART_COLORS.text);
   canvas.line(plot.left, plot.top, plot.left, plot.bottom, CHART_COLORS.text);
 
+  // Incident events: a dashed vertical line and its label at the top, stacked when close.
+  let lastLabelEnd = -Infinity;
+  let row = 0;
+  for (const e of (input.events ?? [])
+    .filter((e) => e.at >= input.fromMs && e.at <= input.toMs)
+    .sort((a, b) => a.at - b.at)) {
+    const x = xOf(e.at);
+    canvas.line(x, plot.top, x, plot.bottom, CHART_COLORS.event, 1, 4);
+    const w = textWidth(e.label);
+    const lx = Math.min(Math.max(x + 3, plot.left), plot.right - w);
+    row = lx < lastLabelEnd ? row + 1 : 0;
+    canvas.text(lx, plot.top + 2 + row * 16, e.label, CHART_COLORS.event);
+    lastLabelEnd = lx + w + 6;
+  }
+
   if (points.length === 0) {
     const msg = 'NO DATA';
     canvas.text(
@@ -224,24 +291,11 @@ export function renderPriceChart(input: ChartInput): Buffer {
     return encodePng(width, height, canvas.pixels);
   }
 
-  let min = Math.min(...points.map((p) => p.price));
-  let max = Math.max(...points.map((p) => p.price));
-  if (max === min) {
-    const pad = Math.abs(max) * 0.01 || 1;
-    min -= pad;
-    max += pad;
-  }
   const ref = input.reference;
-  const padSpan = (max - min) * 0.1;
-  min -= padSpan;
-  max += padSpan;
   const yOf = (price: number) => plot.bottom - ((price - min) / (max - min)) * (plot.bottom - plot.top);
-
-  const step = niceStep(max - min, 5);
-  for (let v = Math.ceil(min / step) * step; v <= max; v += step) {
-    const y = yOf(v);
+  for (const { value, label } of ticks) {
+    const y = yOf(value);
     canvas.line(plot.left + 1, y, plot.right, y, CHART_COLORS.grid);
-    const label = tickLabel(v, step);
     canvas.text(plot.left - 8 - textWidth(label), y - 7, label, CHART_COLORS.text);
   }
 

@@ -33,6 +33,11 @@ export interface ConsensusPoint {
   price: number;
   /** Exchanges whose quotes made this price. */
   venues: string[];
+  /**
+   * When the price was measured: the newest exchange time among its quotes (undefined = `at`).
+   * Polls that see the same daily candle repeat one sample; the rules measure windows on this.
+   */
+  sampledAt?: number;
 }
 
 export function sourceIdOf(exchange: string, symbol: string): string {

@@ -65,3 +65,33 @@ export function formatList(items: string[], language: Language): string {
 function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
+
+/**
+ * A large figure read as what it is, an approximation: "about 46.3 billion JPY" / "約463億円".
+ * For totals like the refund's 46,300,000,000 JPY, which is rounded (523 M XEM × 88.549 is
+ * 46,311,127,000): printing every digit would claim a precision the figure does not have.
+ * Below 10,000 the number is shown as is (three significant digits).
+ */
+export function formatApproxAmount(value: number, currency: string, language: Language): string {
+  if (!Number.isFinite(value)) return `${String(value)} ${currency}`;
+  const abs = Math.abs(value);
+  const sig3 = (v: number) => Number(v.toPrecision(3)).toLocaleString('en-US', { maximumFractionDigits: 2 });
+  if (language === 'ja') {
+    const units: [number, string][] = [
+      [1e12, '兆'],
+      [1e8, '億'],
+      [1e4, '万'],
+    ];
+    const [size, name] = units.find(([u]) => abs >= u) ?? [1, ''];
+    const figure = `${sig3(value / size)}${name}`;
+    return currency === 'JPY' ? `約${figure}円` : `約${figure} ${currency}`;
+  }
+  const units: [number, string][] = [
+    [1e12, ' trillion'],
+    [1e9, ' billion'],
+    [1e6, ' million'],
+    [1e3, ' thousand'],
+  ];
+  const [size, name] = abs >= 1e4 ? (units.find(([u]) => abs >= u) ?? [1, '']) : [1, ''];
+  return `about ${sig3(value / size)}${name} ${currency}`;
+}

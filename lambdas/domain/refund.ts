@@ -97,3 +97,19 @@ const LABELS: Record<RefundStage, Record<Language, string>> = {
 export function stageLabel(stage: RefundStage, language: Language): string {
   return LABELS[stage][language];
 }
+
+const FROM_TERMS: readonly RefundStage[] = ['terms-fixed', 'scheduled', 'paying', 'partial', 'paid'];
+
+/**
+ * Since when the refund terms (and so the reference price) exist, from the history: the time of
+ * the change that reached terms-fixed or later, unless a later change (a correction) went back
+ * before it. Undefined while no terms are fixed.
+ */
+export function termsFixedAt(history: readonly RefundChange[]): number | undefined {
+  let since: number | undefined;
+  for (const c of [...history].sort((a, b) => a.seq - b.seq)) {
+    if (FROM_TERMS.includes(c.to)) since ??= c.at;
+    else if (c.to !== 'disputed') since = undefined;
+  }
+  return since;
+}

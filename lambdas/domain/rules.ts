@@ -25,7 +25,12 @@ import type { Subscription } from './subscription';
  *   of points satisfying the condition, read from the series. A re-run (even after a crash between
  *   enqueueing and saving the state) computes the same key, and the outbox refuses the duplicate.
  * - below-ref alerts on a crossing only: when the series starts below the reference (a fresh
- *   install while the price is already under it) the rule is marked fired silently.
+ *   install while the price is already under it) the rule is marked fired silently. It is not
+ *   evaluated before the reference exists (`referenceSince`, docs/adr/0010), and only points
+ *   sampled since then count, so a fall in November 2017 is never "below the refund price".
+ * - Drop windows are measured on sample time and need samples spanning WINDOW_COVERAGE of the
+ *   window: a 1 h rule does not fire on daily candles or on 70 s of data; with sparse samples the
+ *   alert carries the real gap ("since the last price 24 h ago").
  */
 
 export interface RuleState {
@@ -54,6 +59,11 @@ export interface PriceAlert {
   /** drop: the confirmed high of the window and when it was seen. */
   high?: number;
   highAt?: number;
+  /**
+   * drop: the samples are sparse (daily candles, a gap in polling): minutes between the latest
+   * sample and the one before it. The message then says "since the last price N ago", not "in 1 h".
+   */
+  sinceLastSampleMinutes?: number;
   /** drop: % change from the high (negative); below-ref: % distance to the reference (negative). */
   changePercent: number;
   windowMinutes?: number;
@@ -76,6 +86,11 @@ export interface EvaluateInput {
    */
   reference?: number;
   now: number;
+  /**
+   * Since when the reference (refund) price exists: the refund terms' fixed time from the
+   * incident config or the refund record. Undefined = no reference yet: below-ref is not evaluated.
+   */
+  referenceSince?: number;
 }
 
 export interface EvaluateResult {
@@ -230,6 +245,9 @@ export function evaluateRules(input: EvaluateInput): EvaluateResult {
         rule: 'drop',
         high: d.high,
         highAt: d.highAt,
+        ...(d.sinceLastSampleMs > windowMs / SPARSE_FRACTION
+          ? { sinceLastSampleMinutes: Math.round(d.sinceLastSampleMs / MINUTE) }
+          : {}),
         changePercent: -d.percent,
         windowMinutes: drop.windowMinutes,
         thresholdPercent: drop.percent,
@@ -238,17 +256,22 @@ export function evaluateRules(input: EvaluateInput): EvaluateResult {
     }
   }
 
-  if (reference !== undefined) {
+  // The reference exists only from its fixed time: before it no price is "below the refund price",
+  // and a crossing needs a point above it, at or after that time, followed by one below.
+  const since = input.referenceSince;
+  const refSeries = since === undefined ? [] : series.filter((p) => sampleTime(p) >= since);
+  if (reference !== undefined && refSeries.length && refSeries.at(-1) === latest) {
     const condition: Condition = {
-      holds: (i) => (series[i] as ConsensusPoint).price < reference,
-      cleared: (i) => (series[i] as ConsensusPoint).price > reference * (1 + rules.hysteresisPercent / 100),
+      holds: (i) => (refSeries[i] as ConsensusPoint).price < reference,
+      cleared: (i) =>
+        (refSeries[i] as ConsensusPoint).price > reference * (1 + rules.hysteresisPercent / 100),
       lookbackMs: Number.POSITIVE_INFINITY,
     };
     const outcome = step(
       symbol,
       BELOW_REF,
       condition,
-      series,
+      refSeries,
       state[BELOW_REF],
       rules.cooldownMinutes * MINUTE,
       now,
@@ -338,30 +361,57 @@ function episodeStartOf(
   return { at: (series[j] as ConsensusPoint).at, atSeriesStart: j === 0 };
 }
 
+/** When a point's price was measured (its newest quote's exchange time), else its poll time. */
+export function sampleTime(p: ConsensusPoint): number {
+  return p.sampledAt ?? p.at;
+}
+
+/** A window's samples must span this share of it: a 1 h rule does not judge 70 s of data. */
+export const WINDOW_COVERAGE = 0.75;
+/** Samples further apart than window / this are sparse: the message names the real gap. */
+const SPARSE_FRACTION = 4;
+
 /**
  * The confirmed high over the window ending at point i, and the % fall from it to point i.
- * Undefined when the window holds no confirmed level.
+ * Windows are measured on sample time, so polls repeating one daily candle are one sample.
+ * Undefined when the window holds no confirmed level, or when its samples do not span
+ * WINDOW_COVERAGE of it (too little data to speak of that window).
  */
 export function dropFromHigh(
   series: ConsensusPoint[],
   i: number,
   windowMs: number,
-): { high: number; highAt: number; percent: number } | undefined {
+): { high: number; highAt: number; percent: number; sinceLastSampleMs: number } | undefined {
   const point = series[i];
   if (!point) return undefined;
+  const at = sampleTime(point);
   let high: number | undefined;
   let highAt = point.at;
+  let earliest = at;
+  let previousSample: number | undefined;
   for (let j = i; j >= 0; j--) {
     const p = series[j] as ConsensusPoint;
-    if (point.at - p.at > windowMs) break;
+    const t = sampleTime(p);
+    if (at - t > windowMs) break;
+    earliest = Math.min(earliest, t);
+    if (t < at) previousSample = Math.max(previousSample ?? t, t);
     const level = confirmedLevel(series, j);
     if (level !== undefined && (high === undefined || level > high)) {
       high = level;
       highAt = p.at;
     }
   }
-  if (high === undefined) return undefined;
-  return { high, highAt, percent: Math.max(0, ((high - point.price) / high) * 100) };
+  if (high === undefined || previousSample === undefined) return undefined;
+  // The series must reach back over the window (a sample from before it, or early in it): with
+  // only the last 70 s there is no telling what the price did in the hour.
+  const first = series[0] as ConsensusPoint;
+  if (at - Math.min(earliest, sampleTime(first)) < windowMs * WINDOW_COVERAGE) return undefined;
+  return {
+    high,
+    highAt,
+    percent: Math.max(0, ((high - point.price) / high) * 100),
+    sinceLastSampleMs: at - previousSample,
+  };
 }
 
 function confirmedLevel(series: ConsensusPoint[], j: number): number | undefined {

@@ -95,7 +95,12 @@ export class PriceRepo {
     });
     const fresh = items
       .filter((i): i is ConsensusItem & { price: number } => typeof i.price === 'number')
-      .map((i) => ({ at: i.at, price: i.price, venues: i.venues }));
+      .map((i) => ({
+        at: i.at,
+        price: i.price,
+        venues: i.venues,
+        ...(i.used.length ? { sampledAt: Math.max(...i.used.map((u) => u.timestamp)) } : {}),
+      }));
     // The point at readFrom itself is read again: a re-run at the same time may have rewritten it.
     const kept = incremental ? cached.points.filter((p) => p.at >= fromMs && p.at < readFrom) : [];
     const points = [...kept, ...fresh];

@@ -73,7 +73,9 @@ export function testConfig(exchanges: LoopbackExchanges, withJpy: boolean): Conf
   });
 }
 
-export async function startHarness(opts: { withJpy?: boolean; dataDir?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { withJpy?: boolean; dataDir?: string; history?: boolean } = {},
+): Promise<Harness> {
   const clock = new ManualClock(START);
   const exchanges = await LoopbackExchanges.start(clock);
   for (const id of VENUES) exchanges.setPrice(id, XEM_BTC, BASE);
@@ -123,11 +125,36 @@ export async function startHarness(opts: { withJpy?: boolean; dataDir?: string }
     h.repo = h.container.prices;
   }
   wire();
+  if (opts.history ?? true) await seedHistory(h, opts.withJpy ?? false);
   return h;
 }
 
+/**
+ * The bot has watched the market for a day before the test begins, at the start prices: a drop
+ * window needs samples that span it (WINDOW_COVERAGE in lambdas/domain/rules.ts), and a real bot
+ * has them. A few points are enough: the rules read the series' reach, not its density.
+ */
+async function seedHistory(h: Harness, withJpy: boolean): Promise<void> {
+  for (const hoursAgo of [23, 12, 6, 2, 1.25]) {
+    const at = START - hoursAgo * 60 * MINUTE;
+    const series: [string, number, readonly string[]][] = [[XEM_BTC, BASE, VENUES]];
+    if (withJpy) series.push(['XEM/JPY', 120, ['zaif']]);
+    for (const [symbol, price, venues] of series) {
+      const used = venues.map((exchange) => ({
+        sourceId: `${exchange}:${symbol}`,
+        exchange,
+        symbol,
+        price,
+        timestamp: at,
+        fetchedAt: at,
+      }));
+      await h.repo.putConsensus({ symbol, price, used, dropped: [] }, at, 35);
+    }
+  }
+}
+
 export async function withHarness(
-  opts: { withJpy?: boolean; dataDir?: string },
+  opts: { withJpy?: boolean; dataDir?: string; history?: boolean },
   fn: (h: Harness) => Promise<void>,
 ): Promise<void> {
   const h = await startHarness(opts);

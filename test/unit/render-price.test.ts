@@ -75,6 +75,21 @@ describe('price alert rendering', () => {
     expect(embed.timestamp).toBe('2018-01-26T03:09:00.000Z');
   });
 
+  it('daily samples: the alert says "since the last price 24 h ago", never "in 1 h"', () => {
+    const alert = dropAlert({
+      ruleId: 'drop-10-1440',
+      windowMinutes: 24 * 60,
+      thresholdPercent: 10,
+      changePercent: -20,
+      sinceLastSampleMinutes: 1439,
+    });
+    const en = embedOf(alert, 'en');
+    expect(en.title).toBe('XEM price drop: -20.0% since the last price 24 h ago');
+    expect(allText(en)).not.toMatch(/in 1 h|in 24 h/);
+    const ja = embedOf(alert, 'ja');
+    expect(ja.title).toBe('XEM 価格下落: 前回の価格（24時間前）から -20.0%');
+  });
+
   it('renders a fall below the refund price, and a non-JPY series shows the reference as an equivalent', () => {
     const alert = dropAlert({
       rule: 'below-ref',

@@ -15,10 +15,25 @@ const baseRules: RulesConfig = {
   maxQuoteAgeSeconds: 300,
 };
 
-/** A series builder: one point per minute from `start`, each with the given venues. */
-function series(prices: number[], venues = THREE, start = T0): ConsensusPoint[] {
-  return prices.map((price, i) => ({ at: start + i * MINUTE, price, venues }));
+/**
+ * A series builder: one point per minute from `start`, each with the given venues, after an hour
+ * of flat history at the first price (a 1 h window needs samples spanning it: WINDOW_COVERAGE).
+ */
+function series(prices: number[], venues = THREE, start = T0, historyMinutes = 60): ConsensusPoint[] {
+  const first = prices[0];
+  const history =
+    first === undefined
+      ? []
+      : Array.from({ length: historyMinutes }, (_, k) => ({
+          at: start - (historyMinutes - k) * MINUTE,
+          price: first,
+          venues,
+        }));
+  return [...history, ...prices.map((price, i) => ({ at: start + i * MINUTE, price, venues }))];
 }
+
+/** The refund reference exists from here on in these tests (a day before T0). */
+const REFERENCE_SINCE = T0 - 24 * 60 * MINUTE;
 
 /**
  * Feed the points one poll at a time, as the job does (state carried over), and collect alerts.
@@ -28,6 +43,7 @@ function replay(
   rules: RulesConfig = baseRules,
   symbol = 'XEM/JPY',
   initial: Record<string, RuleState> = {},
+  referenceSince: number | null = REFERENCE_SINCE,
 ): { alerts: PriceAlert[]; state: Record<string, RuleState> } {
   let state = initial;
   const alerts: PriceAlert[] = [];
@@ -42,6 +58,7 @@ function replay(
       rules,
       now: point.at,
       ...(reference !== undefined ? { reference } : {}),
+      ...(referenceSince !== null ? { referenceSince } : {}),
     });
     alerts.push(...out.alerts);
     state = out.state;
@@ -111,8 +128,8 @@ describe('price rules', () => {
     // Same pattern, the second drop 70 min after the first alert (and still 6 % under a high in the window).
     const points = [
       ...series([100, 94, 100]),
-      ...series([100, 100], THREE, T0 + 40 * MINUTE),
-      ...series([94, 94], THREE, T0 + 71 * MINUTE),
+      ...series([100, 100], THREE, T0 + 40 * MINUTE, 0),
+      ...series([94, 94], THREE, T0 + 71 * MINUTE, 0),
     ];
     const late = replay(points);
     expect(late.alerts.map((a) => a.key)).toEqual([
@@ -125,11 +142,11 @@ describe('price rules', () => {
     const rules = { ...baseRules, drops: [{ percent: 10, windowMinutes: 24 * 60 }], hysteresisPercent: 0 };
     // -11 % (alert), a bounce that re-arms it, -11 % again 4 h later, and once more 13 h later.
     const points = [
-      ...series([1000, 890, 890]),
-      ...series([950, 950], THREE, T0 + 60 * MINUTE),
-      ...series([880, 880], THREE, T0 + 4 * 60 * MINUTE),
-      ...series([950, 950], THREE, T0 + 5 * 60 * MINUTE),
-      ...series([870, 870], THREE, T0 + 13 * 60 * MINUTE),
+      ...series([1000, 890, 890], THREE, T0, 24 * 60), // a day of history: the window needs it
+      ...series([950, 950], THREE, T0 + 60 * MINUTE, 0),
+      ...series([880, 880], THREE, T0 + 4 * 60 * MINUTE, 0),
+      ...series([950, 950], THREE, T0 + 5 * 60 * MINUTE, 0),
+      ...series([870, 870], THREE, T0 + 13 * 60 * MINUTE, 0),
     ];
     const { alerts } = replay(points, rules);
     expect(alerts.every((a) => a.ruleId === 'drop-10-1440')).toBe(true);
@@ -191,5 +208,59 @@ describe('price rules', () => {
       now: T0 + 30 * MINUTE,
     });
     expect(out.alerts).toEqual([]);
+  });
+
+  it('daily candles: the 1 h rule stays quiet and the 24 h rule says "since the last price 24 h ago"', () => {
+    const rules = {
+      ...baseRules,
+      drops: [
+        { percent: 5, windowMinutes: 60 },
+        { percent: 10, windowMinutes: 24 * 60 },
+      ],
+    };
+    const DAY_MS = 24 * 60 * MINUTE;
+    // Polled every 15 minutes, each poll sees the same daily close until the next day's: the
+    // points repeat one sample (sampledAt), then the price is 20 % lower.
+    const points: ConsensusPoint[] = [];
+    for (let t = T0; t <= T0 + DAY_MS + 30 * MINUTE; t += 15 * MINUTE) {
+      const day = t < T0 + DAY_MS ? 0 : 1;
+      points.push({ at: t, price: day ? 0.8 : 1, venues: THREE, sampledAt: T0 + day * DAY_MS });
+    }
+    const { alerts } = replay(points, rules, 'XEM/USD');
+    expect(alerts.map((a) => a.ruleId)).toEqual(['drop-10-1440']);
+    expect(alerts[0]?.sinceLastSampleMinutes).toBe(24 * 60);
+    expect(alerts[0]?.changePercent).toBeCloseTo(-20, 6);
+  });
+
+  it('a 70 s series is too short for a 1 h rule, however far it falls', () => {
+    const points: ConsensusPoint[] = [
+      { at: T0, price: 110, venues: THREE },
+      { at: T0 + 35_000, price: 100, venues: THREE },
+      { at: T0 + 70_000, price: 90, venues: THREE },
+    ];
+    expect(replay(points).alerts).toEqual([]);
+  });
+
+  it('replayed from November 2017: no "below the refund price" before the reference existed', () => {
+    const NOV = Date.parse('2017-11-01T00:00:00Z');
+    const termsFixed = Date.parse('2018-01-27T14:00:00Z');
+    // Hourly points, below 88.549 from the start, above after the terms, then a real crossing.
+    const points: ConsensusPoint[] = [];
+    for (let t = NOV; t < termsFixed; t += 60 * 60 * MINUTE) points.push({ at: t, price: 30, venues: THREE });
+    points.push({ at: termsFixed + 60 * MINUTE, price: 95, venues: THREE });
+    points.push({ at: termsFixed + 120 * MINUTE, price: 80, venues: THREE });
+    const belowRef = (since: number | null) =>
+      replay(points, { ...baseRules, drops: [] }, 'XEM/JPY', {}, since).alerts.map((a) => [
+        a.ruleId,
+        new Date(a.at).toISOString(),
+      ]);
+    expect(belowRef(termsFixed)).toEqual([['below-ref', '2018-01-27T16:00:00.000Z']]);
+    // Without a reference (no terms in the config or the record) nothing is ever "below" it.
+    expect(belowRef(null)).toEqual([]);
+  });
+
+  it('a fresh install whose first prices are already below the reference posts nothing for it', () => {
+    const points = series([20, 19.5, 19, 19.2], THREE, T0, 0);
+    expect(replay(points, { ...baseRules, drops: [] }).alerts).toEqual([]);
   });
 });

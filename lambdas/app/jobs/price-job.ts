@@ -4,6 +4,7 @@ import { MINUTE } from '../../domain/clock';
 import type { RulesConfig } from '../../domain/config';
 import { knownTermsOf, referenceFor, type KnownTerms } from '../../domain/reference';
 import { computeConsensus, type DroppedQuote, type Quote } from '../../domain/consensus';
+import { termsFixedAt } from '../../domain/refund';
 import { formatNumber } from '../../domain/format';
 import { errorMessage, type Logger } from '../../domain/log';
 import type { Subscription } from '../../domain/subscription';
@@ -148,6 +149,8 @@ export async function runPriceJob(container: Container, input: PriceJobInput): P
       const series = await repo.consensusSeries(symbol, now - seriesLookbackMs(rules) - MINUTE, now);
       const before = await repo.ruleStates(symbol);
       const reference = referenceFor(container.config, symbol, known)?.price;
+      const referenceSince =
+        reference !== undefined ? await referenceSinceOf(container, symbol, known) : undefined;
       const evaluated = evaluateRules({
         symbol,
         series,
@@ -155,6 +158,7 @@ export async function runPriceJob(container: Container, input: PriceJobInput): P
         rules,
         now,
         ...(reference !== undefined ? { reference } : {}),
+        ...(referenceSince !== undefined ? { referenceSince } : {}),
       });
       const state: Record<string, RuleState> = { ...evaluated.state };
       for (const group of alertGroups(evaluated.alerts)) {
@@ -248,6 +252,24 @@ async function knownTerms(container: Container, errors: string[]): Promise<Known
     errors.push(`reading refund terms (configured terms only this poll): ${errorMessage(err)}`);
     return new Map();
   }
+}
+
+/**
+ * Since when the symbol's reference (refund) price exists: its incident's configured terms time
+ * (the end of the reference window, when the rate was fixed and released), else the time the refund
+ * record got its terms. Undefined (no reference yet) when neither exists.
+ */
+async function referenceSinceOf(
+  container: Container,
+  symbol: string,
+  known: KnownTerms,
+): Promise<number | undefined> {
+  const ref = referenceFor(container.config, symbol, known);
+  const incident = container.config.incidents.find((i) => i.id === ref?.incidentId);
+  if (!incident) return undefined;
+  const configured = incident.refund?.referenceWindow?.to;
+  if (configured) return Date.parse(configured);
+  return termsFixedAt(await container.refunds.history(incident.id));
 }
 
 async function guard(errors: string[], what: string, fn: () => Promise<void>): Promise<void> {

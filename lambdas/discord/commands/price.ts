@@ -5,7 +5,9 @@ import { PRICE_RANGES, type PriceRange } from '../command-definitions';
 import { splitSymbol, type ConsensusPoint } from '../../domain/consensus';
 import { LIMITS, NO_MENTIONS, truncate } from '../text';
 import { knownTermsOf, referenceFor, refundRateOf } from '../../domain/reference';
-import { formatList, formatNumber, formatPercent, formatPrice } from '../../domain/format';
+import { formatList, formatNumber, formatPercent, formatPrice, formatTime } from '../../domain/format';
+import type { IncidentConfig } from '../../domain/config';
+import { termsFixedAt, type RefundChange } from '../../domain/refund';
 import type { CommandReply, ReplyFile } from '../interaction-reply';
 import {
   COLOR,
@@ -18,6 +20,24 @@ import {
   stringOption,
 } from './shared';
 // ---- /price -------------------------------------------------------------------------------------
+
+/** A series whose first point is this much short of 24 h still covers the day (the poll grid). */
+const DAY_SLACK_MS = 30 * 60_000;
+
+/** The incident's dated events, as chart markers (bitmap-font labels: Latin capitals). */
+export function incidentEvents(
+  incident: IncidentConfig,
+  history: readonly RefundChange[],
+): { at: number; label: string }[] {
+  const events: { at: number; label: string }[] = [{ at: Date.parse(incident.startedAt), label: 'START' }];
+  if (incident.detectedAt) events.push({ at: Date.parse(incident.detectedAt), label: 'DETECTED' });
+  const configured = incident.refund?.referenceWindow?.to;
+  const terms = configured ? Date.parse(configured) : termsFixedAt(history);
+  if (terms !== undefined) events.push({ at: terms, label: 'TERMS' });
+  const paid = history.find((c) => c.to === 'paying' || c.to === 'paid');
+  if (paid) events.push({ at: paid.at, label: paid.to === 'paid' ? 'PAID' : 'PAYMENT' });
+  return events.filter((e) => Number.isFinite(e.at));
+}
 
 export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promise<CommandReply> {
   const { config, clock } = deps;
@@ -88,8 +108,14 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
       );
       const first = day[0];
       if (first && first.at < latest.at) {
+        const change = formatPercent(((latest.price - first.price) / first.price) * 100, lang);
+        // "24 h change" only when the series covers 24 h; after 70 s of data it is not one.
+        const covers = latest.at - first.at >= DAY - DAY_SLACK_MS;
+        const since = formatTime(first.at, lang);
         lines.push(
-          `${say(lang, '24 h change', '24時間変化')}: ${formatPercent(((latest.price - first.price) / first.price) * 100, lang)}`,
+          covers
+            ? `${say(lang, '24 h change', '24時間変化')}: ${change}`
+            : `${say(lang, `Since ${since}`, `${since} から`)}: ${change}`,
         );
       }
       const ref = referenceFor(config, symbol, known)?.price;
@@ -127,6 +153,10 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
         ? (daySeries.get(primary) ?? [])
         : await deps.prices.consensusSeries(primary, from, now);
   const ref = primary ? referenceFor(config, primary, known)?.price : undefined;
+  const events =
+    incident && incident.asset === asset
+      ? incidentEvents(incident, await deps.refunds.history(incident.id))
+      : [];
   const chart = (): ReplyFile => ({
     name: 'chart.png',
     contentType: 'image/png',
@@ -136,6 +166,7 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
       fromMs: from,
       toMs: now,
       ...(ref !== undefined ? { reference: { price: ref, label: `REFUND ${formatNumber(ref, lang)}` } } : {}),
+      events,
       utcOffsetMinutes: lang === 'ja' ? 540 : 0,
     }),
   });

@@ -2,7 +2,13 @@ import type { APIEmbed, APIEmbedField } from 'discord-api-types/v10';
 import { REQUIRED_PERMISSION } from '../command-definitions';
 import type { IncidentConfig, Language } from '../../domain/config';
 import { LIMITS, NO_MENTIONS, escapeUntrusted, truncate } from '../text';
-import { formatNumber, formatPercent, formatPrice, formatTime } from '../../domain/format';
+import {
+  formatApproxAmount,
+  formatNumber,
+  formatPercent,
+  formatPrice,
+  formatTime,
+} from '../../domain/format';
 import type { CommandReply } from '../interaction-reply';
 import { REFUND_STAGES, isRefundStage, stageLabel, type RefundRecord } from '../../domain/refund';
 import { knownTermsOf, refundRateOf } from '../../domain/reference';
@@ -47,7 +53,7 @@ function termsLines(incident: IncidentConfig, record: RefundRecord, lang: Langua
         ]
       : []),
     ...(configured?.totalAmount !== undefined
-      ? [`${say(lang, 'Total', '総額')}: ${formatNumber(configured.totalAmount, lang)} ${terms.currency}`]
+      ? [`${say(lang, 'Total', '総額')}: ${formatApproxAmount(configured.totalAmount, terms.currency, lang)}`]
       : []),
   ];
 }
