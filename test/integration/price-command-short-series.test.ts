@@ -5,11 +5,8 @@ import { ManualClock } from '../../lambdas/domain/clock';
 import { DEFAULT_CONFIG, type Config } from '../../lambdas/domain/config';
 import { MemoryLogger } from '../../lambdas/domain/log';
 import { incidentEvents } from '../../lambdas/discord/commands/price';
-import {
-  createInteractionDeps,
-  handleInteraction,
-  type InteractionDeps,
-} from '../../lambdas/discord/interactions';
+import { handleInteraction, type InteractionDeps } from '../../lambdas/discord/interactions';
+import { localInteractions } from '../../local/interactions-server';
 import { startTestStore, type TestStore } from '../support/dynamo';
 import { startFollowUpRecorder, type FollowUpRecorder } from '../support/followup-recorder';
 import { quote } from '../support/interaction-fixtures';
@@ -27,19 +24,20 @@ const config: Config = { ...DEFAULT_CONFIG, sources: [{ exchange: 'zaif', symbol
 let t: TestStore;
 let recorder: FollowUpRecorder;
 let deps: InteractionDeps;
+let drain: () => Promise<void>;
 
 beforeAll(async () => {
   t = await startTestStore(clock);
   recorder = await startFollowUpRecorder();
-  deps = createInteractionDeps({
+  ({ deps, drain } = localInteractions({
     config,
     store: t.store,
     clock,
     logger: new MemoryLogger(),
     publicKey: keys.publicKeyHex,
-    followUp: createFetchFollowUp({ apiBase: recorder.apiBase }),
+    followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
     budgetMs: 20_000,
-  });
+  }));
   // Two polls 70 s apart, XEM far below 88.549 JPY, as it trades today.
   for (const [at, price] of [
     [NOW - 70_000, 2.31],
@@ -58,7 +56,7 @@ afterAll(async () => {
 async function priceText(locale?: string): Promise<string> {
   const body = JSON.stringify(buildCommandInteraction(['price'], locale ? { locale } : {}));
   const res = await handleInteraction({ headers: signedHeaders(body, keys.privateKey, NOW), body }, deps);
-  await res.afterResponse?.();
+  await drain();
   const data = (JSON.parse(res.body) as { data?: { embeds?: APIEmbed[] } }).data;
   return (data?.embeds?.[0]?.fields ?? []).map((f) => `${f.name}\n${f.value}`).join('\n');
 }
