@@ -226,7 +226,7 @@ describe('price rules', () => {
       const day = t < T0 + DAY_MS ? 0 : 1;
       points.push({ at: t, price: day ? 0.8 : 1, venues: THREE, sampledAt: T0 + day * DAY_MS });
     }
-    const { alerts } = replay(points, rules, 'XEM/USD');
+    const { alerts } = replay(points, rules, 'XEM/BTC'); // no reference in BTC: drops only
     expect(alerts.map((a) => a.ruleId)).toEqual(['drop-10-1440']);
     expect(alerts[0]?.sinceLastSampleMinutes).toBe(24 * 60);
     expect(alerts[0]?.changePercent).toBeCloseTo(-20, 6);
