@@ -224,7 +224,7 @@ async function runForever(bot: Bot, sources: PriceSource[], port: number): Promi
     handle: (e) => handleInteraction(e, deps),
     onResponseSent: drain,
   });
-  logger.info(`goxwatch: interactions endpoint at ${server.url}; Ctrl-C stops`);
+  logger.info(`goxwatch: interactions endpoint at ${server.url}; Ctrl-C stops (${heapUsed()})`);
 
   let stopping = false;
   let queue: Promise<unknown> = Promise.resolve();
@@ -288,8 +288,13 @@ async function runForever(bot: Bot, sources: PriceSource[], port: number): Promi
   });
   await queue.catch(() => undefined);
   await server.close();
-  logger.info('goxwatch: stopped');
+  logger.info(`goxwatch: stopped (${heapUsed()})`);
   return 0;
+}
+
+/** "heap used 42.1 MB": said at start and stop, so a long run shows whether memory stays flat. */
+function heapUsed(): string {
+  return `heap used ${(process.memoryUsage().heapUsed / 1e6).toFixed(1)} MB`;
 }
 
 async function registerCommandsCommand(guildId: string | undefined): Promise<number> {

@@ -49,3 +49,26 @@ export const RATE_LIMIT_HEADERS = loadFixture('rate-limit-headers.example.txt');
 export function fixtureHeader(f: RecordedHttp, name: string): string | undefined {
   return f.headers.find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
 }
+
+/** The shape of Cloudflare's rate-limit ban page (error 1015), trimmed: no JSON, no rate-limit headers. */
+export const CLOUDFLARE_1015_PAGE =
+  '<!DOCTYPE html><html><head><title>Access denied | discord.com used Cloudflare to restrict access</title></head>' +
+  '<body><h1>error code: 1015</h1><p>You are being rate limited.</p></body></html>';
+
+/** The message object Discord returns for a created message. */
+export function messageObject(
+  id: string,
+  channelId: string,
+  payload: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    id,
+    type: 0,
+    channel_id: channelId,
+    content: payload.content ?? '',
+    embeds: payload.embeds ?? [],
+    author: { id: '1000000000000000001', username: 'goxwatch', bot: true },
+    timestamp: new Date().toISOString(),
+    ...(payload.nonce !== undefined ? { nonce: payload.nonce } : {}),
+  };
+}

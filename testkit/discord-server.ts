@@ -1,6 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RATE_LIMIT_429, RATE_LIMIT_HEADERS, fixtureHeader, type RateLimitFixture } from './discord-fixtures';
+import {
+  CLOUDFLARE_1015_PAGE,
+  messageObject,
+  RATE_LIMIT_429,
+  RATE_LIMIT_HEADERS,
+  fixtureHeader,
+  type RateLimitFixture,
+} from './discord-fixtures';
 
 export { parseHttpFixture, type RateLimitFixture, type RecordedHttp } from './discord-fixtures';
 
@@ -57,6 +64,14 @@ export interface DiscordServerOptions {
    * message. The exactly-once tests use this so only our own outbox can prevent a double post.
    */
   checkNonces?: boolean;
+  /**
+   * The soak's weather: each channel POST fails with this chance (0..1), taking turns through a 500,
+   * a 503, a JSON 429 (0.3 s) and a slow drip (the answer after `slowMs`, default 3 s).
+   */
+  failRate?: number;
+  slowMs?: number;
+  /** Random source for failRate (default Math.random). */
+  random?: () => number;
 }
 
 export interface DiscordServer {
@@ -85,11 +100,6 @@ interface Script {
   channelId?: string;
   forever: boolean;
 }
-
-/** The shape of Cloudflare's rate-limit ban page (error 1015), trimmed: no JSON, no rate-limit headers. */
-const CLOUDFLARE_1015_PAGE =
-  '<!DOCTYPE html><html><head><title>Access denied | discord.com used Cloudflare to restrict access</title></head>' +
-  '<body><h1>error code: 1015</h1><p>You are being rate limited.</p></body></html>';
 
 const FORBIDDEN_MESSAGES = { 50001: 'Missing Access', 50013: 'Missing Permissions' } as const;
 
@@ -178,7 +188,8 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
     return [headers, body];
   }
 
-  function handle(req: IncomingMessage, res: ServerResponse, body: unknown): void {
+  let injected = 0;
+  function handle(req: IncomingMessage, res: ServerResponse, body: unknown, late = false): void {
     const method = req.method ?? 'GET';
     // The client percent-encodes path segments (e.g. messages/%40original).
     const path = decodeURIComponent((req.url ?? '').split('?')[0] ?? '');
@@ -203,7 +214,24 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
     }
 
     const channelId = channelPost?.[1];
-    const step = takeStep(channelId);
+    let step = late ? undefined : takeStep(channelId);
+    if (
+      step === undefined &&
+      !late &&
+      channelPost &&
+      opts.failRate &&
+      (opts.random ?? Math.random)() < opts.failRate
+    ) {
+      const turn = injected++ % 4;
+      if (turn === 0) step = { status: 500 };
+      else if (turn === 1) step = { status: 503 };
+      else if (turn === 2) step = { rateLimit: 'user', retryAfterSeconds: 0.3 };
+      else {
+        // Slow drip: answer normally, late.
+        setTimeout(() => handle(req, res, body, true), opts.slowMs ?? 3_000);
+        return;
+      }
+    }
     if (step !== undefined && step !== 'ok') {
       if ('rateLimit' in step) {
         const [headers, json] = rateLimit429(step.rateLimit, step.retryAfterSeconds);
@@ -339,23 +367,6 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
       }),
-  };
-}
-
-function messageObject(
-  id: string,
-  channelId: string,
-  payload: Record<string, unknown>,
-): Record<string, unknown> {
-  return {
-    id,
-    type: 0,
-    channel_id: channelId,
-    content: payload.content ?? '',
-    embeds: payload.embeds ?? [],
-    author: { id: '1000000000000000001', username: 'goxwatch', bot: true },
-    timestamp: new Date().toISOString(),
-    ...(payload.nonce !== undefined ? { nonce: payload.nonce } : {}),
   };
 }
 

@@ -31,7 +31,8 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}
 function parseJson(text: string, origin: string): Config {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // Editors on Windows save UTF-8 with a byte order mark; JSON.parse refuses it, so drop it.
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new ConfigError([`${origin}: not valid JSON (${(err as Error).message})`]);
   }

@@ -218,6 +218,23 @@ export const configSchema = z
           });
       }),
     );
+    // Ids are keys (outbox ids, feed state, /alerts): a second one would silently share or shadow.
+    for (const [field, what] of [
+      ['channels', 'channel'],
+      ['feeds', 'feed'],
+      ['incidents', 'incident'],
+    ] as const) {
+      const ids = new Set<string>();
+      cfg[field].forEach((item, i) => {
+        if (ids.has(item.id))
+          ctx.addIssue({
+            code: 'custom',
+            path: [field, i, 'id'],
+            message: `duplicate ${what} id "${item.id}"`,
+          });
+        ids.add(item.id);
+      });
+    }
     const seen = new Set<string>();
     cfg.sources.forEach((s, i) => {
       const key = `${s.exchange} ${s.symbol}`;

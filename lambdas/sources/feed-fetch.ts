@@ -54,6 +54,8 @@ export type FeedFetchResult =
       /** The charset label used and where it came from. */
       charset: string;
       charsetSource: 'header' | 'bom' | 'xml-declaration' | 'default' | 'fallback';
+      /** The declared charset did not fit the bytes: what was declared and what was used. */
+      charsetMismatch?: string;
       bytes: number;
       validators: Validators;
     })
@@ -127,6 +129,7 @@ type Decoded =
       text: string;
       charset: string;
       source: Extract<FeedFetchResult, { kind: 'ok' }>['charsetSource'];
+      mismatch?: string;
     }
   | { ok: false; charset: string; message: string };
 
@@ -146,7 +149,21 @@ export function decodeBody(bytes: Uint8Array, contentType: string | undefined): 
     const decoder = makeDecoder(label);
     if (!decoder)
       return { ok: false, charset: label, message: `unknown charset "${label}" (from ${source})` };
-    return { ok: true, text: stripBom(decoder.decode(bytes)), charset: decoder.encoding, source };
+    try {
+      const text = makeDecoder(label, true)?.decode(bytes) ?? '';
+      return { ok: true, text: stripBom(text), charset: decoder.encoding, source };
+    } catch {
+      // The bytes are not what the feed declares: U+FFFD in every title would match no keyword
+      // and drop items silently. Read them with the first charset they are valid in, and say so.
+      const fallback = mismatchFallback(bytes, decoder.encoding);
+      return {
+        ok: true,
+        text: stripBom(fallback.text),
+        charset: fallback.charset,
+        source: 'fallback',
+        mismatch: `bytes are not valid ${decoder.encoding} as the ${source === 'header' ? 'Content-Type header' : source} declares; read as ${fallback.charset}`,
+      };
+    }
   }
   try {
     return {
@@ -163,6 +180,25 @@ export function decodeBody(bytes: Uint8Array, contentType: string | undefined): 
       source: 'fallback',
     };
   }
+}
+
+/** Charsets a feed that lies about its encoding is most likely in (Japanese news sites first). */
+const MISMATCH_CANDIDATES = ['utf-8', 'shift_jis', 'euc-jp', 'iso-2022-jp'];
+
+function mismatchFallback(bytes: Uint8Array, declared: string): { text: string; charset: string } {
+  for (const label of MISMATCH_CANDIDATES) {
+    if (label === declared) continue;
+    try {
+      return { text: new TextDecoder(label, { fatal: true }).decode(bytes), charset: label };
+    } catch {
+      // not this one
+    }
+  }
+  // Nothing fits exactly: the declared charset with replacement characters is the least bad.
+  return {
+    text: new TextDecoder(declared).decode(bytes),
+    charset: `${declared} (with replacement characters)`,
+  };
 }
 
 function stripBom(text: string): string {
@@ -368,6 +404,7 @@ export async function fetchFeed(url: string, opts: FeedFetchOptions = {}): Promi
         text: decoded.text,
         charset: decoded.charset,
         charsetSource: decoded.source,
+        ...(decoded.mismatch ? { charsetMismatch: decoded.mismatch } : {}),
         bytes: hop.body.length,
         validators,
         message: `${at}: 200, ${hop.body.length} bytes, ${decoded.charset} (${decoded.source})`,

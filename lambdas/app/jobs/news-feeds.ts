@@ -53,6 +53,7 @@ async function readFeed(run: NewsRun, feed: FeedConfig, state: FeedState | null)
     return { matched: [] };
   }
   result.bytes += res.bytes;
+  if (res.charsetMismatch) run.container.logger.warn(`feed ${feed.id} (${feed.url}): ${res.charsetMismatch}`);
   let parsed: ParsedFeed;
   try {
     parsed = await parseFeed(res.text, `feed ${feed.id} (${feed.url})`);
