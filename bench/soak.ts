@@ -60,7 +60,6 @@ async function main(): Promise<number> {
     rules: {
       ...DEFAULT_CONFIG.rules,
       drops: [{ percent: 3, windowMinutes: 10 }],
-      referencePrices: { BTC: 0.0004 },
       cooldownMinutes: 2,
     },
     intervals: { priceSeconds: 5, newsSeconds: 30 },
