@@ -39,7 +39,9 @@ const USAGE = `usage: goxwatch <command> [options]
   replay [--speed <n>] [--from <date>] [--to <date>] [--prices <csv> [--symbol XEM/JPY]] [--news <rss>] [--step <min>]
                                      replay January 2018 offline (npm run replay)
   register-commands [--guild <id>]   register the slash commands (needs DISCORD_APPLICATION_ID and the token)
-  cmd <command> [sub] [name:value]   try a slash command against the local endpoint (npm run cmd -- refund calc amount:1000)
+  cmd <command> [sub] [name:value] [--locale ja] [--save chart.png]
+                                     try a slash command against the local endpoint (npm run cmd -- refund calc amount:1000);
+                                     --locale: the user's Discord locale; --save: write the reply's file (the /price chart)
   refund set-stage <stage> --reason <text> [--incident <id>] [--evidence <url>]...
                                      correct the refund record by hand (audited)
   feeds enable <feed id>             turn a feed that was disabled after repeated failures back on
@@ -83,6 +85,8 @@ async function main(argv: string[]): Promise<number> {
         reason: { type: 'string' },
         incident: { type: 'string' },
         evidence: { type: 'string', multiple: true },
+        locale: { type: 'string' },
+        save: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -113,7 +117,10 @@ async function main(argv: string[]): Promise<number> {
     case 'register-commands':
       return registerCommandsCommand(values.guild);
     case 'cmd':
-      return cmd(config, positionals, parsePort(values.port));
+      return cmd(config, positionals, parsePort(values.port), {
+        ...(values.locale ? { locale: values.locale } : {}),
+        ...(values.save ? { save: values.save } : {}),
+      });
     case 'refund':
       return refundCommand(config, positionals, values);
     case 'feeds':
@@ -321,14 +328,27 @@ async function registerCommandsCommand(guildId: string | undefined): Promise<num
  * `npm run cmd -- refund calc amount:1000`: sign a command with the local dev key and post it to
  * the running bot's endpoint; when no bot is running, serve one in-process on the same data.
  */
-async function cmd(config: Config, argv: string[], port: number): Promise<number> {
+async function cmd(
+  config: Config,
+  argv: string[],
+  port: number,
+  opts: { locale?: string; save?: string },
+): Promise<number> {
   if (argv.length === 0)
     throw new UsageError('cmd needs a command, e.g. npm run cmd -- refund calc amount:1000');
   const devKey = loadOrCreateDevKey(dataDir());
-  const send = (url: string) => sendDevCommand(argv, { url, privateKey: devKey.privateKey });
+  const send = (url: string) =>
+    sendDevCommand(argv, {
+      url,
+      privateKey: devKey.privateKey,
+      ...(opts.locale ? { locale: opts.locale } : {}),
+    });
   try {
     const result = await send(`http://127.0.0.1:${port}/interactions`);
     console.log(result.rendered);
+    // The chart follows as an edit, from the running bot's process: it prints (or posts) it there.
+    if (opts.save)
+      console.log(`--save: a bot is running on port ${port}; its terminal shows the follow-up, not this one`);
     return result.status === 200 ? 0 : 1;
   } catch (err) {
     if (!String((err as { cause?: { code?: string } }).cause?.code).includes('ECONNREFUSED')) throw err;
@@ -349,17 +369,29 @@ async function cmd(config: Config, argv: string[], port: number): Promise<number
         dataDir: dataDir(),
         publicKey: undefined,
         apiBase: '',
-        logger: { info: () => undefined, warn: () => undefined, error: (l) => console.error(l) },
+        // The follow-up (the /price chart) is this command's output; the dev-key notice is not.
+        logger: {
+          info: (l) => void (l.startsWith('interactions:') || console.log(l)),
+          warn: () => undefined,
+          error: (l) => console.error(l),
+        },
+        ...(opts.save ? { saveFileTo: opts.save } : {}),
       }).followUp,
     });
+    let followUps: Promise<void> = Promise.resolve();
     const server = await startInteractionsServer({
       port: 0,
       handle: (e) => handleInteraction(e, deps),
-      onResponseSent: drain,
+      onResponseSent: () => {
+        followUps = drain();
+        return followUps;
+      },
     });
     try {
       const result = await send(server.url);
       console.log(result.rendered);
+      // The deferred part (the /price chart edit) runs after the answer: wait for it before closing.
+      await followUps;
       return result.status === 200 ? 0 : 1;
     } finally {
       await server.close();

@@ -16,6 +16,7 @@ import type { Logger } from '../lambdas/domain/log';
 import type { MessagePayload } from '../lambdas/domain/messages';
 import { renderForTerminal } from '../lambdas/discord/terminal-render';
 import { createFetchFollowUp, printFollowUp } from '../lambdas/discord/followup';
+import type { FollowUp } from '../lambdas/discord/interaction-reply';
 
 /**
  * Trying commands without Discord (`npm run cmd -- refund calc amount:1000`): builds an
@@ -87,6 +88,8 @@ export function localInteractionSetup(opts: {
   publicKey: string | undefined;
   apiBase: string;
   logger: Logger;
+  /** Save the first file of each printed follow-up (the /price chart) here. */
+  saveFileTo?: string;
 }): { publicKey: string; followUp: WorkerDeps['followUp']; devKey: boolean } {
   if (opts.publicKey)
     return {
@@ -99,7 +102,19 @@ export function localInteractionSetup(opts: {
     `interactions: DISCORD_PUBLIC_KEY unset; trusting the local dev key (${join(opts.dataDir, DEV_KEY_FILE)}), follow-ups are printed`,
   );
   const printer = printFollowUp(opts.logger);
-  return { publicKey: key.publicKeyHex, followUp: () => printer, devKey: true };
+  const saveTo = opts.saveFileTo;
+  const followUp: FollowUp = !saveTo
+    ? printer
+    : async (applicationId, token, message) => {
+        // `npm run cmd -- price --save chart.png`: the reply's (first) file, to look at without Discord.
+        const file = message.files?.[0];
+        if (file) {
+          writeFileSync(saveTo, file.data);
+          opts.logger.info(`saved ${file.name} (${file.data.length} bytes) to ${saveTo}`);
+        }
+        await printer(applicationId, token, message);
+      };
+  return { publicKey: key.publicKeyHex, followUp: () => followUp, devKey: true };
 }
 
 export interface DevInteractionOptions {

@@ -1,4 +1,6 @@
 import type { APIEmbed } from 'discord-api-types/v10';
+// string-width 4.x: the CommonJS line (5+ is ESM only), what this CommonJS/ts-jest build can require.
+import stringWidth from 'string-width';
 import type { MessagePayload } from '../domain/messages';
 
 /**
@@ -8,7 +10,10 @@ import type { MessagePayload } from '../domain/messages';
 export function renderForTerminal(channelId: string, payload: MessagePayload, width = 72): string {
   const inner = Math.max(20, width - 4);
   const lines: string[] = [];
-  const add = (text: string) => lines.push(...wrap(asDisplayed(text), inner));
+  // A line break inside a text is a new box line, never a raw newline that would break the box.
+  const add = (text: string) => {
+    for (const para of text.split('\n')) lines.push(...wrap(asDisplayed(para), inner));
+  };
   if (payload.content) add(payload.content);
   (payload.embeds ?? []).forEach((embed, i) => {
     if (lines.length || i > 0) lines.push(rule(inner));
@@ -27,7 +32,7 @@ function renderEmbed(embed: APIEmbed, add: (text: string) => void): void {
   if (embed.author?.name) add(embed.author.name);
   if (embed.title) add(`■ ${embed.title}`);
   if (embed.url) add(embed.url);
-  if (embed.description) for (const para of embed.description.split('\n')) add(para);
+  if (embed.description) add(embed.description);
   for (const field of embed.fields ?? []) {
     add('');
     add(`${field.name}`);
@@ -55,15 +60,20 @@ function rule(inner: number): string {
   return '╌'.repeat(inner);
 }
 
-/** Wrap to `max` terminal columns, counting CJK and other wide characters as two. */
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * Wrap to `max` terminal columns. Widths come from string-width (East Asian Width, emoji, ZWJ
+ * sequences, flags, combining marks), per grapheme so an emoji sequence is never split.
+ */
 function wrap(text: string, max: number): string[] {
   if (text === '') return [''];
   const out: string[] = [];
   let line = '';
   let w = 0;
-  for (const ch of Array.from(text)) {
-    const cw = charWidth(ch);
-    if (w + cw > max) {
+  for (const { segment } of graphemes.segment(text)) {
+    const cw = displayWidth(segment);
+    if (w + cw > max && line !== '') {
       // Prefer breaking at the last space when there is one in the second half of the line.
       const cut = line.lastIndexOf(' ');
       if (cut > line.length / 2) {
@@ -76,39 +86,14 @@ function wrap(text: string, max: number): string[] {
         w = 0;
       }
     }
-    line += ch;
+    line += segment;
     w += cw;
   }
   out.push(line);
   return out;
 }
 
+/** Terminal columns the text takes (wide characters and emoji count two, zero-width ones none). */
 export function displayWidth(text: string): number {
-  let w = 0;
-  for (const ch of Array.from(text)) w += charWidth(ch);
-  return w;
-}
-
-function charWidth(ch: string): number {
-  const cp = ch.codePointAt(0) ?? 0;
-  if (cp === 0x200b || (cp >= 0x300 && cp <= 0x36f)) return 0; // zero-width space, combining marks
-  // East Asian wide/fullwidth ranges (CJK, kana, Hangul, fullwidth forms) and emoji.
-  if (
-    (cp >= 0x1100 && cp <= 0x115f) ||
-    (cp >= 0x2e80 && cp <= 0x303e) ||
-    (cp >= 0x3041 && cp <= 0x33ff) ||
-    (cp >= 0x3400 && cp <= 0x4dbf) ||
-    (cp >= 0x4e00 && cp <= 0x9fff) ||
-    (cp >= 0xa000 && cp <= 0xa4cf) ||
-    (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) ||
-    (cp >= 0xfe30 && cp <= 0xfe4f) ||
-    (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) ||
-    (cp >= 0x1f300 && cp <= 0x1f64f) ||
-    (cp >= 0x1f900 && cp <= 0x1f9ff) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
-  )
-    return 2;
-  return 1;
+  return stringWidth(text);
 }

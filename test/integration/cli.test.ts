@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../lambdas/domain/clock';
@@ -189,6 +189,20 @@ describe('goxwatch command line', () => {
     const result = await run(['cmd', 'refund', 'calc', 'amount:1000', '--config', configFile], env);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/88,549 JPY/);
+  });
+
+  it('cmd --locale ja --save shows the Japanese reply and writes the /price chart as a PNG', async () => {
+    const chart = join(dir, 'chart.png');
+    const result = await run(
+      ['cmd', 'price', '--locale', 'ja', '--save', chart, '--config', configFile],
+      env,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('■ XEM の価格');
+    expect(result.stdout).toContain(`saved chart.png`);
+    expect(readFileSync(chart).subarray(0, 8)).toEqual(
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    );
   });
 });
 

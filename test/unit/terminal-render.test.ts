@@ -1,3 +1,4 @@
+import stringWidth from 'string-width';
 import { asDisplayed, displayWidth, renderForTerminal } from '../../lambdas/discord/terminal-render';
 import { buildAnnouncement } from '../support/announcements';
 
@@ -32,6 +33,23 @@ describe('renderForTerminal', () => {
       .map((l) => l.slice(2, -2).trimEnd())
       .join(' ');
     expect(inside.replace(/\s+/g, ' ')).toContain(description);
+  });
+
+  it('keeps its box on a multi-line reply with emoji, flags, ZWJ sequences and CJK (widths by string-width)', () => {
+    const content = [
+      '⚠️ 返金条件はまだ発表されていません',
+      '✅ zaif — 1 分前 🇯🇵',
+      '👨‍👩‍👧 家族 and text that is long enough to wrap inside a forty column box',
+      '',
+      'ｶﾀｶﾅ and ＦＵＬＬＷＩＤＴＨ',
+    ].join('\n');
+    const text = renderForTerminal('1', { content }, 40);
+    const lines = text.split('\n');
+    expect(lines.map((l) => stringWidth(l))).toEqual(lines.map(() => 40));
+    expect(lines.every((l) => /^[┌│└]/.test(l) && /[┐│┘]$/.test(l))).toBe(true);
+    // The emoji sequence is one grapheme: never cut in two across lines.
+    expect(text).toContain('👨‍👩‍👧');
+    expect(text).toContain('│ ⚠️ 返金条件はまだ発表されていません');
   });
 
   it('plain content and an empty message still render', () => {
