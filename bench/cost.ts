@@ -50,7 +50,8 @@ export const DEPLOYMENT = {
   secretReadsPerFunctionPerMonth: 30 * 24 * 12,
   /** EMF metrics as the handlers emit them, alarm metrics and dashboards (docs/deploy.md). */
   customMetrics: 10,
-  alarmMetrics: 14,
+  /** One per standard alarm, one per metric of a metric-math alarm (test/infra/deploy-doc.test.ts counts them). */
+  alarmMetrics: 22,
   dashboards: 1,
   /** Log bytes per invocation: START/END/REPORT, the summary line, one EMF line. */
   logBytes: { price: 2_000, news: 3_000, delivery: 1_000, interactions: 1_000, worker: 1_000 },

@@ -103,6 +103,7 @@ export class GoxwatchStack extends Stack {
     const chainMinutes = scheduleMinutes('chains.nem.pollSeconds', config.chains?.nem?.pollSeconds ?? 60);
     // `store` is the local runner's (a table name and maybe a dynalite/DynamoDB Local endpoint); in
     // AWS the table is this stack's, passed as GOXWATCH_TABLE, so it is left out of the Lambdas' copy.
+    // The config travels as one env var: docs/adr/0009-config-in-an-env-var.md.
     const { store: _localStore, ...lambdaConfig } = config;
     const configJson = JSON.stringify(lambdaConfig);
     if (Buffer.byteLength(configJson) > CONFIG_ENV_BUDGET_BYTES)

@@ -5,7 +5,7 @@
 export const ENV = {
   /** The DynamoDB table (set by the stack). */
   table: 'GOXWATCH_TABLE',
-  /** The validated config as JSON (set by the stack; docs/adr/0007-config-in-an-env-var.md). */
+  /** The validated config as JSON (set by the stack; docs/adr/0009-config-in-an-env-var.md). */
   configJson: 'GOXWATCH_CONFIG_JSON',
   /** A config file path (local runs). */
   configFile: 'GOXWATCH_CONFIG',

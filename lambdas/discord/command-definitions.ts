@@ -6,7 +6,6 @@ import {
   type APIApplicationCommandBasicOption,
   type APIApplicationCommandSubcommandOption,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
-  type RESTPutAPIApplicationCommandsJSONBody,
 } from 'discord-api-types/v10';
 
 /**
@@ -276,4 +275,3 @@ export const COMMAND_DEFINITIONS: RESTPostAPIChatInputApplicationCommandsJSONBod
 ];
 
 /** The same list typed as the bulk-overwrite body. */
-export const COMMANDS_PUT_BODY: RESTPutAPIApplicationCommandsJSONBody = COMMAND_DEFINITIONS;

@@ -143,10 +143,3 @@ export function computeConsensus(
   if (fresh.length === 0) return { symbol, price: undefined, used: [], dropped };
   return { symbol, price: median(fresh.map((q) => q.price)), used: fresh, dropped };
 }
-
-/** Quotes grouped by symbol, in first-seen order. */
-export function groupBySymbol(quotes: Quote[]): Map<string, Quote[]> {
-  const out = new Map<string, Quote[]>();
-  for (const q of quotes) out.set(q.symbol, [...(out.get(q.symbol) ?? []), q]);
-  return out;
-}

@@ -10,7 +10,7 @@ import type { Validators } from '../domain/news';
  * 60 s timeout that leaves the socket open). One total deadline covers connect, redirects and a
  * slow-drip body; a byte cap covers the decoded body; redirects are limited and never go from
  * https to http; ETag / Last-Modified make it a conditional GET; the charset comes from the
- * Content-Type header, else the BOM, else the XML declaration, and the text is decoded with
+ * BOM, else the Content-Type header, else the XML declaration (see decodeBody), and the text is decoded with
  * TextDecoder (Node's full ICU knows Shift_JIS, EUC-JP, ISO-8859-1, windows-1251 ...).
  */
 
@@ -69,7 +69,6 @@ export type FeedFetchResult =
   | (Base & { kind: 'decode-error'; charset: string })
   | (Base & { kind: 'network-error' });
 
-export type FeedFetchKind = FeedFetchResult['kind'];
 export type FeedFetcher = (url: string, opts?: FeedFetchOptions) => Promise<FeedFetchResult>;
 
 /** Why following `from` → `to` is refused, or undefined when it is fine. */
