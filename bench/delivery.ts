@@ -7,7 +7,7 @@ import { newsAnnouncement } from '../lambdas/discord/render-news';
 import { deliver } from '../lambdas/app/bot';
 import { createContainer } from '../lambdas/app/container';
 import { startDiscordServer } from '../testkit/discord-server';
-import { startTestStore } from '../test/support/dynamo';
+import { startTestStore } from '../testkit/dynamo';
 import { meterCapacity } from './capacity';
 
 /** Discord's global ceiling for a bot: 50 requests per second. */

@@ -8,7 +8,7 @@ import { MemoryLogger } from '../lambdas/domain/log';
 import { priceCycle } from '../lambdas/app/price-cycle';
 import { createContainer } from '../lambdas/app/container';
 import { startDiscordServer } from '../testkit/discord-server';
-import { startTestStore } from '../test/support/dynamo';
+import { startTestStore } from '../testkit/dynamo';
 import { LoopbackExchanges } from '../testkit/exchange-server';
 import { BENCH_START, VENUES } from './poll';
 import { DISCORD_GLOBAL_PER_SECOND } from './delivery';

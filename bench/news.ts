@@ -8,7 +8,7 @@ import { MemoryLogger } from '../lambdas/domain/log';
 import { deliver } from '../lambdas/app/bot';
 import { runNewsJob } from '../lambdas/app/jobs/news-job';
 import { createContainer } from '../lambdas/app/container';
-import { startTestStore } from '../test/support/dynamo';
+import { startTestStore } from '../testkit/dynamo';
 import { fixtureFeedPaths, startFeedServer, type FeedServer } from '../testkit/feed-server';
 import { meterCapacity } from './capacity';
 import type { InvocationUsage } from './poll';

@@ -16,7 +16,7 @@ import { priceAgeSeconds } from '../lambdas/app/price-cycle';
 import { runPriceJob } from '../lambdas/app/jobs/price-job';
 import { createContainer } from '../lambdas/app/container';
 import { Store, dynamoClient, type Item } from '../lambdas/store/store';
-import { startTestStore } from '../test/support/dynamo';
+import { startTestStore } from '../testkit/dynamo';
 import { LoopbackExchanges, type LoopbackExchangeId } from '../testkit/exchange-server';
 import { meterCapacity } from './capacity';
 

@@ -4,7 +4,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { synthApp } from '../test/support/synth';
+import { synthApp } from '../testkit/synth';
 import { bundleSources, findLambdaBundles, loadEnv, measureBundles } from './bundles';
 import { DEPLOYMENT, USAGE, formatUsd, projectMonthlyCost, type CostInputs, type Usage } from './cost';
 import { benchDelivery } from './delivery';
@@ -257,7 +257,7 @@ async function main(): Promise<void> {
   const out = table(rows);
   const method = [
     `Whole bench: ${totalSeconds.toFixed(0)} s. Fixed inputs throughout (fixture feeds, fixed prices, fixed clocks); times are medians where several runs are cheap.`,
-    `Bundles: the real app synthesized with esbuild (test/support/synth.ts) into a temp dir; size of index.js; cold load = require() of the bundle in a fresh node process with --enable-source-maps as in Lambda (node's own start excluded), median of ${BUNDLE_RUNS}; packages read from each bundle's source map.`,
+    `Bundles: the real app synthesized with esbuild (testkit/synth.ts) into a temp dir; size of index.js; cold load = require() of the bundle in a fresh node process with --enable-source-maps as in Lambda (node's own start excluded), median of ${BUNDLE_RUNS}; packages read from each bundle's source map.`,
     'Price poll: runPriceJob with real ccxt (createPriceSources defaults, throttle on) against the loopback zaif/binance/upbit servers and an in-memory dynalite holding a day of one-minute consensus per symbol (what the 24 h rule needs); markets loaded and the day of series read by a warm-up poll, so the measured polls are those of a warm process (it reads only the points since its last poll); median of 5 polls (3 for 100 sources). Sources are symbol × venue, symbol-major: XEM/BTC plus made-up T01..T33/BTC on zaif, binance, upbit; 10 = 3 symbols × 3 venues + 1, 100 = 33 × 3 + 1. "tickers" = until the last ticker arrived: ccxt spaces the requests to one venue by its rateLimit × the cost of the endpoint (zaif: 100 ms a ticker, the slowest here), and its leaky bucket does not credit idle time, so even the first ticker of a poll waits one interval. "invocation" = the whole Price handler: the poll, its delivery pass and its metric reads.',
     "DynamoDB request units: ReturnConsumedCapacity from dynalite (DynamoDB's rounding: 4 KB reads, half for eventually consistent; 1 KB writes), plus what dynalite leaves out: the minimum charge of an empty read, 1 WRU for a write refused by its condition, and the gsi1 index write when an item enters or leaves the sparse index (bench/capacity.ts). Updates to items already in gsi1 are not charged again here, so pending-entry retries are slightly under-counted.",
     `News: ${FEEDS} feeds on the loopback feed server (every readable fixture feed in test/fixtures/feeds, 38 files from 0.1 KB to 1.6 MB, the first 12 again under a second URL), the job's defaults (4 at a time); each cycle in its own child process so peak RSS (process.resourceUsage().maxRSS) is its own; cold = first fetch (bodies parsed, items stored, nothing posted), warm = five minutes later, every feed 304. DynamoDB requests are the News handler's invocation (job, delivery pass, pending count).`,

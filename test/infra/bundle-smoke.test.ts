@@ -21,11 +21,11 @@ import {
 import { startNemNode, type NemNode } from '../../testkit/nem-server';
 import { buildAnnouncement } from '../support/announcements';
 import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
-import { startTestStore, type TestStore } from '../support/dynamo';
+import { startTestStore, type TestStore } from '../../testkit/dynamo';
 import { LoopbackExchanges } from '../../testkit/exchange-server';
 import { startFeedServer, type FeedServer } from '../../testkit/feed-server';
 import { INTERACTIONS_INVOKE_MODE } from '../../lib/goxwatch-stack';
-import { synthApp } from '../support/synth';
+import { synthApp } from '../../testkit/synth';
 import { buildCommandInteraction } from '../../local/dev-client';
 import { PriceRepo } from '../../lambdas/store/price-repo';
 import { seedConsensus } from '../support/interaction-fixtures';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DEPLOYMENT } from '../../bench/cost';
-import { synthApp } from '../support/synth';
+import { synthApp } from '../../testkit/synth';
 
 /**
  * docs/deploy.md lists the alarms and prices them from bench/cost.ts: both drift silently when the

@@ -10,7 +10,7 @@ import { DEFAULT_CONFIG } from '../../lambdas/domain/config';
 import { buildApp } from '../../lib/app';
 import { NODE_RUNTIME } from '../../lib/goxwatch-function';
 import { scheduleMinutes } from '../../lib/goxwatch-stack';
-import { SYNTH_ENV_SECRETS, synthApp, type Synthesized } from '../support/synth';
+import { SYNTH_ENV_SECRETS, synthApp, type Synthesized } from '../../testkit/synth';
 
 type Json = Record<string, unknown>;
 interface Resource {

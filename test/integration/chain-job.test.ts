@@ -14,7 +14,7 @@ import {
   type NemNode,
   type SimTransfer,
 } from '../../testkit/nem-server';
-import { startTestStore, type TestStore } from '../support/dynamo';
+import { startTestStore, type TestStore } from '../../testkit/dynamo';
 
 /**
  * The on-chain watch end to end: the real NIS1 reader (fetch) against loopback NIS1 nodes that

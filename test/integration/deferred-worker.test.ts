@@ -13,7 +13,7 @@ import { ManualClock, MINUTE } from '../../lambdas/domain/clock';
 import { DEFAULT_CONFIG } from '../../lambdas/domain/config';
 import { MemoryLogger } from '../../lambdas/domain/log';
 import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
-import { startTestStore, type TestStore } from '../support/dynamo';
+import { startTestStore, type TestStore } from '../../testkit/dynamo';
 
 const NOW = Date.parse('2018-01-26T06:00:00Z');
 const clock = new ManualClock(NOW);

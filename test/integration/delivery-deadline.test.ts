@@ -6,7 +6,7 @@ import { createContainer } from '../../lambdas/app/container';
 import { runDelivery } from '../../lambdas/app/jobs/delivery';
 import { buildAnnouncement } from '../support/announcements';
 import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
-import { startTestStore, type TestStore } from '../support/dynamo';
+import { startTestStore, type TestStore } from '../../testkit/dynamo';
 
 /**
  * The deadline is a wall: 200 posts to one channel meet its bucket (5 per second, Discord's recorded

@@ -11,7 +11,7 @@ import { createContainer } from '../../lambdas/app/container';
 import { runDelivery, type DeliveryResult } from '../../lambdas/app/jobs/delivery';
 import { buildAnnouncement } from '../support/announcements';
 import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
-import { startTestStore, type TestStore } from '../support/dynamo';
+import { startTestStore, type TestStore } from '../../testkit/dynamo';
 
 /**
  * Exactly once without Discord's help: the loopback Discord here does NOT check nonces (as Discord

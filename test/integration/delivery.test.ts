@@ -14,7 +14,7 @@ import {
   type DiscordServer,
   type DiscordServerOptions,
 } from '../../testkit/discord-server';
-import { startTestStore, type TestStore } from '../support/dynamo';
+import { startTestStore, type TestStore } from '../../testkit/dynamo';
 
 const A = '100000000000000001';
 const B = '100000000000000002';

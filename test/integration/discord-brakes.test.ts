@@ -7,7 +7,7 @@ import { createContainer } from '../../lambdas/app/container';
 import { runDelivery } from '../../lambdas/app/jobs/delivery';
 import { buildAnnouncement } from '../support/announcements';
 import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
-import { startTestStore, type TestStore } from '../support/dynamo';
+import { startTestStore, type TestStore } from '../../testkit/dynamo';
 
 /**
  * Brakes that keep Cloudflare from banning the bot's IP: a bare 429 stops all sending for a long,

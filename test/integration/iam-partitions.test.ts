@@ -6,7 +6,7 @@ import { handleInteraction } from '../../lambdas/discord/interactions';
 import { interactionsWritablePartitions } from '../../lib/goxwatch-stack';
 import { buildCommandInteraction } from '../../local/dev-client';
 import { localInteractions } from '../../local/interactions-server';
-import { startTestStore, type TestStore } from '../support/dynamo';
+import { startTestStore, type TestStore } from '../../testkit/dynamo';
 import { startFollowUpRecorder, type FollowUpRecorder } from '../support/followup-recorder';
 import { generateTestKeys, signedHeaders } from '../support/interactions';
 

@@ -22,7 +22,7 @@ import { DEFAULT_CONFIG } from '../../lambdas/domain/config';
 import { MemoryLogger } from '../../lambdas/domain/log';
 import { handleInteraction } from '../../lambdas/discord/interactions';
 import { startDiscordServer } from '../../testkit/discord-server';
-import { startTestStore, type TestStore } from '../support/dynamo';
+import { startTestStore, type TestStore } from '../../testkit/dynamo';
 import { startFollowUpRecorder, type FollowUpRecorder } from '../support/followup-recorder';
 import { quote, seedConsensus, seedQuotes } from '../support/interaction-fixtures';
 import { generateTestKeys } from '../support/interactions';

@@ -14,7 +14,7 @@ import {
 } from '../../lambdas/discord/interactions';
 import type { DeferredWork } from '../../lambdas/discord/deferred';
 import { localInteractions } from '../../local/interactions-server';
-import { startTestStore, type TestStore } from '../support/dynamo';
+import { startTestStore, type TestStore } from '../../testkit/dynamo';
 import { startFollowUpRecorder, type FollowUpRecorder } from '../support/followup-recorder';
 import { quote, seedConsensus, seedNews, seedQuotes } from '../support/interaction-fixtures';
 import { generateTestKeys, readDiscordFixture, realVectors, signedHeaders } from '../support/interactions';

@@ -13,7 +13,7 @@ import { MemoryLogger } from '../../lambdas/domain/log';
 import type { Announcement } from '../../lambdas/domain/messages';
 import { runNewsJob, type NewsJobOptions } from '../../lambdas/app/jobs/news-job';
 import { createContainer } from '../../lambdas/app/container';
-import { startTestStore, type TestStore } from '../support/dynamo';
+import { startTestStore, type TestStore } from '../../testkit/dynamo';
 import { rssFeed, type RssItemSpec } from '../support/feed-builders';
 import {
   itemsUpTo,

@@ -7,7 +7,7 @@ import { MemoryLogger } from '../../lambdas/domain/log';
 import { incidentEvents } from '../../lambdas/discord/commands/price';
 import { handleInteraction, type InteractionDeps } from '../../lambdas/discord/interactions';
 import { localInteractions } from '../../local/interactions-server';
-import { startTestStore, type TestStore } from '../support/dynamo';
+import { startTestStore, type TestStore } from '../../testkit/dynamo';
 import { startFollowUpRecorder, type FollowUpRecorder } from '../support/followup-recorder';
 import { quote } from '../support/interaction-fixtures';
 import { generateTestKeys, signedHeaders } from '../support/interactions';

@@ -4,7 +4,7 @@ import type { Quote } from '../../lambdas/domain/consensus';
 import { computeConsensus } from '../../lambdas/domain/consensus';
 import { PriceRepo } from '../../lambdas/store/price-repo';
 import { Store } from '../../lambdas/store/store';
-import { startTestStore } from '../support/dynamo';
+import { startTestStore } from '../../testkit/dynamo';
 
 const T0 = Date.parse('2018-01-26T00:00:00Z');
 const SYMBOL = 'XEM/JPY';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, DAY } from '../../lambdas/domain/clock';
 import { ttlAfter } from '../../lambdas/store/store';
-import { startTestStore } from '../support/dynamo';
+import { startTestStore } from '../../testkit/dynamo';
 
 describe('store on dynalite', () => {
   const clock = new ManualClock(Date.parse('2018-01-26T00:00:00Z'));

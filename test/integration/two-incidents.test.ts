@@ -12,7 +12,7 @@ import { createPriceSources, type PriceSource } from '../../lambdas/sources/exch
 import type { OutboxEntry } from '../../lambdas/store/outbox';
 import { LoopbackExchanges } from '../../testkit/exchange-server';
 import { sendWithValidators, startFeedServer, type FeedServer } from '../../testkit/feed-server';
-import { startTestStore, type TestStore } from '../support/dynamo';
+import { startTestStore, type TestStore } from '../../testkit/dynamo';
 import { rssFeed } from '../support/feed-builders';
 
 /**

@@ -7,7 +7,7 @@ import { COINCHECK_NEM_2018, DEFAULT_CONFIG, parseConfig, type Config } from '..
 import { MemoryLogger } from '../../lambdas/domain/log';
 import { runPriceJob, type PriceJobResult } from '../../lambdas/app/jobs/price-job';
 import { createContainer, type Container } from '../../lambdas/app/container';
-import { startTestStore, type TestStore } from './dynamo';
+import { startTestStore, type TestStore } from '../../testkit/dynamo';
 import { LoopbackExchanges, type LoopbackExchangeId } from '../../testkit/exchange-server';
 
 /**

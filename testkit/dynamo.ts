@@ -1,6 +1,6 @@
-import { startEmbeddedDynamo, type EmbeddedDynamo } from '../../local/embedded-dynamo';
-import { Store, dynamoClient } from '../../lambdas/store/store';
-import type { Clock } from '../../lambdas/domain/clock';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from '../local/embedded-dynamo';
+import { Store, dynamoClient } from '../lambdas/store/store';
+import type { Clock } from '../lambdas/domain/clock';
 
 export interface TestStore {
   store: Store;

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App } from 'aws-cdk-lib';
-import { buildApp, type AppContext } from '../../lib/app';
-import type { GoxwatchStack } from '../../lib/goxwatch-stack';
+import { buildApp, type AppContext } from '../lib/app';
+import type { GoxwatchStack } from '../lib/goxwatch-stack';
 
 /**
  * Discord-shaped secrets placed in process.env while the app synthesizes: the infra test scans
