@@ -19,8 +19,16 @@ import { startLoopbackServer, type LoopbackServer } from './loopback';
 const FIXTURES = join(__dirname, '..', 'test', 'fixtures', 'nem');
 type Json = Record<string, unknown>;
 
+const cache = new Map<string, string>();
+
+/** A recorded body, parsed afresh each time (callers change it), read from disk once. */
 function fixture(name: string): Json {
-  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Json;
+  let text = cache.get(name);
+  if (text === undefined) {
+    text = readFileSync(join(FIXTURES, name), 'utf8');
+    cache.set(name, text);
+  }
+  return JSON.parse(text) as Json;
 }
 
 /** An account of the simulated chain: a public key (signer) and its address. */

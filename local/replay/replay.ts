@@ -6,6 +6,7 @@ import { HOUR, MINUTE, ManualClock } from '../../lambdas/domain/clock';
 import {
   COINCHECK_NEM_2018,
   DEFAULT_CONFIG,
+  DEFAULT_NEM_CHAIN,
   parseConfig,
   type Config,
   type Language,
@@ -19,6 +20,8 @@ import type { DeliveryResult } from '../../lambdas/app/jobs/delivery';
 import { newsCycle } from '../../lambdas/app/news-cycle';
 import { priceCycle } from '../../lambdas/app/price-cycle';
 import { createContainer } from '../../lambdas/app/container';
+import { chainCycle, createChainReader } from '../../lambdas/app/chain-cycle';
+import { CHAIN_FILE, CHAIN_MINUTE_POLLS, chainPollTimes, startReplayNemNode } from './chain';
 import { startReplayExchange } from './exchange';
 import { readTimelineFile, startReplayFeed } from './feed';
 import {
@@ -115,6 +118,18 @@ export interface PriceAtHack {
   referenceVsPricePercent?: number;
 }
 
+export interface ReplayChainSummary {
+  polls: number;
+  /** Chain messages queued for the replay channel (movements, bursts, new accounts, drains). */
+  messages: number;
+  movements: number;
+  followed: number;
+  watchedAtEnd: number;
+  drains: { at: number; address: string; xem: number }[];
+  /** incident.detectedAt (Coincheck noticed at 11:25 JST), for the lead of the first drain alert. */
+  detectedAt?: number;
+}
+
 export interface ReplaySummary {
   from: number;
   to: number;
@@ -132,6 +147,8 @@ export interface ReplaySummary {
   /** Outbox entries still pending at the end (Discord refused or was down). */
   pending: number;
   priceAtHack: PriceAtHack[];
+  /** The on-chain watch over the loopback NEM node (undefined when the config watches nothing). */
+  chain?: ReplayChainSummary;
   refund: RefundTermsConfig & { asset: string };
   /** Job-level errors seen (details in the log lines). */
   jobErrors: number;
@@ -172,6 +189,8 @@ export function replayConfig(opts: {
   stepMinutes: number;
   language?: Language;
   base?: Config;
+  /** The loopback NIS1 node: the incidents' watch lists are polled there. */
+  nemNodeUrl?: string;
 }): Config {
   // The user's admin channel and store endpoint are real places: the replay uses neither.
   const { adminChannel: _admin, store: _store, ...base } = opts.base ?? DEFAULT_CONFIG;
@@ -182,14 +201,22 @@ export function replayConfig(opts: {
     channels: [
       {
         id: opts.channelId,
-        kinds: ['price', 'news', 'refund'],
+        kinds: ['price', 'news', 'refund', 'chain'],
         ...(opts.language ? { language: opts.language } : {}),
       },
     ],
     feeds: [{ id: 'replay-timeline', url: opts.feedUrl }],
-    incidents: incidents.map((i) => ({ ...i, feeds: ['replay-timeline'] })),
+    // Without a loopback NEM node nothing is watched: the real nodes are not the replay's.
+    incidents: incidents.map((i) => ({
+      ...i,
+      feeds: ['replay-timeline'],
+      ...(opts.nemNodeUrl ? {} : { watch: undefined }),
+    })),
     intervals: { priceSeconds: opts.stepMinutes * 60, newsSeconds: Math.max(30, opts.stepMinutes * 60) },
     store: { tableName: 'goxwatch-replay' },
+    ...(opts.nemNodeUrl
+      ? { chains: { nem: { ...(base.chains?.nem ?? DEFAULT_NEM_CHAIN), nodes: [opts.nemNodeUrl] } } }
+      : { chains: undefined }),
   });
 }
 
@@ -258,6 +285,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const polled = opts.pricesCsv ? series : series.filter((s) => s.intervalMs <= HOUR);
   const exchange = await startReplayExchange({ clock, series: polled });
   const feed = await startReplayFeed({ clock, timeline });
+  const nemNode = await startReplayNemNode({ clock, dataDir });
   try {
     const store = new Store(client, 'goxwatch-replay', clock);
     await store.ensureTable();
@@ -270,7 +298,9 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       stepMinutes,
       ...(opts.language ? { language: opts.language } : {}),
       ...(opts.baseConfig ? { base: opts.baseConfig } : {}),
+      nemNodeUrl: nemNode.baseUrl,
     });
+    const chainReader = createChainReader(config);
     const container = createContainer({ config, store, clock, logger });
     const sources = createPriceSources(config.sources, logger, {
       rateLimit: false,
@@ -300,6 +330,11 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     say(
       `  news: ${timeline.items.length} items on a loopback feed ← ${opts.newsRss ?? REPLAY_DEFAULTS.newsFile}`,
     );
+    if (chainReader)
+      say(
+        `  chain: ${nemNode.transfers} NEM transfers on a loopback NIS1 node ← ${CHAIN_FILE} (hashes and keys made up); ` +
+          `polled every simulated minute ${jst(CHAIN_MINUTE_POLLS.from)} → ${jst(CHAIN_MINUTE_POLLS.to)}, hourly otherwise (the Lambda: every minute)`,
+      );
     say(
       discord
         ? `  posting to Discord channel ${channelId} at ${opts.discord?.apiBase}`
@@ -321,6 +356,21 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       pending: 0,
       jobErrors: 0,
       dataProblems,
+      ...(chainReader
+        ? {
+            chain: {
+              polls: 0,
+              messages: 0,
+              movements: 0,
+              followed: 0,
+              watchedAtEnd: 0,
+              drains: [],
+              ...(config.incidents[0]?.detectedAt
+                ? { detectedAt: Date.parse(config.incidents[0].detectedAt) }
+                : {}),
+            },
+          }
+        : {}),
     };
     const priceEvery = config.intervals.priceSeconds * 1000;
     const newsEvery = config.intervals.newsSeconds * 1000;
@@ -330,12 +380,15 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     let lastPrice = '';
     // Each step's delivered messages go under one header with the step's time.
     let stepHeader = '';
+    let lastHeader = '';
     let headed = false;
     const bot: Bot = {
       container,
       discord,
       print: (text) => {
-        if (!headed) say(stepHeader);
+        // Two runs at the same simulated minute (a chain poll, then price) share one header.
+        if (!headed && stepHeader !== lastHeader) say(stepHeader);
+        lastHeader = stepHeader;
         headed = true;
         say(text);
       },
@@ -353,7 +406,26 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       summary.pending = d.stillPending;
     };
 
+    let lastChainPoll: number | undefined;
     for (let t = from; t <= to; t += stepMs) {
+      // The chain first, minute by minute where the theft happened: each poll under its own time.
+      if (chainReader && summary.chain)
+        for (const at of chainPollTimes(lastChainPoll, t)) {
+          clock.set(at);
+          stepHeader = `\n── ${jst(at)} (${utc(at)}) ──`;
+          headed = false;
+          const { chain: r, delivery } = await chainCycle(bot, chainReader, cycle);
+          lastChainPoll = at;
+          summary.chain.polls++;
+          summary.jobErrors += r.errors.length;
+          summary.chain.movements += r.posted;
+          summary.chain.messages += r.enqueued;
+          summary.chain.followed += r.followed.length;
+          summary.chain.watchedAtEnd = r.accounts;
+          for (const d of r.drains)
+            summary.chain.drains.push({ at, address: d.address, xem: d.outMicro / 1e6 });
+          delivered(at, delivery);
+        }
       clock.set(t);
       summary.steps++;
       stepHeader = `\n── ${jst(t)} (${utc(t)}) ──`;
@@ -433,7 +505,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     progress.clear();
     throw new Error(`replay failed at ${jst(clock.now())}: ${errorMessage(err)}`, { cause: err });
   } finally {
-    await Promise.allSettled([exchange.close(), feed.close()]);
+    await Promise.allSettled([exchange.close(), feed.close(), nemNode.close()]);
     client.destroy();
     await dynamo?.close();
   }
@@ -450,6 +522,7 @@ function summaryLines(s: Omit<ReplaySummary, 'lines'> & { hackAt: number; stepMi
         `    ${jst(a.at)}  ${a.symbol} ${a.ruleId}  ${formatPrice(a.price)} (${a.changePercent.toFixed(1)} %)`,
     ),
     `  news posts: ${s.newsPosts}`,
+    ...chainLines(s.chain),
     `  refund stage changes: ${s.refundChanges.length}`,
     ...s.refundChanges.map((c) => `    ${jst(c.at)}  ${c.from} → ${c.to}`),
     `  messages ${s.delivered > 0 && s.pending === 0 ? 'delivered' : 'delivered so far'}: ${s.delivered}${s.pending ? `, ${s.pending} still pending` : ''}${s.jobErrors ? `; ${s.jobErrors} job error(s)` : ''}`,
@@ -463,6 +536,23 @@ function summaryLines(s: Omit<ReplaySummary, 'lines'> & { hackAt: number; stepMi
         : `; no refund reference in ${quote}`;
     lines.push(
       `  price at the hack: ${p.symbol} ${formatPrice(p.price)} (candle of ${utc(p.candleTime)})${ref}`,
+    );
+  }
+  return lines;
+}
+
+function chainLines(c: ReplayChainSummary | undefined): string[] {
+  if (!c) return [];
+  const lines = [
+    `  chain: ${c.polls} poll(s), ${c.messages} message(s): ${c.movements} movement(s) posted, ${c.followed} account(s) followed, ${c.watchedAtEnd} watched at the end`,
+  ];
+  for (const d of c.drains)
+    lines.push(`    ${jst(d.at)}  DRAIN ALERT ${d.address}: ${d.xem.toLocaleString('en-US')} XEM out`);
+  const first = c.drains[0];
+  if (first && c.detectedAt !== undefined) {
+    const lead = Math.round((c.detectedAt - first.at) / MINUTE);
+    lines.push(
+      `    the first drain alert came ${Math.floor(lead / 60)} h ${lead % 60} min before Coincheck's own detection (${jst(c.detectedAt)}, incident.detectedAt)`,
     );
   }
   return lines;

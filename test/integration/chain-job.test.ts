@@ -100,7 +100,7 @@ describe('on-chain watch (NIS1 loopback, dynalite)', () => {
   it('a multisig-wrapped transfer posts the inner transfer once: its hash, the multisig account as sender, the XEM', async () => {
     await setup();
     await poll(); // seeds the watch list at T0
-    const t = send(victim, attacker.address, 20_000, T0 + MINUTE, { multisigCosigner: cosigner });
+    const t = send(attacker, victim.address, 20_000, T0 + MINUTE, { multisigCosigner: cosigner });
     chain.transfers.push(t);
     clock.set(T0 + 2 * MINUTE);
     const r = await poll();
@@ -108,7 +108,7 @@ describe('on-chain watch (NIS1 loopback, dynalite)', () => {
     expect(await keys()).toEqual([`chain:tx:${t.hash}`]);
     const embed = (await posts())[0]!.payload.embeds![0]!;
     // Labels are escaped like any text from config: "\\#" shows as "#" in Discord.
-    expect(embed.title).toBe('Stolen XEM moved: hot wallet → attacker \\#1 (20,000 XEM)');
+    expect(embed.title).toBe('Stolen XEM moved: attacker \\#1 → hot wallet (20,000 XEM)');
     expect(JSON.stringify(embed.fields)).toContain('via multisig');
     await poll();
     expect(await keys()).toHaveLength(1);
@@ -128,17 +128,17 @@ describe('on-chain watch (NIS1 loopback, dynalite)', () => {
   });
 
   it('30 transfers in one poll: paged past 25 by id, all recorded, one burst summary, nothing on the next poll', async () => {
-    await setup({ config: { pageSize: 25 } });
+    await setup({ config: { pageSize: 25, follow: { maxDepth: 0, minXem: 1 } } });
     await poll();
     for (let i = 0; i < 30; i++)
       chain.transfers.push(
-        send(victim, madeUpAccount(`customer ${i}`).address, 100 + i, T0 + MINUTE + i * 1000),
+        send(attacker, madeUpAccount(`mule ${i}`).address, 100 + i, T0 + MINUTE + i * 1000),
       );
     clock.set(T0 + 2 * MINUTE);
     const r = await poll();
     expect(r.newTransfers).toBe(30);
     expect(r.posted).toBe(30);
-    expect(nodes[0]!.hits.get('/account/transfers/outgoing')).toBeGreaterThanOrEqual(3); // seed + 2 pages
+    expect(nodes[0]!.hits.get('/account/transfers/outgoing')).toBe(2 + 3); // seed: 2 accounts; then victim 1 + attacker 2 pages
     const all = await posts();
     expect(all).toHaveLength(1);
     expect(all[0]!.messageKey).toMatch(/^chain:burst:/);
@@ -226,6 +226,18 @@ describe('on-chain watch (NIS1 loopback, dynalite)', () => {
     expect(all).toContain(`chain:tx:${onward.hash}`);
   });
 
+  it("a victim's ordinary withdrawals are not posted; they count only towards the drain check", async () => {
+    await setup();
+    await poll();
+    chain.transfers.push(send(victim, madeUpAccount('customer').address, 5_000, T0 + MINUTE));
+    clock.set(T0 + 2 * MINUTE);
+    const r = await poll();
+    expect(r.newTransfers).toBe(1);
+    expect(r.posted).toBe(0);
+    expect(await posts()).toEqual([]);
+    expect(await new ChainRepo(db.store, clock).unposted()).toEqual([]);
+  });
+
   it('the hot wallet drained: one loud alert within the window, then quiet during the cooldown', async () => {
     await setup({ opening: { [victim.address]: 526_300_010 * XEM } });
     await poll();
@@ -236,6 +248,8 @@ describe('on-chain watch (NIS1 loopback, dynalite)', () => {
     expect(r.drains).toEqual([
       expect.objectContaining({ address: victim.address, outMicro: 100_000_010 * XEM, transfers: 2 }),
     ]);
+    // The alert alone first: the transfers it counts are posted by the next poll.
+    expect((await posts()).map((e) => e.messageKey.split(':')[1])).toEqual(['drain']);
     const drain = (await posts()).find((e) => e.messageKey.startsWith('chain:drain:'))!;
     expect(drain.payload.content).toBe(
       '🚨 Possible theft in progress: 100,000,010 XEM left hot wallet in 1 min',
@@ -244,6 +258,7 @@ describe('on-chain watch (NIS1 loopback, dynalite)', () => {
     clock.set(T0 + 6 * MINUTE);
     const again = await poll();
     expect(again.drains).toEqual([]);
+    expect(again.posted).toBe(3);
     expect((await keys()).filter((k) => k.startsWith('chain:drain:'))).toHaveLength(1);
   });
 });

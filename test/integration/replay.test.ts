@@ -52,10 +52,35 @@ describe('offline replay of the 2018 Coincheck NEM hack', () => {
       progress: 'lines',
       print: (l) => printedRefunds.push(l),
     });
-  }, 120_000);
+  }, 300_000); // two replays with minute-by-minute chain polls: minutes on a busy machine
 
   afterAll(async () => {
     await dynamo?.close();
+  });
+
+  it('the on-chain watch raises the drain alert at 00:04 JST, 11 h 21 min before Coincheck noticed at 11:25', () => {
+    expect(hack.chain?.drains[0]).toEqual({
+      at: Date.parse('2018-01-26T00:04:00+09:00'),
+      address: 'NC3BI3DNMR2PGEOOMP2NKXQGSAKMS7GYRKVA5CSZ',
+      xem: 100_000_010,
+    });
+    const header = printedHack.indexOf('\n── 2018-01-26 00:04 JST (2018-01-25 15:04 UTC) ──');
+    expect(header).toBeGreaterThan(-1);
+    expect(printedHack.slice(header, header + 3).join('\n')).toContain(
+      '🚨 不正流出の可能性: Coincheck hot wallet から 2分で 100,000,010 XEM',
+    );
+    // It is the first message of the replay.
+    expect(printedHack.findIndex((l) => l.startsWith('┌'))).toBe(header + 1);
+    expect(hack.lines.join('\n')).toContain(
+      "the first drain alert came 11 h 21 min before Coincheck's own detection (2018-01-26 11:25 JST, incident.detectedAt)",
+    );
+  });
+
+  it('follows the stolen XEM from the attacker to the dispersal accounts, each announced once', () => {
+    expect(hack.chain?.followed).toBe(9); // 8 from 02:57, a ninth at 23:42 (Jan 26)
+    const announced = printedHack.filter((l) => l.includes('新たに監視'));
+    expect(announced).toHaveLength(9);
+    expect(hack.chain?.watchedAtEnd).toBe(11);
   });
 
   it('alerts the XEM/BTC drop on 2018-01-26 once, after the market saw it', () => {
@@ -126,7 +151,10 @@ describe('offline replay of the 2018 Coincheck NEM hack', () => {
       const messages = printed.filter((l) => l.startsWith('┌'));
       expect(messages).toHaveLength(summary.delivered);
       expect(summary.delivered).toBe(
-        summary.priceMessages + summary.newsPosts + summary.refundChanges.length,
+        summary.priceMessages +
+          summary.newsPosts +
+          summary.refundChanges.length +
+          (summary.chain?.messages ?? 0),
       );
       expect(summary.pending).toBe(0);
       expect(summary.jobErrors).toBe(0);

@@ -1,4 +1,4 @@
-import { ChainUnavailableError, type ChainReader, type NodeHealth } from '../../sources/chains/chain-reader';
+import type { ChainReader, NodeHealth } from '../../sources/chains/chain-reader';
 import { ChainRepo, type WatchState } from '../../store/chain-repo';
 import type { ChainTransfer } from '../../domain/chain';
 import {
@@ -21,6 +21,26 @@ import {
   xemText,
   type ChainView,
 } from '../../discord/render-chain';
+
+/** Accounts read at once (each read is one or more NIS1 requests). */
+const READ_CONCURRENCY = 8;
+
+async function mapConcurrent<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
 
 export interface ChainJobOptions {
   /** Built once per process (it remembers the node that last worked). */
@@ -114,20 +134,26 @@ export async function runChainJob(c: Container, opts: ChainJobOptions): Promise<
   const newSeen = new Map<string, string[]>();
   const failed = new Set<string>();
   for (const direction of ['outgoing', 'incoming'] as const) {
-    for (const account of accounts) {
-      if (failed.has(account.address)) continue;
+    const live = accounts.filter((a) => !failed.has(a.address));
+    // A few accounts at a time: 200 accounts one by one would not fit a one-minute schedule.
+    const pages = await mapConcurrent(live, READ_CONCURRENCY, async (account) => {
       const seen = new Set(account.seen);
       try {
-        const page = await reader.newTransfers(account.address, direction, (h) => seen.has(h));
-        newSeen.set(account.address, [...(newSeen.get(account.address) ?? []), ...page.seenHashes]);
-        for (const p of page.problems) errors.push(p);
-        for (const t of page.transfers) if (!fresh.has(t.hash)) fresh.set(t.hash, t);
+        return await reader.newTransfers(account.address, direction, (h) => seen.has(h));
       } catch (err) {
         failed.add(account.address);
         errors.push(`reading ${direction} transfers of ${account.address}: ${errorMessage(err)}`);
-        if (err instanceof ChainUnavailableError) break;
+        return undefined;
       }
-    }
+    });
+    // Merged in account order, so the result does not depend on which read finished first.
+    live.forEach((account, i) => {
+      const page = pages[i];
+      if (!page) return;
+      newSeen.set(account.address, [...(newSeen.get(account.address) ?? []), ...page.seenHashes]);
+      for (const p of page.problems) errors.push(p);
+      for (const t of page.transfers) if (!fresh.has(t.hash)) fresh.set(t.hash, t);
+    });
   }
 
   // Record; history from before an account was watched is only remembered as read.
@@ -202,7 +228,10 @@ export async function runChainJob(c: Container, opts: ChainJobOptions): Promise<
     accounts: new Map(current.map((a) => [a.address, a])),
     holdings: holdings(current, stolenXem),
     stolenXem,
-    ...(await latestPrice(c, errors)),
+    // Read only when there is something to say: an idle poll costs no price read.
+    ...(drains.length || toPost.size || [...all.values()].some((a) => !a.announced)
+      ? await latestPrice(c, errors)
+      : {}),
   };
 
   const publish = async (what: string, a: Announcement | Announcement[], after: () => Promise<void>) => {
@@ -229,7 +258,23 @@ export async function runChainJob(c: Container, opts: ChainJobOptions): Promise<
       repo.markAnnounced(account),
     );
   }
-  const movements = [...toPost.values()].sort((a, b) => a.at - b.at);
+  // A movement of the stolen coins: whatever an attacker account sends, and a victim's transfer
+  // into an attacker account once a drain was raised for that victim. A victim's other outflows
+  // are its business as usual (withdrawals): they speak only through the drain check. Victim
+  // transfers of the poll that raised the drain wait one poll, so the alert is posted first.
+  const classify = (t: ChainTransfer): 'post' | 'later' | 'quiet' => {
+    const from = all.get(t.from);
+    if (from?.role === 'attacker') return 'post';
+    if (from?.role !== 'victim' || all.get(t.to)?.role !== 'attacker') return 'quiet';
+    if (from.lastDrainAt !== undefined) return 'post';
+    return lastDrainAt.has(t.from) ? 'later' : 'quiet';
+  };
+  for (const t of toPost.values())
+    if (classify(t) === 'quiet')
+      await repo
+        .markPosted(t)
+        .catch((err: unknown) => errors.push(`recording ${t.hash}: ${errorMessage(err)}`));
+  const movements = [...toPost.values()].filter((t) => classify(t) === 'post').sort((a, b) => a.at - b.at);
   const markAll = async () => {
     for (const t of movements) await repo.markPosted(t);
   };
@@ -245,6 +290,14 @@ export async function runChainJob(c: Container, opts: ChainJobOptions): Promise<
   // Remember where each account was read up to: only after its transfers are recorded.
   for (const account of all.values()) {
     if (failed.has(account.address)) continue;
+    // An idle account costs no write.
+    const changed =
+      (newSeen.get(account.address) ?? []).length > 0 ||
+      balances.has(account.address) ||
+      lastDrainAt.has(account.address) ||
+      JSON.stringify(outflowsOf.get(account.address) ?? account.outflows) !==
+        JSON.stringify(account.outflows);
+    if (!changed) continue;
     await repo
       .savePoll(account, {
         newSeen: newSeen.get(account.address) ?? [],

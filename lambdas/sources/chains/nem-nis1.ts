@@ -105,7 +105,8 @@ export class NemNis1Reader implements ChainReader {
       } catch (err) {
         if (err instanceof ChainDataError) throw err;
         failures.push(errorMessage(err));
-        this.usable.shift();
+        // By name, not shift(): concurrent reads may already have dropped it.
+        this.usable = this.usable.filter((u) => u !== node);
       }
     }
     throw new ChainUnavailableError(`no NEM node could ${what}: ${failures.join('; ') || 'none is healthy'}`);
