@@ -4,6 +4,7 @@ import { consoleLogger, type Logger } from '../domain/log';
 import type { Announcement } from '../domain/messages';
 import { ruleIdsFor } from '../domain/rules';
 import { DiscordGuard } from '../store/discord-guard';
+import { ChainRepo } from '../store/chain-repo';
 import { JobRuns } from '../store/job-runs';
 import { NewsRepo } from '../store/news-repo';
 import { Outbox } from '../store/outbox';
@@ -31,6 +32,8 @@ export interface Container {
   prices: PriceRepo;
   news: NewsRepo;
   refunds: RefundRepo;
+  /** The on-chain watch: watched accounts and transfers. */
+  chain: ChainRepo;
   /** The shared brakes on sending to Discord (Cloudflare ban backoff, invalid-request count). */
   guard: DiscordGuard;
   /** Bind an announcement (or alternatives about one event) to its channels as outbox entries. */
@@ -58,6 +61,7 @@ export function createContainer(opts: {
     prices: new PriceRepo(store, clock),
     news: new NewsRepo(store, clock),
     refunds: new RefundRepo(store, clock),
+    chain: new ChainRepo(store, clock),
     guard: new DiscordGuard(store, clock, logger),
     enqueue: (a) =>
       enqueue(a, { outbox, subscriptions, defaultLanguage: config.language, defaultPriceRules }),

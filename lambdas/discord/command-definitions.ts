@@ -30,6 +30,7 @@ export const COMMAND = {
   news: 'news',
   alerts: 'alerts',
   status: 'status',
+  chain: 'chain',
 } as const;
 
 export const SUB = {
@@ -265,8 +266,18 @@ const status: RESTPostAPIChatInputApplicationCommandsJSONBody = {
   contexts: guildAndDm,
 };
 
+const chain: RESTPostAPIChatInputApplicationCommandsJSONBody = {
+  type: ApplicationCommandType.ChatInput,
+  name: COMMAND.chain,
+  name_localizations: { ja: 'チェーン' },
+  description: 'On-chain watch: the watched NEM accounts, their balances and the last movements',
+  description_localizations: { ja: 'チェーン監視: 監視中の NEM 口座・残高・最近の移動' },
+  contexts: guildAndDm,
+};
+
 /** What `npm run register-commands` sends (PUT, bulk overwrite): the handler serves exactly these. */
 export const COMMAND_DEFINITIONS: RESTPostAPIChatInputApplicationCommandsJSONBody[] = [
+  chain,
   price,
   refund,
   news,

@@ -52,7 +52,7 @@ describe('offline replay of the 2018 Coincheck NEM hack', () => {
       progress: 'lines',
       print: (l) => printedRefunds.push(l),
     });
-  }, 300_000); // two replays with minute-by-minute chain polls: minutes on a busy machine
+  }, 600_000); // two replays with minute-by-minute chain polls: minutes on a busy machine
 
   afterAll(async () => {
     await dynamo?.close();

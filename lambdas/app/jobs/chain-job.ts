@@ -1,5 +1,5 @@
 import type { ChainReader, NodeHealth } from '../../sources/chains/chain-reader';
-import { ChainRepo, type WatchState } from '../../store/chain-repo';
+import type { WatchState } from '../../store/chain-repo';
 import type { ChainTransfer } from '../../domain/chain';
 import {
   accountsToFollow,
@@ -76,11 +76,11 @@ export interface ChainCycleResult {
  * both the transfer record and the outbox refuse a second write of the same hash.
  */
 export async function runChainJob(c: Container, opts: ChainJobOptions): Promise<ChainCycleResult> {
-  const { config, store, clock, logger } = c;
+  const { config, clock, logger } = c;
   const { reader } = opts;
   const nem = config.chains?.nem;
   const at = clock.now();
-  const repo = new ChainRepo(store, clock);
+  const repo = c.chain;
   const errors: string[] = [];
   const requestsBefore = reader.requests;
   const result: ChainCycleResult = {

@@ -2,6 +2,7 @@ import { COMMAND, SUB } from '../command-definitions';
 import type { CommandReply } from '../interaction-reply';
 import { CommandError, errorReply, say, type CommandDeps, type ParsedCommand } from './shared';
 import { alertsCommand } from './alerts';
+import { chainCommand } from './chain';
 import { newsCommand } from './news';
 import { priceCommand } from './price';
 import { refundCalc, refundSetStage, refundShow } from './refund';
@@ -37,6 +38,8 @@ export async function runCommand(cmd: ParsedCommand, deps: CommandDeps): Promise
         return await alertsCommand(cmd, deps);
       case COMMAND.status:
         return await statusCommand(cmd, deps);
+      case COMMAND.chain:
+        return await chainCommand(cmd, deps);
     }
     const full = cmd.sub ? `/${cmd.name} ${cmd.sub}` : `/${cmd.name}`;
     return errorReply(say(cmd.language, `Unknown command ${full}.`, `不明なコマンドです: ${full}`));

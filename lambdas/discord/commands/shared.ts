@@ -1,3 +1,4 @@
+import { ChainRepo } from '../../store/chain-repo';
 import { JobRuns } from '../../store/job-runs';
 import { NewsRepo } from '../../store/news-repo';
 import { Outbox } from '../../store/outbox';
@@ -39,6 +40,8 @@ export interface CommandDeps {
   subscriptions: Subscriptions;
   outbox: Outbox;
   jobRuns: JobRuns;
+  /** The on-chain watch (read only: /chain). */
+  chain: ChainRepo;
   /** Most channels one guild may subscribe with /alerts (default 25). */
   guildSubscriptionCap?: number;
   /**
@@ -50,7 +53,7 @@ export interface CommandDeps {
 
 export type CommandRepositories = Pick<
   CommandDeps,
-  'prices' | 'news' | 'refunds' | 'subscriptions' | 'outbox' | 'jobRuns'
+  'prices' | 'news' | 'refunds' | 'subscriptions' | 'outbox' | 'jobRuns' | 'chain'
 >;
 
 /** The repositories the commands read and write, over one store (endpoint and worker alike). */
@@ -62,6 +65,7 @@ export function repositories(store: Store, clock: Clock, config: Config): Comman
     subscriptions: new Subscriptions(store, clock, config.channels),
     outbox: new Outbox(store, clock),
     jobRuns: new JobRuns(store, clock),
+    chain: new ChainRepo(store, clock),
   };
 }
 
