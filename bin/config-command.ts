@@ -18,6 +18,6 @@ export function configCommand(positionals: string[], configFlag: string | undefi
   const spots = blindSpots({ config });
   if (spots.length)
     console.log(`what nobody will see (from the config alone; /status also counts the store):`);
-  for (const line of spots) console.log(`  ${line}`);
+  for (const line of spots) console.log(`  ${line.en}`);
   return 0;
 }

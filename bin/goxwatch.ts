@@ -184,7 +184,7 @@ async function start(config: Config, origin: string, opts: { once: boolean; port
       (s) => !s.disabledReason,
     );
     for (const line of blindSpots({ config, subscribedChannels: subscribed.length }))
-      log.warn(`goxwatch: ${line}`);
+      log.warn(`goxwatch: ${line.en}`);
     if (opts.once) {
       const { price } = await priceCycle(bot, sources);
       await newsCycle(bot);

@@ -52,18 +52,25 @@ export interface BlindSpotInput {
   storedFeeds?: readonly { feedId: string; incidentId?: string }[];
 }
 
+/** One reason a message would go nowhere, in both languages. */
+export interface BlindSpot {
+  en: string;
+  ja: string;
+}
+
 /**
  * "Say when nothing will be seen": one line for each reason a message would go nowhere.
  * At start (logged) and in /status. Empty when everything computed can reach someone.
  */
-export function blindSpots(input: BlindSpotInput): string[] {
+export function blindSpots(input: BlindSpotInput): BlindSpot[] {
   const { config } = input;
-  const lines: string[] = [];
+  const lines: BlindSpot[] = [];
   const channels = input.subscribedChannels ?? config.channels.length;
   if (channels === 0)
-    lines.push(
-      'no channel subscribed: alerts, news and refund changes are computed but posted nowhere (add `channels` to the config or run /alerts subscribe)',
-    );
+    lines.push({
+      en: 'no channel subscribed: alerts, news and refund changes are computed but posted nowhere (add `channels` to the config or run /alerts subscribe)',
+      ja: '購読チャンネルがありません: アラート・ニュース・返金状況は計算されますが、どこにも投稿されません（設定の channels か /alerts subscribe で追加）',
+    });
   const stored = input.storedFeeds ?? [];
   const linked = config.incidents.some(
     (i) => i.feeds.length > 0 || stored.some((f) => f.incidentId === undefined || f.incidentId === i.id),
@@ -71,16 +78,23 @@ export function blindSpots(input: BlindSpotInput): string[] {
   if (!linked)
     lines.push(
       config.incidents.length === 0
-        ? 'no incident configured: no news or refund stage will be posted'
-        : 'no incident matches any feed: no news will be posted (list feed ids in an incident, or /feeds add)',
+        ? {
+            en: 'no incident configured: no news or refund stage will be posted',
+            ja: '事件が設定されていません: ニュースも返金段階も投稿されません',
+          }
+        : {
+            en: 'no incident matches any feed: no news will be posted (list feed ids in an incident, or /feeds add)',
+            ja: 'どの事件にもフィードが結び付いていません: ニュースは投稿されません（事件の feeds にフィード id を追加）',
+          },
     );
   for (const symbol of seriesOf(config)) {
     if (!referenceFor(config, symbol)) {
       const { base, quote } = splitSymbol(symbol);
       const ofAsset = config.incidents.some((i) => i.asset === base);
-      lines.push(
-        `series ${symbol} has no reference price: no below-reference alert (${ofAsset ? `no refund rate in ${quote} announced or declared for ${base}` : `no incident is about ${base}`})`,
-      );
+      lines.push({
+        en: `series ${symbol} has no reference price: no below-reference alert (${ofAsset ? `no refund rate in ${quote} announced or declared for ${base}` : `no incident is about ${base}`})`,
+        ja: `${symbol} には基準価格がありません: 基準価格割れのアラートは出ません（${ofAsset ? `${base} の ${quote} 建て返金レートが未発表・未設定` : `${base} の事件がありません`}）`,
+      });
     }
   }
   return lines;

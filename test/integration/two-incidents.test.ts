@@ -4,6 +4,8 @@ import { createContainer, type Container } from '../../lambdas/app/container';
 import { runNewsJob } from '../../lambdas/app/jobs/news-job';
 import { runPriceJob } from '../../lambdas/app/jobs/price-job';
 import { refundCalc, refundShow } from '../../lambdas/discord/commands/refund';
+import { statusCommand } from '../../lambdas/discord/commands/status';
+import { Subscriptions } from '../../lambdas/store/subscriptions';
 import { CommandError, type ParsedCommand } from '../../lambdas/discord/commands/shared';
 import { ManualClock, MINUTE } from '../../lambdas/domain/clock';
 import { COINCHECK_NEM_2018, parsePartialConfig, type IncidentConfig } from '../../lambdas/domain/config';
@@ -222,5 +224,23 @@ describe('two incidents side by side: Coincheck XEM/JPY and DMM Bitcoin BTC/JPY'
     );
     const coincheck = JSON.stringify((await refundShow(command('show', {}), deps)).data);
     expect(coincheck).toMatch(/88[.,]549 JPY \/ XEM/);
+  });
+
+  it('/status says, one line each, what nobody will see: BTC/JPY has no reference; with no channel, that too', async () => {
+    const deps = { ...container, attachments: 'render' as const };
+    const status = (language: 'en' | 'ja', d = deps) =>
+      statusCommand({ ...command('status', {}, language), name: 'status' }, d).then((r) =>
+        JSON.stringify(r.data),
+      );
+    const en = await status('en');
+    expect(en).toContain('⚠️ series BTC/JPY has no reference price: no below-reference alert');
+    expect(en).not.toContain('no channel subscribed');
+    expect(await status('ja')).toContain('⚠️ BTC/JPY には基準価格がありません');
+    const unsubscribed = {
+      ...deps,
+      config: { ...container.config, channels: [] },
+      subscriptions: new Subscriptions(container.store, clock, []),
+    };
+    expect(await status('en', unsubscribed)).toContain('⚠️ no channel subscribed');
   });
 });

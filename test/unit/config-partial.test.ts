@@ -83,7 +83,7 @@ describe('the README configuration section', () => {
     expect(first?.trim().split('\n')).toHaveLength(3);
     const config = parsePartialConfig(JSON.parse(first ?? ''));
     expect(config.channels).toHaveLength(1);
-    expect(blindSpots({ config })).toEqual([]);
+    expect(blindSpots({ config }).map((l) => l.en)).toEqual([]);
   });
 
   it('its fuller example is examples/config.json, and that file loads', () => {
@@ -146,11 +146,13 @@ describe('the reference price belongs to the incident', () => {
 
 describe('say when nothing will be seen', () => {
   it('the default config says one line: no channel subscribed', () => {
-    expect(blindSpots({ config: DEFAULT_CONFIG })).toEqual([expect.stringMatching(/^no channel subscribed/)]);
+    expect(blindSpots({ config: DEFAULT_CONFIG }).map((l) => l.en)).toEqual([
+      expect.stringMatching(/^no channel subscribed/),
+    ]);
   });
 
   it('a channel subscribed with /alerts (counted from the store) silences that line', () => {
-    expect(blindSpots({ config: DEFAULT_CONFIG, subscribedChannels: 1 })).toEqual([]);
+    expect(blindSpots({ config: DEFAULT_CONFIG, subscribedChannels: 1 }).map((l) => l.en)).toEqual([]);
   });
 
   it('no incident matching any feed and a series with no reference are one line each', () => {
@@ -163,7 +165,7 @@ describe('say when nothing will be seen', () => {
       feeds: [],
       incidents: [{ ...DEFAULT_CONFIG.incidents[0], feeds: [] }, BTC_INCIDENT],
     });
-    expect(blindSpots({ config })).toEqual([
+    expect(blindSpots({ config }).map((l) => l.en)).toEqual([
       'no incident matches any feed: no news will be posted (list feed ids in an incident, or /feeds add)',
       'series BTC/JPY has no reference price: no below-reference alert (no refund rate in JPY announced or declared for BTC)',
     ]);
@@ -175,7 +177,7 @@ describe('say when nothing will be seen', () => {
       ['coincheck-nem-2018', 'XEM', 88.549],
       ['dmm-bitcoin-2024', 'BTC', undefined],
     ]);
-    expect(blindSpots({ config })).toEqual([
+    expect(blindSpots({ config }).map((l) => l.en)).toEqual([
       expect.stringMatching(/^series BTC\/JPY has no reference price/),
     ]);
     expect(watchSummary(config)).toContain('  BTC/JPY: zaif, kraken; no reference');

@@ -60,7 +60,7 @@ export async function statusCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
         ? [
             {
               name: say(lang, 'Nobody will see', '誰にも届かないもの'),
-              value: truncate(unseen.map((l) => `⚠️ ${l}`).join('\n'), LIMITS.fieldValue),
+              value: truncate(unseen.map((l) => `⚠️ ${l[lang]}`).join('\n'), LIMITS.fieldValue),
             },
           ]
         : []),
