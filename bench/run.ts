@@ -11,6 +11,7 @@ import { benchDelivery } from './delivery';
 import { benchInteractions } from './interactions';
 import { benchAlertLatency } from './latency';
 import { benchNewsCycle } from './news';
+import { benchChainPoll } from './chain';
 import { benchPollCycle } from './poll';
 import { truthRows } from './truth';
 
@@ -135,6 +136,21 @@ async function main(): Promise<void> {
       label,
       `${ms(n.ms)}; peak RSS ${n.peakRssMb.toFixed(0)} MB (${n.startRssMb.toFixed(0)} MB before); ${n.httpRequests} HTTP req, ${n.bytes ? mb(n.bytes) : '0 bytes'}; ${n.invocation.requests} DynamoDB req; ${int(n.itemsParsed)} items, ${int(n.itemsPerSecond)} items/s`,
     ]);
+  }
+
+  // ---- On-chain watch (issue 12, bench/chain.ts).
+  for (const accounts of [2, 20, 200]) {
+    progress(`chain poll of ${accounts} watched NEM accounts`);
+    const chain = await benchChainPoll(accounts);
+    for (const [label, u] of [
+      ['idle (nothing new)', chain.idle],
+      ['one movement', chain.movement],
+    ] as const)
+      rows.push([
+        `Chain poll, ${accounts} accounts`,
+        label,
+        `${u.nisRequests} NIS1 req; ${u.dynamoRequests} DynamoDB req, ${units(u)}; ${ms(u.ms)}`,
+      ]);
   }
 
   // ---- Truth (issue 10): refund stages and incident matching on real text (bench/truth.ts).
