@@ -74,6 +74,69 @@ export function newsAnnouncement(item: NewsItem, incident: IncidentConfig, feed:
   };
 }
 
+const QUOTE_CHARS = 400;
+
+/** Where a rate the change carries came from (the config's case is worded at the call). */
+function rateNote(source: RefundChange['rateSource'], language: Language): string {
+  const ja = language === 'ja';
+  if (source === 'source') return ja ? '（記事に記載）' : ' (stated in the source)';
+  if (source === 'earlier-source') return ja ? '（以前の記事に記載）' : ' (stated in an earlier source)';
+  if (source === 'maintainer') return ja ? '（管理者が設定）' : ' (set by a maintainer)';
+  return '';
+}
+
+/**
+ * A correction: the stage an earlier message gave was wrong. Quotes what was wrong (the stage and
+ * the sentence it was read from), says what the stage is now, who corrected it and why. Sent
+ * instead of a plain stage post, once (keyed by the correcting change).
+ */
+export function refundCorrectionAnnouncement(
+  change: RefundChange,
+  wrong: RefundChange | undefined,
+  incident: IncidentConfig,
+): Announcement {
+  return {
+    key: `refund-correction:${incident.id}:${change.seq}`,
+    kind: 'refund',
+    render(language: Language): MessagePayload {
+      const ja = language === 'ja';
+      const was = stageLabel(wrong?.to ?? change.from, language);
+      const now = stageLabel(change.to, language);
+      const fields: APIEmbedField[] = [
+        { name: ja ? '誤り' : 'What was wrong', value: `~~${was}~~` },
+        { name: ja ? '現在の段階' : 'Stage now', value: `**${now}**` },
+      ];
+      if (wrong?.quote || wrong?.evidence.length) {
+        const link = wrong.evidence.map(safeLink).find((l) => l !== undefined);
+        const quote = wrong.quote ? `> ${untrusted(wrong.quote, QUOTE_CHARS)}` : '';
+        fields.push({
+          name: ja ? '誤った根拠' : 'The evidence it was read from',
+          value: truncate([quote, link ?? ''].filter(Boolean).join('\n'), LIMITS.fieldValue),
+        });
+      }
+      const who = untrusted(change.actor ?? '?', 100);
+      const why = untrusted(change.reason ?? '', 500);
+      fields.push({
+        name: ja ? '訂正' : 'Corrected by',
+        value: truncate(`${who}: ${why}`, LIMITS.fieldValue),
+      });
+      return embedPayload({
+        title: truncate(
+          ja ? `訂正: 返金状況 ${incident.name.ja}` : `Correction: refund status, ${incident.name.en}`,
+          LIMITS.embedTitle,
+        ),
+        description: ja
+          ? `先の投稿の「${was}」は誤りでした。現在の段階は「${now}」です。`
+          : `Our earlier message said "${was}". That was wrong: the stage is now "${now}".`,
+        color: COLOR.disputed,
+        fields,
+        timestamp: new Date(change.at).toISOString(),
+        footer: { text: ja ? 'goxwatch 返金状況の訂正' : 'goxwatch refund status correction' },
+      });
+    },
+  };
+}
+
 /** The classifier writes YYYY-MM-DD (or --MM-DD without a year); anything else is escaped. */
 function formatPaymentDate(date: string): string {
   return /^(?:\d{4}|-)-\d{2}-\d{2}$/.test(date) ? date : untrusted(date, 64);
@@ -100,7 +163,7 @@ export function refundStageAnnouncement(change: RefundChange, incident: Incident
             ? { rate: incident.refund.rate, currency: incident.refund.currency, stated: false }
             : undefined;
       const rateSource = terms?.stated
-        ? ''
+        ? rateNote(change.rateSource, language)
         : ja
           ? '（設定値。記事に記載なし）'
           : ' (configured; not stated in the source)';
@@ -139,10 +202,12 @@ export function refundStageAnnouncement(change: RefundChange, incident: Incident
         .map(safeLink)
         .filter((l): l is string => l !== undefined)
         .slice(0, MAX_EVIDENCE_LINKS);
-      if (links.length) {
+      if (change.quote || links.length) {
+        // The sentence the stage was read from, quoted: the reader judges the evidence, not us.
+        const quote = change.quote ? `> ${untrusted(change.quote, QUOTE_CHARS)}` : '';
         fields.push({
           name: ja ? '根拠' : 'Evidence',
-          value: truncate(links.join('\n'), LIMITS.fieldValue),
+          value: truncate([quote, ...links].filter(Boolean).join('\n'), LIMITS.fieldValue),
         });
       }
       if (!change.auto) {

@@ -51,9 +51,20 @@ export interface RefundChange {
   paymentDate?: string;
   /** Links of the news items (or documents) that evidence the change. */
   evidence: string[];
+  /** The source sentence the stage was read from (news evidence), quoted in the post. */
+  quote?: string;
+  /**
+   * Where `rate` came from: read from this change's source sentence, carried from an earlier
+   * source, or set by a maintainer. Unset with no rate: the post uses the incident config's terms.
+   */
+  rateSource?: RateSource;
+  /** This change corrects change `corrects` (a maintainer moved the stage back): post a correction. */
+  corrects?: number;
   actor?: string;
   reason?: string;
 }
+
+export type RateSource = 'source' | 'earlier-source' | 'maintainer';
 
 /** The current refund status of an incident. */
 export interface RefundRecord {
@@ -67,6 +78,19 @@ export interface RefundRecord {
   updatedAt?: number;
   /** Evidence links of the last change. */
   evidence: string[];
+  rateSource?: RateSource;
+}
+
+/** Does a change from `from` to `to` go back along the main line (a correction)? */
+export function isBackward(from: RefundStage, to: RefundStage): boolean {
+  const a = MAIN_LINE.indexOf(from);
+  const b = MAIN_LINE.indexOf(to);
+  return a >= 0 && b >= 0 && b < a;
+}
+
+/** A rate carried to a later change: read from an earlier source, or still the maintainer's. */
+export function carriedRateSource(source: RateSource | undefined): RateSource | undefined {
+  return source === 'source' ? 'earlier-source' : source;
 }
 
 /** May news evidence move the stage from `from` to `to` without a maintainer? */

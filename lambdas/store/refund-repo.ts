@@ -3,6 +3,8 @@ import {
   REFUND_STAGES,
   canAutoTransition,
   canManualTransition,
+  carriedRateSource,
+  isBackward,
   isRefundStage,
   type RefundChange,
   type RefundRecord,
@@ -40,6 +42,8 @@ export interface RefundEvidence {
   evidence: string[];
   /** Why the classifier decided so (kept in the change's reason). */
   because?: string;
+  /** The source sentence that says it (kept and quoted). */
+  quote?: string;
 }
 
 export class RefundRepo {
@@ -85,6 +89,8 @@ export class RefundRepo {
         at: this.clock.now(),
         auto: false,
         ...carry(current),
+        // Going back along the main line corrects the change that set the current stage.
+        ...(isBackward(current.stage, stage) && current.version > 0 ? { corrects: current.version } : {}),
         evidence: by.evidence ?? [],
         actor: by.actor.trim(),
         reason: by.reason.trim(),
@@ -98,6 +104,7 @@ export class RefundRepo {
       if (!canAutoTransition(current.stage, ev.stage)) return undefined;
       const rate = ev.rate ?? current.rate;
       const currency = ev.rate !== undefined ? ev.currency : current.currency;
+      const rateSource = ev.rate !== undefined ? 'source' : carriedRateSource(current.rateSource);
       const paymentDate = ev.paymentDate ?? current.paymentDate;
       return {
         incidentId,
@@ -109,7 +116,9 @@ export class RefundRepo {
         ...(rate !== undefined ? { rate } : {}),
         ...(currency ? { currency } : {}),
         ...(paymentDate ? { paymentDate } : {}),
+        ...(rate !== undefined && rateSource ? { rateSource } : {}),
         evidence: ev.evidence,
+        ...(ev.quote ? { quote: ev.quote } : {}),
         ...(ev.because ? { reason: ev.because } : {}),
       };
     });
@@ -159,6 +168,7 @@ export class RefundRepo {
         rate: change.rate,
         currency: change.currency,
         paymentDate: change.paymentDate,
+        rateSource: change.rateSource,
         updatedAt: change.at,
         evidence: change.evidence,
       },
@@ -167,6 +177,7 @@ export class RefundRepo {
           ...(change.rate === undefined ? ['rate'] : []),
           ...(change.currency === undefined ? ['currency'] : []),
           ...(change.paymentDate === undefined ? ['paymentDate'] : []),
+          ...(change.rateSource === undefined ? ['rateSource'] : []),
         ],
         expected: { version: version === 0 ? null : version },
       },
@@ -174,9 +185,13 @@ export class RefundRepo {
   }
 }
 
-function carry(current: RefundRecord): Pick<RefundChange, 'rate' | 'currency' | 'paymentDate'> {
+function carry(
+  current: RefundRecord,
+): Pick<RefundChange, 'rate' | 'currency' | 'paymentDate' | 'rateSource'> {
+  const rateSource = carriedRateSource(current.rateSource);
   return {
     ...(current.rate !== undefined ? { rate: current.rate } : {}),
+    ...(current.rate !== undefined && rateSource ? { rateSource } : {}),
     ...(current.currency ? { currency: current.currency } : {}),
     ...(current.paymentDate ? { paymentDate: current.paymentDate } : {}),
   };
@@ -191,6 +206,7 @@ function toRecord(incidentId: string, state: StateItem | undefined): RefundRecor
     ...(state.rate !== undefined ? { rate: state.rate } : {}),
     ...(state.currency ? { currency: state.currency } : {}),
     ...(state.paymentDate ? { paymentDate: state.paymentDate } : {}),
+    ...(state.rateSource ? { rateSource: state.rateSource } : {}),
     ...(state.updatedAt !== undefined ? { updatedAt: state.updatedAt } : {}),
     evidence: state.evidence ?? [],
   };

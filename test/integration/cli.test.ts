@@ -2,7 +2,10 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock } from '../../lambdas/domain/clock';
+import { MINUTE, systemClock } from '../../lambdas/domain/clock';
+import { PriceRepo } from '../../lambdas/store/price-repo';
+import { TABLE } from '../../lambdas/store/table';
+import { startTestStore } from '../support/dynamo';
 import { DEFAULT_CONFIG, type Config } from '../../lambdas/domain/config';
 import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
 import { LoopbackExchanges } from '../../testkit/exchange-server';
@@ -88,6 +91,30 @@ describe('goxwatch command line', () => {
 
   it('--once exits 0 after a cycle, and a 12 % drop on the next run posts one alert that pings nobody', async () => {
     for (const id of ['zaif', 'binance', 'upbit'] as const) exchanges.setPrice(id, SYMBOL, 0.0001);
+    // The bot has watched for a while (a 1 h drop window needs samples spanning it): earlier
+    // consensus in the data folder, written before any CLI process opens it.
+    const seed = await startTestStore(
+      systemClock,
+      join(env.GOXWATCH_DATA_DIR ?? '', 'dynamo'),
+      TABLE.defaultName,
+    );
+    try {
+      const prices = new PriceRepo(seed.store, systemClock);
+      for (const minutesAgo of [23 * 60, 120, 75]) {
+        const at = Date.now() - minutesAgo * MINUTE;
+        const used = (['zaif', 'binance', 'upbit'] as const).map((exchange) => ({
+          sourceId: `${exchange}:${SYMBOL}`,
+          exchange,
+          symbol: SYMBOL,
+          price: 0.0001,
+          timestamp: at,
+          fetchedAt: at,
+        }));
+        await prices.putConsensus({ symbol: SYMBOL, price: 0.0001, used, dropped: [] }, at, 35);
+      }
+    } finally {
+      await seed.close();
+    }
     const first = await run(['start', '--once', '--config', configFile], env);
     // What this config leaves unseen, said once at start: one line each.
     expect(first.stderr.trim().split('\n')).toEqual([

@@ -594,6 +594,47 @@ describe('news job on loopback feeds, dynalite and the real outbox', () => {
     }
   });
 
+  it('a wrong "payment scheduled" corrected by a maintainer: both kept, one correction per channel quoting it', async () => {
+    const w = await world((s) => [{ id: 'wire', url: s.url('/fixtures/incident/coincheck-en.rss.xml') }], {
+      at: '2018-01-29T00:00:00Z',
+    });
+    try {
+      const refunds = new RefundRepo(w.t.store, w.clock);
+      // The false move issue 10 reports (the old classifier made it from a question headline).
+      const link = 'https://news.example.jp/2018/01/29/coincheck-question';
+      await refunds.applyEvidence(INCIDENT, {
+        stage: 'scheduled',
+        paymentDate: '2018-01-28',
+        evidence: [link],
+        quote: '同社は2018年1月28日に返金を発表していた。',
+      });
+      await w.run();
+      const fix = await refunds.setStage(INCIDENT, 'terms-fixed', {
+        actor: 'maintainer#1234',
+        reason: '2018-01-28 was the announcement date, not a payment date',
+      });
+      expect(fix).toMatchObject({ from: 'scheduled', to: 'terms-fixed', corrects: 1 });
+      await w.run();
+      await w.run(); // nothing twice
+      const posts = keysOf(await w.entries(), REFUND_CHANNEL_EN, 'refund');
+      expect(posts).toEqual([`refund:${INCIDENT}:1:scheduled`, `refund-correction:${INCIDENT}:2`]);
+      const correction = JSON.stringify(
+        (await w.entries()).find(
+          (e) => e.channelId === REFUND_CHANNEL_EN && e.messageKey.startsWith('refund-correction:'),
+        )?.payload,
+      );
+      expect(correction).toContain('payment scheduled');
+      expect(correction).toContain('同社は2018年1月28日に返金を発表していた。');
+      expect(correction).toContain(link);
+      expect((await refunds.history(INCIDENT)).map((c) => [c.from, c.to])).toEqual([
+        ['none', 'scheduled'],
+        ['scheduled', 'terms-fixed'],
+      ]);
+    } finally {
+      await w.close();
+    }
+  });
+
   it('a change whose state update never happened is rolled forward by the next reader', async () => {
     const w = await world(() => [], { at: '2018-01-28T00:00:00Z' });
     try {

@@ -7,6 +7,7 @@ import type { RefundChange } from '../../lambdas/domain/refund';
 import {
   feedDisabledAnnouncement,
   newsAnnouncement,
+  refundCorrectionAnnouncement,
   refundStageAnnouncement,
   safeLink,
 } from '../../lambdas/discord/render-news';
@@ -186,6 +187,64 @@ describe('refund post', () => {
     );
     expect(text).toContain('configured');
     expect(text).toContain('88,549 JPY');
+  });
+
+  it('a rate read from the source sentence says so, and the sentence is quoted', () => {
+    const quote = 'コインチェックは、1XEMあたり88.549円で日本円による補償を行う方針を示した。';
+    const e = embedOf(
+      refundStageAnnouncement(change({ rateSource: 'source', quote }), incident).render('en'),
+    );
+    const rate = e.fields?.find((f) => f.name === 'Rate')?.value ?? '';
+    expect(rate).toBe('88.549 JPY / XEM (stated in the source)');
+    expect(e.fields?.find((f) => f.name === 'Evidence')?.value).toContain(`> ${quote}`);
+    const ja = embedOf(
+      refundStageAnnouncement(change({ rateSource: 'source', quote }), incident).render('ja'),
+    );
+    expect(ja.fields?.find((f) => f.name === 'レート')?.value).toContain('（記事に記載）');
+  });
+
+  it('a rate carried from an earlier item or set by a maintainer is not "stated in the source"', () => {
+    const note = (rateSource: RefundChange['rateSource']) =>
+      embedOf(refundStageAnnouncement(change({ rateSource }), incident).render('en')).fields?.find(
+        (f) => f.name === 'Rate',
+      )?.value;
+    expect(note('earlier-source')).toBe('88.549 JPY / XEM (stated in an earlier source)');
+    expect(note('maintainer')).toBe('88.549 JPY / XEM (set by a maintainer)');
+  });
+
+  it('a correction quotes what was wrong, says the stage now, who corrected it and why', () => {
+    const wrong = change({
+      seq: 2,
+      from: 'announced',
+      to: 'scheduled',
+      paymentDate: '2018-01-28',
+      quote: '同社は2018年1月28日に返金を発表していた。',
+      evidence: ['https://news.example.jp/2018/01/29/coincheck-question'],
+    });
+    const fix = change({
+      seq: 3,
+      from: 'scheduled',
+      to: 'terms-fixed',
+      auto: false,
+      corrects: 2,
+      actor: 'maintainer#1234',
+      reason: 'no payment date announced; 2018-01-28 was the announcement date',
+      evidence: [],
+    });
+    const a = refundCorrectionAnnouncement(fix, wrong, incident);
+    expect(a.key).toBe(`refund-correction:${incident.id}:3`);
+    expect(a.kind).toBe('refund');
+    const e = embedOf(a.render('en'));
+    expect(e.title).toBe(`Correction: refund status, ${incident.name.en}`);
+    expect(e.description).toBe(
+      'Our earlier message said "payment scheduled". That was wrong: the stage is now "terms fixed".',
+    );
+    const text = JSON.stringify(e);
+    expect(text).toContain('同社は2018年1月28日に返金を発表していた。');
+    expect(text).toContain('https://news.example.jp/2018/01/29/coincheck-question');
+    // Untrusted text is escaped (markdown): the actor reads maintainer\#1234 in the raw field.
+    expect(e.fields?.find((f) => f.name === 'Corrected by')?.value).toContain('maintainer\\#1234');
+    withinLimits(a.render('ja'));
   });
 
   it('the key is one per change', () => {

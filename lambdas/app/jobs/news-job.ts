@@ -7,7 +7,11 @@ import { isFeedDue } from '../../domain/feed-health';
 import { sameStory, type NewsItem } from '../../domain/news';
 import { classifyRefundEvidence } from '../../domain/refund-evidence';
 import type { RefundChange } from '../../domain/refund';
-import { newsAnnouncement, refundStageAnnouncement } from '../../discord/render-news';
+import {
+  newsAnnouncement,
+  refundCorrectionAnnouncement,
+  refundStageAnnouncement,
+} from '../../discord/render-news';
 import type { Container } from '../container';
 import { readFeedGuarded } from './news-feeds';
 
@@ -248,6 +252,7 @@ async function handleItem(
       ...(signal.currency ? { currency: signal.currency } : {}),
       ...(signal.paymentDate ? { paymentDate: signal.paymentDate } : {}),
       evidence: m.item.link ? [m.item.link] : [],
+      quote: signal.sentence,
       because: signal.because,
     });
     if (change) await postChange(run, change, incident);
@@ -256,7 +261,17 @@ async function handleItem(
 }
 
 async function postChange(run: NewsRun, change: RefundChange, incident: IncidentConfig): Promise<void> {
-  run.result.outboxEntries += await run.container.enqueue(refundStageAnnouncement(change, incident));
+  // A change back along the main line corrects an earlier one: the channels get one correction
+  // that quotes what was wrong, not a plain stage post.
+  const wrong =
+    change.corrects !== undefined
+      ? (await run.container.refunds.history(incident.id)).find((c) => c.seq === change.corrects)
+      : undefined;
+  run.result.outboxEntries += await run.container.enqueue(
+    change.corrects !== undefined
+      ? refundCorrectionAnnouncement(change, wrong, incident)
+      : refundStageAnnouncement(change, incident),
+  );
   await run.container.refunds.markPosted(incident.id, change.seq);
   run.result.stageChanges.push(change);
   run.container.logger.info(
