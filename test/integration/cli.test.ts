@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { MINUTE, systemClock } from '../../lambdas/domain/clock';
 import { PriceRepo } from '../../lambdas/store/price-repo';
 import { TABLE } from '../../lambdas/store/table';
-import { startTestStore } from '../support/dynamo';
+import { startTestStore } from '../../testkit/dynamo';
 import { DEFAULT_CONFIG, type Config } from '../../lambdas/domain/config';
 import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
 import { LoopbackExchanges } from '../../testkit/exchange-server';
