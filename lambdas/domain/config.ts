@@ -74,6 +74,13 @@ const rulesSchema = z.strictObject({
   maxQuoteAgeSeconds: z.number().int().min(10).max(86_400),
   /** A quote further than this from the median of the others is an outlier. */
   outlierPercent: z.number().gt(0).max(90),
+  /**
+   * A price from one venue alone that moves more than this factor from the last consensus in one
+   * poll (×3 up or ÷3 down by default) is held as suspect until a second venue or
+   * `suspectConfirmPolls` polls in a row confirm it; meanwhile it neither moves the high nor fires a rule.
+   */
+  suspectFactor: z.number().gt(1).max(1_000_000).optional(),
+  suspectConfirmPolls: z.number().int().min(2).max(100).optional(),
   /** How long samples are kept (DynamoDB TTL). */
   sampleRetentionDays: z.number().int().min(2).max(400),
 });

@@ -143,3 +143,36 @@ export function computeConsensus(
   if (fresh.length === 0) return { symbol, price: undefined, used: [], dropped };
   return { symbol, price: median(fresh.map((q) => q.price)), used: fresh, dropped };
 }
+
+export const DEFAULT_SUSPECT_FACTOR = 3;
+export const DEFAULT_SUSPECT_CONFIRM_POLLS = 3;
+
+/**
+ * Why a consensus made by one venue alone is held as suspect, or undefined to accept it. Suspect:
+ * it moves more than `suspectFactor` from the previous consensus in one poll, and the venue's own
+ * last `suspectConfirmPolls` samples (this poll's included, newest last) do not all agree with it
+ * within `outlierPercent`. One exchange quoting 100,000 × the price must not become the high, and
+ * its return to normal must not read as a crash.
+ */
+export function suspectReason(
+  consensus: ConsensusResult,
+  previous: number | undefined,
+  venueSamples: number[],
+  rules: Pick<RulesConfig, 'outlierPercent' | 'suspectFactor' | 'suspectConfirmPolls'>,
+): string | undefined {
+  const price = consensus.price;
+  const venues = new Set(consensus.used.map((q) => q.exchange));
+  if (price === undefined || previous === undefined || venues.size !== 1) return undefined;
+  const factor = rules.suspectFactor ?? DEFAULT_SUSPECT_FACTOR;
+  const jump = Math.max(price / previous, previous / price);
+  if (jump <= factor) return undefined;
+  const polls = rules.suspectConfirmPolls ?? DEFAULT_SUSPECT_CONFIRM_POLLS;
+  const recent = venueSamples.slice(-polls);
+  if (recent.length >= polls && recent.every((p) => pctOff(p, price) <= rules.outlierPercent))
+    return undefined;
+  const venue = [...venues][0];
+  return (
+    `suspect: ${venue} alone moved ${round(jump, 1)}× from the consensus ${previous} in one poll; ` +
+    `held until a second venue or ${polls} polls in a row confirm it`
+  );
+}

@@ -3,7 +3,15 @@ import { QuoteError, type PriceSource } from '../../sources/exchanges';
 import { MINUTE } from '../../domain/clock';
 import type { RulesConfig } from '../../domain/config';
 import { knownTermsOf, referenceFor, type KnownTerms } from '../../domain/reference';
-import { computeConsensus, type DroppedQuote, type Quote } from '../../domain/consensus';
+import {
+  DEFAULT_SUSPECT_CONFIRM_POLLS,
+  DEFAULT_SUSPECT_FACTOR,
+  computeConsensus,
+  suspectReason,
+  type ConsensusResult,
+  type DroppedQuote,
+  type Quote,
+} from '../../domain/consensus';
 import { termsFixedAt } from '../../domain/refund';
 import { formatNumber } from '../../domain/format';
 import { errorMessage, type Logger } from '../../domain/log';
@@ -130,12 +138,13 @@ export async function runPriceJob(container: Container, input: PriceJobInput): P
     const ofSymbol = outcomes.filter((o) => sources.find((s) => s.id === o.sourceId)?.symbol === symbol);
     // A symbol whose every source is a missing market has nothing to record.
     if (ofSymbol.every((o) => o.reason === 'market-missing')) continue;
-    const consensus = computeConsensus(
+    const computed = computeConsensus(
       quotes.filter((q) => q.symbol === symbol),
       now,
       rules,
       symbol,
     );
+    const consensus = await screenSuspect(container, computed, now, errors);
     const outcome: SymbolOutcome = {
       symbol,
       price: consensus.price,
@@ -186,6 +195,56 @@ export async function runPriceJob(container: Container, input: PriceJobInput): P
     container.jobRuns.record('price', startedAt, !allSourcesFailed && errors.length === 0, summary),
   );
   return { at: now, sources: outcomes, symbols, alerts, enqueued, allSourcesFailed, errors, summary };
+}
+
+/** Symbols with one configured venue, said once per process. */
+const saidSingleVenue = new Set<string>();
+
+/**
+ * A one-venue jump beyond the suspect factor is held: returned without a price (nothing stored,
+ * no rule runs on it), with the reason among the dropped quotes. Confirmed by a second venue (the
+ * consensus then has two) or by the venue's own samples over several polls.
+ */
+async function screenSuspect(
+  container: Container,
+  consensus: ConsensusResult,
+  now: number,
+  errors: string[],
+): Promise<ConsensusResult> {
+  const { config, logger, prices } = container;
+  const { symbol } = consensus;
+  const configured = new Set(config.sources.filter((s) => s.symbol === symbol).map((s) => s.exchange));
+  if (configured.size === 1 && !saidSingleVenue.has(symbol)) {
+    saidSingleVenue.add(symbol);
+    logger.warn(
+      `price ${symbol}: only one venue (${[...configured][0]}) is configured, so no consensus is possible; ` +
+        `a move beyond ×${config.rules.suspectFactor ?? DEFAULT_SUSPECT_FACTOR} in one poll is held until ` +
+        `${config.rules.suspectConfirmPolls ?? DEFAULT_SUSPECT_CONFIRM_POLLS} polls confirm it`,
+    );
+  }
+  const used = consensus.used[0];
+  if (consensus.price === undefined || !used || new Set(consensus.used.map((q) => q.exchange)).size !== 1)
+    return consensus;
+  try {
+    const previous = (await prices.latestConsensus(symbol))?.price;
+    const polls = config.rules.suspectConfirmPolls ?? DEFAULT_SUSPECT_CONFIRM_POLLS;
+    const lookback = (polls + 1) * config.intervals.priceSeconds * 1000 + MINUTE;
+    const samples = (await prices.samples(symbol, now - lookback, now))
+      .filter((q) => q.sourceId === used.sourceId)
+      .map((q) => q.price);
+    const reason = suspectReason(consensus, previous, samples, config.rules);
+    if (!reason) return consensus;
+    logger.warn(`price ${symbol}: ${reason}`);
+    return {
+      symbol,
+      price: undefined,
+      used: [],
+      dropped: [...consensus.dropped, ...consensus.used.map((q) => ({ sourceId: q.sourceId, reason }))],
+    };
+  } catch (err) {
+    errors.push(`screening ${symbol} for a suspect jump: ${errorMessage(err)}`);
+    return consensus;
+  }
 }
 
 /**
