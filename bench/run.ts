@@ -321,7 +321,15 @@ async function main(): Promise<void> {
     '```',
     '',
   ].join('\n');
-  writeFileSync(OUT, doc);
+  // The soak's report (npm run soak, half an hour) is kept: this run does not repeat it.
+  let previous = '';
+  try {
+    previous = readFileSync(OUT, 'utf8');
+  } catch {
+    // first run
+  }
+  const soak = previous.indexOf('\n## Soak');
+  writeFileSync(OUT, doc + (soak >= 0 ? previous.slice(soak + 1) : ''));
   progress(`done in ${totalSeconds.toFixed(0)} s; wrote ${OUT}`);
   if (problems.length) process.exitCode = 1;
 }

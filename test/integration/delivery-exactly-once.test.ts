@@ -13,6 +13,9 @@ import { buildAnnouncement } from '../support/announcements';
 import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
 import { startTestStore, type TestStore } from '../../testkit/dynamo';
 
+// Real processes and many store writes: generous limits, so a busy machine slows them but never fails them.
+jest.setTimeout(180_000);
+
 /**
  * Exactly once without Discord's help: the loopback Discord here does NOT check nonces (as Discord
  * does not after a few minutes), so only the outbox's claim-before-send can stop a double post.

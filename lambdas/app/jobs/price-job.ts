@@ -197,6 +197,8 @@ export async function runPriceJob(container: Container, input: PriceJobInput): P
   return { at: now, sources: outcomes, symbols, alerts, enqueued, allSourcesFailed, errors, summary };
 }
 
+const lastAccepted = new WeakMap<Container, Map<string, number>>();
+
 /** Symbols with one configured venue, said once per process. */
 const saidSingleVenue = new Set<string>();
 
@@ -223,10 +225,19 @@ async function screenSuspect(
     );
   }
   const used = consensus.used[0];
-  if (consensus.price === undefined || !used || new Set(consensus.used.map((q) => q.exchange)).size !== 1)
-    return consensus;
+  const price = consensus.price;
+  if (price === undefined || !used) return consensus;
+  // The last accepted consensus: remembered per container, read from the store on a cold start.
+  const memo = lastAccepted.get(container) ?? new Map<string, number>();
+  lastAccepted.set(container, memo);
+  const remembered = memo.get(symbol);
+  memo.set(symbol, price);
+  if (new Set(consensus.used.map((q) => q.exchange)).size !== 1) return consensus;
   try {
-    const previous = (await prices.latestConsensus(symbol))?.price;
+    const previous = remembered ?? (await prices.latestConsensus(symbol))?.price;
+    const factor = config.rules.suspectFactor ?? DEFAULT_SUSPECT_FACTOR;
+    // Most polls move far less than the factor: only a jump costs the read of the venue's samples.
+    if (previous === undefined || Math.max(price / previous, previous / price) <= factor) return consensus;
     const polls = config.rules.suspectConfirmPolls ?? DEFAULT_SUSPECT_CONFIRM_POLLS;
     const lookback = (polls + 1) * config.intervals.priceSeconds * 1000 + MINUTE;
     const samples = (await prices.samples(symbol, now - lookback, now))
@@ -234,6 +245,7 @@ async function screenSuspect(
       .map((q) => q.price);
     const reason = suspectReason(consensus, previous, samples, config.rules);
     if (!reason) return consensus;
+    memo.set(symbol, previous); // held: the consensus stays where it was
     logger.warn(`price ${symbol}: ${reason}`);
     return {
       symbol,
