@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import {
   DEV_KEY_FILE,
   loadOrCreateDevKey,
-  localInteractionSetup,
   sendDevCommand,
   buildCommandInteraction,
   type DevKey,
 } from '../../local/dev-client';
+import { localInteractionSetup } from '../../local/interactions-setup';
 import { createFetchFollowUp } from '../../lambdas/discord/followup';
 import {
   localInteractions,
