@@ -12,7 +12,7 @@ import { PriceRepo } from '../store/price-repo';
 import { RefundRepo } from '../store/refund-repo';
 import { Store, dynamoClient } from '../store/store';
 import { Subscriptions } from '../store/subscriptions';
-import { loadConfig } from './config-file';
+import { deployedConfig } from './deployed-config';
 import { enqueue } from './enqueue';
 import { ENV } from './env';
 
@@ -71,13 +71,14 @@ export function createContainer(opts: {
 let lambdaContainerPromise: Promise<Container> | undefined;
 
 /**
- * The container inside a Lambda: config from GOXWATCH_CONFIG_JSON (set by the stack), the table
+ * The container inside a Lambda: config from GOXWATCH_CONFIG_JSON (set by the stack, validated at
+ * synth, not again here: lambdas/app/deployed-config.ts), the table
  * from GOXWATCH_TABLE, DynamoDB in the region (or STORE_ENDPOINT for the bundle smoke test).
  * Built once per Lambda instance; warm invocations reuse it.
  */
 export function lambdaContainer(): Promise<Container> {
   lambdaContainerPromise ??= (async () => {
-    const { config } = loadConfig();
+    const config = deployedConfig();
     const tableName = process.env[ENV.table];
     if (!tableName) throw new Error(`${ENV.table} is not set`);
     const store = new Store(

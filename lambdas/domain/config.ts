@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DROP_RULE_BOUNDS } from './rules';
 import { nemAddressProblem, normalizeNemAddress } from './chain-address';
 
 /**
@@ -37,15 +38,9 @@ const feedSchema = z.strictObject({
   language: z.enum(LANGUAGES).optional(),
 });
 
-/** The bounds of a drop rule: the schema below enforces them, /alerts quotes them. */
-export const DROP_RULE_BOUNDS = {
-  /** The percent is strictly between these. */
-  percentAbove: 0,
-  percentBelow: 100,
-  /** Whole minutes, inclusive. */
-  minWindowMinutes: 1,
-  maxWindowMinutes: 60 * 24 * 30,
-} as const;
+// The bounds of a drop rule live in rules.ts (zod-free: the interactions bundle checks rule ids
+// and quotes the bounds without zod); the schema below enforces the same ones.
+export { DROP_RULE_BOUNDS };
 
 /** Also validates drop rule ids a channel stored with /alerts (lambdas/domain/rules.ts parseRuleId). */
 export const dropRuleSchema = z.strictObject({

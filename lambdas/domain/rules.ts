@@ -1,5 +1,5 @@
 import { MINUTE } from './clock';
-import { dropRuleSchema, type DropRule, type RulesConfig } from './config';
+import type { DropRule, RulesConfig } from './config';
 import { splitSymbol, type ConsensusPoint } from './consensus';
 import type { Subscription } from './subscription';
 
@@ -121,14 +121,37 @@ export function parseRuleId(id: string): ParsedRuleId {
   // The percent may hold a dash of its own (String(1e-7) is "1e-7"), so the window is the last part.
   const m = /^drop-(.+)-(\d+)$/.exec(id);
   if (!m) throw new Error(`rule id "${id}": expected drop-<percent>-<windowMinutes> or ${BELOW_REF}`);
-  const checked = dropRuleSchema.safeParse({ percent: Number(m[1]), windowMinutes: Number(m[2]) });
-  if (!checked.success) {
-    const why = checked.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ');
-    throw new Error(`rule id "${id}": ${why}`);
-  }
-  if (dropRuleId(checked.data) !== id)
-    throw new Error(`rule id "${id}": not in canonical form (expected "${dropRuleId(checked.data)}")`);
-  return { kind: 'drop', drop: checked.data };
+  const drop: DropRule = { percent: Number(m[1]), windowMinutes: Number(m[2]) };
+  const problems = dropRuleProblems(drop);
+  if (problems.length) throw new Error(`rule id "${id}": ${problems.join('; ')}`);
+  if (dropRuleId(drop) !== id)
+    throw new Error(`rule id "${id}": not in canonical form (expected "${dropRuleId(drop)}")`);
+  return { kind: 'drop', drop };
+}
+
+/** The bounds of a drop rule: the config schema (config.ts) enforces them, /alerts quotes them. */
+export const DROP_RULE_BOUNDS = {
+  /** The percent is strictly between these. */
+  percentAbove: 0,
+  percentBelow: 100,
+  /** Whole minutes, inclusive. */
+  minWindowMinutes: 1,
+  maxWindowMinutes: 60 * 24 * 30,
+} as const;
+
+/**
+ * What is wrong with a drop rule, in the config schema's words. Plain code rather than the zod
+ * schema: this runs in the interactions Lambda, whose bundle leaves zod out (issue 15).
+ */
+export function dropRuleProblems(drop: DropRule): string[] {
+  const b = DROP_RULE_BOUNDS;
+  const problems: string[] = [];
+  if (!(drop.percent > b.percentAbove)) problems.push(`percent must be above ${b.percentAbove}`);
+  else if (!(drop.percent < b.percentBelow)) problems.push(`percent must be below ${b.percentBelow}`);
+  const w = drop.windowMinutes;
+  if (!Number.isInteger(w) || w < b.minWindowMinutes || w > b.maxWindowMinutes)
+    problems.push(`windowMinutes must be a whole number from ${b.minWindowMinutes} to ${b.maxWindowMinutes}`);
+  return problems;
 }
 
 /** Most distinct channel-own rules the price job evaluates per poll (each one walks its window). */

@@ -1,6 +1,15 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -464,6 +473,17 @@ describe('Lambda bundles from the cloud assembly, each in a fresh node process',
     });
     expect(out.error).toBeUndefined();
     expect((out.result as { statusCode: number }).statusCode).toBe(401);
+  });
+
+  it('the interactions bundles (endpoint and worker) stay under 300 KB: no zod, the SDK left to the runtime', () => {
+    for (const name of ['Interactions', 'InteractionsWorker']) {
+      const b = bundle(name);
+      // The deployed config was validated at synth and is not validated again (deployed-config.ts).
+      expect(bundleSources(b.dir).packages).not.toContain('zod');
+      expect(statSync(b.file).size).toBeLessThanOrEqual(300 * 1024);
+    }
+    // Still the real thing: discord-api-types and our sources are in it (the PING test runs it).
+    expect(bundleSources(bundle('Interactions').dir).packages).toContain('discord-api-types');
   });
 
   it('the interactions bundle carries neither ccxt nor rss-parser (the pollers do)', () => {

@@ -1,9 +1,16 @@
 import { REQUIRED_PERMISSION, SUB } from '../command-definitions';
-import { DROP_RULE_BOUNDS, type Config, type Language, type MessageKind } from '../../domain/config';
+import type { Config, Language, MessageKind } from '../../domain/config';
 import { LIMITS, NO_MENTIONS, truncate } from '../text';
 import type { CommandReply } from '../interaction-reply';
 import type { Subscription } from '../../domain/subscription';
-import { BELOW_REF, MAX_CUSTOM_RULES, dropRuleId, ruleIdsFor, rulesInUse } from '../../domain/rules';
+import {
+  BELOW_REF,
+  MAX_CUSTOM_RULES,
+  dropRuleId,
+  ruleIdsFor,
+  rulesInUse,
+  DROP_RULE_BOUNDS,
+} from '../../domain/rules';
 import {
   CommandDeps,
   CommandError,
