@@ -19,8 +19,8 @@ export const PRICES = {
   cloudWatchMetricPerMonth: 0.3,
   cloudWatchAlarmPerMonth: 0.1,
   cloudWatchDashboardPerMonth: 3,
-  secretPerMonth: 0.4,
-  secretsPer10kCalls: 0.05,
+  /** SSM Parameter Store standard parameters and throughput: free; SecureString reads decrypt with KMS. */
+  kmsPer10kRequests: 0.03,
 } as const;
 
 /** Always-free tiers (per account and month). DynamoDB on-demand requests have none. */
@@ -32,6 +32,7 @@ export const FREE = {
   cloudWatchMetrics: 10,
   cloudWatchAlarms: 10,
   cloudWatchDashboards: 3,
+  kmsRequests: 20_000,
 } as const;
 
 /** What the stack deploys (lib/goxwatch-stack.ts) and the default schedules (DEFAULT_CONFIG). */
@@ -44,10 +45,11 @@ export const DEPLOYMENT = {
   memoryMb: { price: 512, news: 512, delivery: 256, interactions: 512, worker: 512 },
   /** Feeds in the default config. */
   defaultFeeds: 4,
-  /** Bot token and interactions public key. */
-  secrets: 2,
-  /** Each warm function re-reads its secret at most every 5 minutes (lambdas/app/secrets.ts). */
-  secretReadsPerFunctionPerMonth: 30 * 24 * 12,
+  /**
+   * SSM SecureString reads (each a KMS decrypt): once per Lambda instance (lambdas/app/secrets.ts,
+   * ADR 0011). Pessimistic: a fresh instance every 10 minutes for each function that reads one.
+   */
+  parameterReadsPerFunctionPerMonth: 30 * 24 * 6,
   /** EMF metrics as the handlers emit them, alarm metrics and dashboards (docs/deploy.md). */
   customMetrics: 10,
   /** One per standard alarm, one per metric of a metric-math alarm (test/infra/deploy-doc.test.ts counts them). */
@@ -177,9 +179,10 @@ export function projectMonthlyCost(input: CostInputs): CostProjection {
   const alarms = d.alarmMetrics * p.cloudWatchAlarmPerMonth;
   const dashboards = d.dashboards * p.cloudWatchDashboardPerMonth;
 
-  const secretCalls =
-    3 * d.secretReadsPerFunctionPerMonth + Math.min(commands, d.secretReadsPerFunctionPerMonth);
-  const secrets = d.secrets * p.secretPerMonth + (secretCalls / 10_000) * p.secretsPer10kCalls;
+  // Price, News and Delivery read the token; Interactions the public key (at most once per command).
+  const parameterReads =
+    3 * d.parameterReadsPerFunctionPerMonth + Math.min(commands, d.parameterReadsPerFunctionPerMonth);
+  const secrets = (parameterReads / 10_000) * p.kmsPer10kRequests;
 
   const over = (used: number, free: number) => Math.max(0, used - free) / (used || 1);
   const lines: CostLine[] = [
@@ -229,10 +232,10 @@ export function projectMonthlyCost(input: CostInputs): CostProjection {
       arithmetic: `${d.customMetrics} metrics × $${p.cloudWatchMetricPerMonth} + ${d.alarmMetrics} alarm metrics × $${p.cloudWatchAlarmPerMonth} + ${d.dashboards} dashboard × $${p.cloudWatchDashboardPerMonth} = ${usd(metrics + alarms + dashboards)}`,
     },
     {
-      item: 'Secrets Manager',
+      item: 'SSM Parameter Store (SecureString) + KMS',
       usd: secrets,
-      freeUsd: secrets,
-      arithmetic: `${d.secrets} secrets × $${p.secretPerMonth} + ${n(secretCalls)} reads × $${p.secretsPer10kCalls}/10k = ${usd(secrets)}`,
+      freeUsd: secrets * over(parameterReads, FREE.kmsRequests),
+      arithmetic: `standard parameters free; ${n(parameterReads)} decrypts × $${p.kmsPer10kRequests}/10k KMS = ${usd(secrets)} (${n(FREE.kmsRequests)} KMS requests free)`,
     },
     {
       item: 'Function URL, EventBridge schedules',

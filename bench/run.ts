@@ -13,6 +13,8 @@ import { benchAlertLatency } from './latency';
 import { benchNewsCycle } from './news';
 import { benchChainPoll } from './chain';
 import { benchPollCycle } from './poll';
+import { goalRows } from './goals';
+import { benchReplay } from './replay';
 import { truthRows } from './truth';
 
 /**
@@ -71,11 +73,13 @@ async function main(): Promise<void> {
   // ---- Bundles: the real app synthesized (esbuild), each bundle required in fresh processes.
   progress('synthesizing the app and loading each Lambda bundle');
   const { outdir } = synthApp();
+  let interactionsBundle: { bytes: number; coldLoadMs: number } | undefined;
   try {
     // The bundles keep @aws-sdk/* external (the Lambda runtime provides it): here it resolves from
     // the repo's node_modules, since the assembly is in a temp dir outside the repo.
     const env = { ...loadEnv(), NODE_PATH: join(ROOT, 'node_modules') };
     const sizes = await measureBundles(outdir, BUNDLE_RUNS, env);
+    interactionsBundle = sizes.find((s) => s.name === 'Interactions');
     for (const bundle of findLambdaBundles(outdir)) {
       const m = sizes.find((s) => s.name === bundle.name);
       if (!m) continue;
@@ -269,6 +273,17 @@ async function main(): Promise<void> {
     ]);
   }
 
+  // ---- Issue 15's goals, target beside measured (bench/goals.ts); the replay is measured for them.
+  progress('the replay, default range, in a child process (minutes)');
+  const replay = await benchReplay();
+  const goals = goalRows({
+    cost: costs[0]!,
+    ...(interactionsBundle ? { interactionsBundle } : {}),
+    commands: measured,
+    replay,
+  });
+  rows.push(...goals.rows);
+
   const totalSeconds = (performance.now() - started) / 1000;
   const out = table(rows);
   const method = [
@@ -280,6 +295,7 @@ async function main(): Promise<void> {
     'Refund stages: bench/truth.ts runs the sentence classifier (lambdas/domain/refund-evidence.ts) over test/fixtures/refund-stages/labelled.json (real headlines and sentences with provenance, plus 2 constructed question headlines; see its PROVENANCE.md); per stage, precision = right / claimed and recall = right / labelled; "exact" counts only the labelled stage as right, "claiming no more" also an earlier stage of the main line; a false move is a claim of scheduled, paying, partial or paid beyond what the sentence says. The rules were tuned on this set (no held-out set).',
     'Incident matching: every item of every readable real fixture feed (test/fixtures/feeds without the team-written incident/ folder, plus ../shared/fixtures/feeds when present, each file once) and every real labelled sentence, matched (title + full text) against each labelled incident; a false match is an item matching an incident it is not about (the fixture feeds are about none).',
     `Interactions: bench/interactions.ts, ${COMMAND_RUNS} signed requests per command through handleInteraction on an in-memory dynalite with a day of XEM/JPY consensus (after the first /price the process reads only new points, as a warm Lambda does); p99 of ${COMMAND_RUNS} is the slowest run.`,
+    `Worker rows: the /price chart edit the endpoint hands off (ADR 0008), run by completeDeferredWork on the same store with the edit's upload left out (network); the endpoint answers /price with text only, so its rows do not draw the chart. Goals (issue 15): bench/goals.ts; the replay row is bench/replay.ts, the default range (2018-01-20 → 03-15, 15-minute steps) through the real jobs, ccxt and dynalite in a child process, wall time of the replay itself and the child's peak RSS (maxRSS).`,
     `Delivery: ${int(CHANNELS)} channels in config, one news announcement enqueued (lambdas/app/enqueue.ts), runDelivery with createDiscordClient (real @discordjs/rest, 5 s rate-limit wait as in Lambda) against testkit/discord-server.ts enforcing 50 requests/s globally; runDelivery (batches of 100 until the outbox is empty or its 40 s wall budget is spent) called until nothing is pending; every channel checked for exactly one message. @discordjs/rest's own global limiter keeps it at 50/s, so the server's 429 never triggers. Deployed, the run that follows the enqueueing job in the same invocation sends them all when they fit in 40 s (about 2,000 messages); the rest goes with the next invocation.`,
     `Alert latency: measured part = price moved on all three loopback venues → priceCycle (one poll + delivery through @discordjs/rest) → message recorded by the loopback Discord, steady polls before, fresh state each of 5 runs. The wait for the next poll is analytic, not measured: a move lands uniformly within the ${interval} s interval, so mean +${interval / 2} s, worst +${interval} s. A move on a single venue needs a second poll to be confirmed (ADR 0002): add ${interval} s. EventBridge's own start jitter is not included.`,
     `Cost: prices and assumptions in bench/cost.ts (quoted by docs/deploy.md). Measured per event: a Price invocation (default-shaped sources), a News invocation (the warm ${FEEDS}-feed cycle × ${DEPLOYMENT.defaultFeeds}/${FEEDS} for the default feeds), an empty Delivery sweep, a message (enqueue + delivery, incl. waiting on Discord's 50/s), a command (mean of the per-command p50s and units), a worker run (mean of the /price chart edits). Assumed: ${int(USAGE.messagesPerChannel)} messages and ${int(USAGE.commandsPerChannel)} commands per channel per month, ${USAGE.workerRunsPerCommand * 100} % of them handed to the worker (/price, deferred replies); "1,000 channels" = 1,000 channels subscribed with /alerts (stored), which every poll and sweep reads. Durations are this machine's wall time; a 512 MB arm64 Lambda has about 0.3 vCPU, so CPU-bound parts run slower there: Lambda compute scales linearly with it (×3.5 ≈ a fully CPU-bound upper bound).`,

@@ -13,6 +13,8 @@ export interface AppContext {
   discordApiBase?: string;
   /** "destroy" deletes the table with the stack; anything else (default) retains it. */
   tableRemoval?: string;
+  /** "false" leaves the CloudWatch dashboard out ($3/month list price; the alarms stay). */
+  dashboard?: string;
 }
 
 export const DEFAULT_STACK_NAME = 'Goxwatch';
@@ -46,6 +48,7 @@ export function buildApp(opts: { outdir?: string; context?: AppContext & Record<
     ...(discordApplicationId ? { discordApplicationId } : {}),
     ...(discordApiBase ? { discordApiBase } : {}),
     tableRemovalPolicy: ctx('tableRemoval') === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    dashboard: ctx('dashboard') !== 'false',
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };

@@ -7,7 +7,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -63,6 +62,11 @@ export interface GoxwatchStackProps extends StackProps {
   alarmEmail?: string;
   /** How often the delivery sweep drains the outbox (the jobs also deliver right after each run). */
   deliverySweepMinutes?: number;
+  /**
+   * The CloudWatch dashboard (default true). $3/month at list price beyond an account's 3 free
+   * dashboards; the alarms do not depend on it.
+   */
+  dashboard?: boolean;
   /** Table removal on stack deletion; default RETAIN (subscriptions and the sent record survive). */
   tableRemovalPolicy?: RemovalPolicy;
 }
@@ -80,14 +84,16 @@ export function scheduleMinutes(field: string, seconds: number): number {
 /**
  * The goxwatch deployment: one DynamoDB table (lambdas/store/table.ts), five Lambdas (price,
  * news, delivery, the interactions endpoint and its worker), EventBridge schedules from the config's intervals, a Function URL
- * for Discord interactions, two Secrets Manager secrets created empty, a dead-letter queue, alarms
+ * for Discord interactions, two SSM SecureString parameters the maintainer creates after deploy
+ * (named here, granted by name), dead-letter queues, alarms
  * on an SNS topic and a dashboard.
  */
 export class GoxwatchStack extends Stack {
   readonly table: dynamodb.Table;
   readonly functions: Record<HandlerName, GoxwatchFunction>;
-  readonly botToken: secretsmanager.Secret;
-  readonly publicKey: secretsmanager.Secret;
+  /** SSM parameter names (SecureString, created by the maintainer after deploy; ADR 0011). */
+  readonly botTokenParameter: string;
+  readonly publicKeyParameter: string;
   readonly deadLetters: sqs.Queue;
   /** The deferred-work worker's own dead letters: each one is a user left without an answer. */
   readonly workerDeadLetters: sqs.Queue;
@@ -129,16 +135,13 @@ export class GoxwatchStack extends Stack {
       projectionType: dynamodb.ProjectionType.ALL,
     });
 
-    // ---- Secrets, created EMPTY. The L2 Secret would otherwise add GenerateSecretString and
-    // CloudFormation would store a random string as the "token". With neither SecretString nor
-    // GenerateSecretString the secret has no value until the maintainer runs
-    // `aws secretsmanager put-secret-value` (docs/deploy.md); the runtime reads an empty secret as
-    // unset and says so. No value ever passes through the template or the environment.
-    this.botToken = this.emptySecret('DiscordBotToken', 'goxwatch: Discord bot token (fill after deploy)');
-    this.publicKey = this.emptySecret(
-      'DiscordPublicKey',
-      'goxwatch: Discord application public key, hex (fill after deploy)',
-    );
+    // ---- Secrets: SSM Parameter Store SecureString parameters, standard tier (no monthly
+    // charge), encrypted with the account's AWS-managed aws/ssm key (ADR 0011). CloudFormation
+    // cannot create a SecureString, so the stack only names them and grants reading them; the
+    // maintainer puts the values after deploy (docs/deploy.md). No value ever passes through the
+    // template or the environment; a parameter not yet created reads as unset and the runtime says so.
+    this.botTokenParameter = `/goxwatch/${this.stackName}/discord-bot-token`;
+    this.publicKeyParameter = `/goxwatch/${this.stackName}/discord-public-key`;
 
     // ---- Failed async invocations (after Lambda's retries) and undeliverable schedule events.
     this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
@@ -171,7 +174,7 @@ export class GoxwatchStack extends Stack {
       ...(props.discordApiBase ? { [ENV.discordApiBase]: props.discordApiBase } : {}),
       ...(props.discordApplicationId ? { [ENV.discordApplicationId]: props.discordApplicationId } : {}),
     };
-    const withToken = { ...common, [ENV.discordTokenSecretArn]: this.botToken.secretArn };
+    const withToken = { ...common, [ENV.discordTokenParameter]: this.botTokenParameter };
     // The interactions worker needs no secret: webhook edits authenticate with the interaction token.
     const worker = new GoxwatchFunction(this, 'InteractionsWorker', {
       entry: HANDLER_ENTRIES.interactionsWorker,
@@ -241,7 +244,7 @@ export class GoxwatchStack extends Stack {
         memorySize: 512,
         environment: {
           ...common,
-          [ENV.discordPublicKeySecretArn]: this.publicKey.secretArn,
+          [ENV.discordPublicKeyParameter]: this.publicKeyParameter,
           [ENV.workerFunction]: worker.functionName,
         },
       }),
@@ -268,7 +271,7 @@ export class GoxwatchStack extends Stack {
       fn.addToRolePolicy(
         new iam.PolicyStatement({ sid: 'IndexQuery', actions: ['dynamodb:Query'], resources: [indexArn] }),
       );
-      fn.addToRolePolicy(this.readSecret(this.botToken));
+      fn.addToRolePolicy(this.readParameter(this.botTokenParameter));
     }
     const interactions = this.functions.interactions;
     // The endpoint and its worker run the same commands on the same table.
@@ -293,7 +296,7 @@ export class GoxwatchStack extends Stack {
         }),
       );
     }
-    interactions.addToRolePolicy(this.readSecret(this.publicKey));
+    interactions.addToRolePolicy(this.readParameter(this.publicKeyParameter));
     // The hand-off: the endpoint may invoke the worker, that one function (not its versions or
     // aliases, not any other function), and nothing else.
     interactions.addToRolePolicy(
@@ -354,40 +357,39 @@ export class GoxwatchStack extends Stack {
     // cannot publish to a topic encrypted with the AWS-managed SNS key (a customer key costs $1/month).
     if (props.alarmEmail) this.alarmTopic.addSubscription(new subs.EmailSubscription(props.alarmEmail));
     const alarms = this.alarms(config, priceMinutes, newsMinutes, deliveryMinutes);
-    this.dashboard(alarms);
+    if (props.dashboard ?? true) this.dashboard(alarms);
 
     new CfnOutput(this, 'InteractionsUrl', {
       value: this.functionUrl.url,
       description: 'Paste into Discord developer portal > General Information > Interactions Endpoint URL',
     });
-    new CfnOutput(this, 'BotTokenSecretArn', { value: this.botToken.secretArn });
-    new CfnOutput(this, 'PublicKeySecretArn', { value: this.publicKey.secretArn });
+    new CfnOutput(this, 'BotTokenParameter', {
+      value: this.botTokenParameter,
+      description: 'aws ssm put-parameter --type SecureString --name <this> (docs/deploy.md)',
+    });
+    new CfnOutput(this, 'PublicKeyParameter', { value: this.publicKeyParameter });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetters.queueUrl });
     new CfnOutput(this, 'WorkerDeadLetterQueueUrl', { value: this.workerDeadLetters.queueUrl });
   }
 
-  private emptySecret(id: string, description: string): secretsmanager.Secret {
-    const secret = new secretsmanager.Secret(this, id, { description, removalPolicy: RemovalPolicy.DESTROY });
-    (secret.node.defaultChild as secretsmanager.CfnSecret).addPropertyDeletionOverride(
-      'GenerateSecretString',
-    );
-    Validations.of(secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'Discord issues the bot token and the public key; neither can be rotated by a Secrets Manager ' +
-        'rotation Lambda. The maintainer resets the token in the Discord developer portal and puts the ' +
-        'new value (docs/deploy.md); the public key is fixed per application.',
-    });
-    return secret;
-  }
-
-  /** GetSecretValue on one secret: the runtime needs nothing else (no Describe, no List). */
-  private readSecret(secret: secretsmanager.Secret): iam.PolicyStatement {
+  /**
+   * ssm:GetParameter on one parameter, by name: the runtime needs nothing else (no GetParameters
+   * by path, no Describe). Decryption with the AWS-managed aws/ssm key needs no KMS statement: that
+   * key's policy lets the account's principals use it through SSM.
+   */
+  private readParameter(name: string): iam.PolicyStatement {
     return new iam.PolicyStatement({
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: [secret.secretArn],
+      actions: ['ssm:GetParameter'],
+      resources: [
+        this.formatArn({
+          service: 'ssm',
+          resource: 'parameter',
+          // The name's leading slash is the ARN's separator.
+          resourceName: name.replace(/^\//, ''),
+        }),
+      ],
     });
   }
 
@@ -492,7 +494,7 @@ export class GoxwatchStack extends Stack {
     });
     add(
       new cloudwatch.Alarm(this, 'DiscordAuthFailures', {
-        alarmDescription: 'goxwatch: Discord rejected the bot token (401); fill or update the token secret',
+        alarmDescription: 'goxwatch: Discord rejected the bot token (401); put or update the token parameter',
         metric: authFailures,
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -15,12 +15,12 @@ export const ENV = {
   storeEndpoint: 'STORE_ENDPOINT',
   discordApiBase: 'DISCORD_API_BASE',
   discordApplicationId: 'DISCORD_APPLICATION_ID',
-  /** The bot token itself (local runs); in AWS the secret named by discordTokenSecretArn. */
+  /** The bot token itself (local runs); in AWS the SSM SecureString parameter named by discordTokenParameter. */
   discordBotToken: 'DISCORD_BOT_TOKEN',
-  discordTokenSecretArn: 'DISCORD_TOKEN_SECRET_ARN',
-  /** The application's public key, hex (local runs); in AWS the secret named by discordPublicKeySecretArn. */
+  discordTokenParameter: 'DISCORD_TOKEN_PARAMETER',
+  /** The application's public key, hex (local runs); in AWS the parameter named by discordPublicKeyParameter. */
   discordPublicKey: 'DISCORD_PUBLIC_KEY',
-  discordPublicKeySecretArn: 'DISCORD_PUBLIC_KEY_SECRET_ARN',
+  discordPublicKeyParameter: 'DISCORD_PUBLIC_KEY_PARAMETER',
   /** The interactions worker's function name: the endpoint's hand-off target (set by the stack; ADR 0008). */
   workerFunction: 'GOXWATCH_WORKER_FUNCTION',
   /** A Lambda API endpoint instead of the region's (the bundle smoke test's loopback). */

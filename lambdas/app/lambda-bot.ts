@@ -2,7 +2,7 @@ import { emfLine, type MetricJob, type MetricName } from './metrics';
 import { createDiscordClient, type DiscordClient } from '../discord/rest-client';
 import type { Bot } from './bot';
 import { lambdaContainer } from './container';
-import { discordSettings } from './secrets';
+import { discordSettings, forgetDiscordToken } from './secrets';
 
 /** In Lambda, time spent waiting on Discord 429s is billed: wait at most this per request. */
 const MAX_RATE_LIMIT_WAIT_MS = 5_000;
@@ -50,6 +50,8 @@ export function emitMetrics(
   values: Partial<Record<MetricName, number>>,
   nowMs: number,
 ): void {
+  // A 401 means the token was reset: read the parameter again next run (it is otherwise kept).
+  if (values.DiscordAuthFailures) forgetDiscordToken();
   process.stdout.write(emfLine(job, values, nowMs) + '\n');
 }
 

@@ -1,8 +1,8 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { registerSecret } from '../domain/log';
 import { DEFAULT_DISCORD_API_BASE, ENV } from './env';
 
-/** Discord settings from the environment; the token and key come from env locally, Secrets Manager in AWS. */
+/** Discord settings from the environment; the token and key come from env locally, SSM in AWS. */
 export interface DiscordSettings {
   apiBase: string;
   token: string | undefined;
@@ -10,40 +10,52 @@ export interface DiscordSettings {
   applicationId: string | undefined;
 }
 
-const SECRET_CACHE_MS = 5 * 60_000;
-const secretCache = new Map<string, { value: string | undefined; until: number }>();
-let secretsClient: SecretsManagerClient | undefined;
+/**
+ * A parameter that is not there yet (the maintainer puts it after deploy) is asked for again
+ * after this long; a value is kept for the instance's life (ADR 0011) unless Discord refuses it.
+ */
+const MISSING_RECHECK_MS = 60_000;
+const cache = new Map<string, { value: string | undefined; until: number }>();
+let ssm: SSMClient | undefined;
 
 /**
- * A secret's value: the plain env var when set (local runs, tests), else the Secrets Manager
- * secret whose ARN is in `${name}_SECRET_ARN`-style env, cached for 5 minutes. An empty secret
- * (created by the stack, not yet filled by the maintainer) reads as undefined.
+ * A secret's value: the plain env var when set (local runs, tests), else the SSM SecureString
+ * parameter whose name is in `parameterEnv`, decrypted, read once per Lambda instance. A
+ * parameter not yet created reads as undefined (the callers say what is missing).
  */
-async function secret(plainEnv: string, arnEnv: string): Promise<string | undefined> {
+async function secret(plainEnv: string, parameterEnv: string): Promise<string | undefined> {
   const plain = process.env[plainEnv];
   if (plain) return plain;
-  const arn = process.env[arnEnv];
-  if (!arn) return undefined;
-  const cached = secretCache.get(arn);
+  const name = process.env[parameterEnv];
+  if (!name) return undefined;
+  const cached = cache.get(name);
   if (cached && cached.until > Date.now()) return cached.value;
-  secretsClient ??= new SecretsManagerClient({});
+  ssm ??= new SSMClient({});
   let value: string | undefined;
   try {
-    const out = await secretsClient.send(new GetSecretValueCommand({ SecretId: arn }));
-    value = out.SecretString?.trim() || undefined;
+    const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    value = out.Parameter?.Value?.trim() || undefined;
   } catch (err) {
-    // A secret created empty has no value version yet: treat as unset, say so without the ARN's value.
-    if (!(err instanceof Error && err.name === 'ResourceNotFoundException')) throw err;
+    if (!(err instanceof Error && err.name === 'ParameterNotFound')) throw err;
   }
-  secretCache.set(arn, { value, until: Date.now() + SECRET_CACHE_MS });
+  cache.set(name, { value, until: value ? Infinity : Date.now() + MISSING_RECHECK_MS });
   registerSecret(value);
   return value;
 }
 
+/**
+ * Discord answered 401: the token was reset in the developer portal and put again. The next
+ * run reads the parameter afresh instead of keeping the dead token for the instance's life.
+ */
+export function forgetDiscordToken(): void {
+  const name = process.env[ENV.discordTokenParameter];
+  if (name) cache.delete(name);
+}
+
 export async function discordSettings(): Promise<DiscordSettings> {
   const [token, publicKey] = await Promise.all([
-    secret(ENV.discordBotToken, ENV.discordTokenSecretArn),
-    secret(ENV.discordPublicKey, ENV.discordPublicKeySecretArn),
+    secret(ENV.discordBotToken, ENV.discordTokenParameter),
+    secret(ENV.discordPublicKey, ENV.discordPublicKeyParameter),
   ]);
   registerSecret(token);
   return {

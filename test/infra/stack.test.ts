@@ -77,6 +77,9 @@ function refs(value: unknown): string[] {
   );
 }
 
+const TOKEN_PARAMETER = '/goxwatch/Goxwatch/discord-bot-token';
+const KEY_PARAMETER = '/goxwatch/Goxwatch/discord-public-key';
+
 const TABLE_ID = () => resources('AWS::DynamoDB::Table')[0]![0];
 
 describe('goxwatch stack template', () => {
@@ -132,22 +135,24 @@ describe('goxwatch stack template', () => {
     },
   );
 
-  it('every function gets the table name and the config JSON, and only the secret ARN it needs', () => {
+  it('every function gets the table name and the config JSON, and only the parameter name it needs', () => {
     const env = (name: string) => (fn(name).Properties.Environment as { Variables: Json }).Variables;
     for (const name of ['Price', 'News', 'Delivery', 'Interactions', 'InteractionsWorker']) {
       expect(env(name).GOXWATCH_TABLE).toEqual({ Ref: TABLE_ID() });
       expect(JSON.parse(env(name).GOXWATCH_CONFIG_JSON as string)).toEqual(DEFAULT_CONFIG);
     }
-    const [token] = resources('AWS::SecretsManager::Secret').find(([id]) =>
-      id.startsWith('DiscordBotToken'),
-    )!;
-    const [key] = resources('AWS::SecretsManager::Secret').find(([id]) => id.startsWith('DiscordPublicKey'))!;
     for (const name of ['Price', 'News', 'Delivery']) {
-      expect(env(name).DISCORD_TOKEN_SECRET_ARN).toEqual({ Ref: token });
-      expect(env(name).DISCORD_PUBLIC_KEY_SECRET_ARN).toBeUndefined();
+      expect(env(name).DISCORD_TOKEN_PARAMETER).toBe(TOKEN_PARAMETER);
+      expect(env(name).DISCORD_PUBLIC_KEY_PARAMETER).toBeUndefined();
     }
-    expect(env('Interactions').DISCORD_PUBLIC_KEY_SECRET_ARN).toEqual({ Ref: key });
-    expect(env('Interactions').DISCORD_TOKEN_SECRET_ARN).toBeUndefined();
+    expect(env('Interactions').DISCORD_PUBLIC_KEY_PARAMETER).toBe(KEY_PARAMETER);
+    expect(env('Interactions').DISCORD_TOKEN_PARAMETER).toBeUndefined();
+    // The worker reads no secret at all: webhook edits authenticate with the interaction token.
+    expect(
+      Object.keys(env('InteractionsWorker')).filter(
+        (k) => k.startsWith('DISCORD_') && k !== 'DISCORD_API_BASE',
+      ),
+    ).toEqual([]);
   });
 
   it('schedules price every minute and news every 5 minutes (the default config intervals)', () => {
@@ -334,6 +339,13 @@ describe('goxwatch stack template', () => {
     });
   });
 
+  it('-c dashboard=false leaves the dashboard out and keeps every alarm', () => {
+    const { stack } = buildApp({ context: { dashboard: 'false', 'aws:cdk:bundling-stacks': [] } });
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    t.resourceCountIs('AWS::CloudWatch::Alarm', resources('AWS::CloudWatch::Alarm').length);
+  });
+
   it('has a dashboard showing the goxwatch metrics and the alarms', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     const body = JSON.stringify(resources('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
@@ -371,17 +383,17 @@ describe('goxwatch stack template', () => {
       }
     });
 
-    it('secret reads are GetSecretValue on exactly the secret each function needs', () => {
-      const secretIds = resources('AWS::SecretsManager::Secret').map(([id]) => id);
+    it('secret reads are ssm:GetParameter on exactly the parameter each function needs, by name', () => {
       const reads = (name: string) =>
         statementsOf(name)
-          .filter((s) => actions(s).some((a) => a.startsWith('secretsmanager:')))
-          .map((s) => ({ actions: actions(s), on: refs(s.Resource) }));
-      const token = secretIds.find((id) => id.startsWith('DiscordBotToken'))!;
-      const key = secretIds.find((id) => id.startsWith('DiscordPublicKey'))!;
+          .filter((s) => actions(s).some((a) => /^(ssm|kms|secretsmanager):/.test(a)))
+          .map((s) => ({ actions: actions(s), on: JSON.stringify(s.Resource) }));
+      const arnOf = (parameter: string) =>
+        expect.stringMatching(new RegExp(`:parameter${parameter}"\\]\\]\\}$`));
       for (const name of ['Price', 'News', 'Delivery'])
-        expect(reads(name)).toEqual([{ actions: ['secretsmanager:GetSecretValue'], on: [token] }]);
-      expect(reads('Interactions')).toEqual([{ actions: ['secretsmanager:GetSecretValue'], on: [key] }]);
+        expect(reads(name)).toEqual([{ actions: ['ssm:GetParameter'], on: arnOf(TOKEN_PARAMETER) }]);
+      expect(reads('Interactions')).toEqual([{ actions: ['ssm:GetParameter'], on: arnOf(KEY_PARAMETER) }]);
+      expect(reads('InteractionsWorker')).toEqual([]);
     });
 
     it('interactions reads the table and writes only the partitions its commands own', () => {
@@ -414,20 +426,18 @@ describe('goxwatch stack template', () => {
           'lambda:InvokeFunction',
           'logs:CreateLogStream',
           'logs:PutLogEvents',
-          'secretsmanager:GetSecretValue',
+          'ssm:GetParameter',
         ].sort(),
       );
     });
   });
 
   describe('secrets', () => {
-    it('the two secrets are created empty: no SecretString, no GenerateSecretString', () => {
-      const secrets = resources('AWS::SecretsManager::Secret');
-      expect(secrets).toHaveLength(2);
-      for (const [, s] of secrets) {
-        expect(s.Properties.SecretString).toBeUndefined();
-        expect(s.Properties.GenerateSecretString).toBeUndefined();
-      }
+    it('the stack creates no secret and no parameter (the maintainer puts the SecureStrings), and no paid secret store', () => {
+      expect(resources('AWS::SecretsManager::Secret')).toEqual([]);
+      expect(resources('AWS::SSM::Parameter')).toEqual([]);
+      expect(json.Outputs.BotTokenParameter?.Value).toBe(TOKEN_PARAMETER);
+      expect(json.Outputs.PublicKeyParameter?.Value).toBe(KEY_PARAMETER);
     });
 
     it('no secret value reaches the template: not the env token present at synth, nothing token-shaped', () => {
@@ -458,8 +468,6 @@ describe('goxwatch stack template', () => {
       // Recorded as "<namespace>::<rule>"; the README's unqualified form is the one cdk-nag's own
       // validateScope also honours.
       expect(acks.map(([id]) => id.split('::').pop()).sort()).toEqual([
-        'AwsSolutions-SMG4',
-        'AwsSolutions-SMG4',
         'AwsSolutions-SQS3',
         'AwsSolutions-SQS3',
       ]);
@@ -481,10 +489,10 @@ describe('goxwatch stack template', () => {
     expect(Object.keys(json.Outputs).sort()).toEqual(
       [
         'AlarmTopicArn',
-        'BotTokenSecretArn',
+        'BotTokenParameter',
         'DeadLetterQueueUrl',
         'InteractionsUrl',
-        'PublicKeySecretArn',
+        'PublicKeyParameter',
         'TableName',
         'WorkerDeadLetterQueueUrl',
       ].sort(),
