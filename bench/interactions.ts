@@ -77,6 +77,19 @@ export async function benchInteractions(runs = 50): Promise<CommandLatency[]> {
       // The edit's upload to Discord is network, not ours: accepted at once.
       followUp: () => async () => {},
     });
+    // 29 earlier days at 10-minute steps (what the 30 d chart spans, with its hourly rollups),
+    // then a day of one-minute consensus for XEM/JPY (1,440 points), as the price job leaves them.
+    for (let at = now - 30 * 24 * 60 * MINUTE; at < now - 1440 * MINUTE; at += 10 * MINUTE) {
+      const q = {
+        sourceId: sourceIdOf('zaif', 'XEM/JPY'),
+        exchange: 'zaif',
+        symbol: 'XEM/JPY',
+        price: 120,
+        timestamp: at,
+        fetchedAt: at,
+      };
+      await deps.prices.putConsensus({ symbol: 'XEM/JPY', price: 120, used: [q], dropped: [] }, at, 35);
+    }
     // A day of one-minute consensus for XEM/JPY (1,440 points), as the price job would leave it.
     for (let i = 0; i < 1440; i++) {
       const at = now - (1439 - i) * MINUTE;

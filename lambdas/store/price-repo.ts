@@ -4,13 +4,15 @@
  *   samples       pk PRICE#SAMPLE#<symbol>   sk <ISO fetchedAt>#<sourceId>   TTL rules.sampleRetentionDays
  *   consensus     pk PRICE#<symbol>          sk <ISO at>                     TTL rules.sampleRetentionDays
  *                 (also polls with no consensus: price absent, used/dropped say why)
+ *   hourly rollup pk PRICE#HOUR#<symbol>     sk <ISO hour start>             TTL as the consensus
+ *                 (the hour's first consensus with a price: what the 7 d and 30 d charts read)
  *   latest quote  pk PRICE#LATEST#<symbol>   sk <sourceId>                   overwritten each poll
  *   rule state    pk PRICE#RULES#<symbol>    sk <ruleId>                     cooldown/hysteresis survive restarts
  *   source health pk PRICE#HEALTH            sk <sourceId>
  *
  * Symbols match /^[A-Z0-9]+\/[A-Z0-9]+$/, so "PRICE#<symbol>" never collides with the other prefixes.
  */
-import type { Clock } from '../domain/clock';
+import { HOUR, type Clock } from '../domain/clock';
 import type { ConsensusPoint, ConsensusResult, DroppedQuote, Quote } from '../domain/consensus';
 import type { RuleState } from '../domain/rules';
 import { ttlAfter, type Item, type Store } from './store';
@@ -62,6 +64,15 @@ const seriesCache = new WeakMap<
   Map<string, { from: number; upTo: number; points: ConsensusPoint[] }>
 >();
 
+/** Per store (identity) and symbol, the hour whose rollup this process has written or found. */
+const rollupHours = new WeakMap<object, Map<string, number>>();
+
+interface RollupItem extends Item {
+  at: number;
+  price: number;
+  venues: string[];
+}
+
 export class PriceRepo {
   constructor(
     private readonly store: Store,
@@ -105,6 +116,34 @@ export class PriceRepo {
     const kept = incremental ? cached.points.filter((p) => p.at >= fromMs && p.at < readFrom) : [];
     const points = [...kept, ...fresh];
     bySymbol.set(symbol, { from: fromMs, upTo: toMs, points });
+    return points;
+  }
+
+  /**
+   * Points for a chart over days: one per hour (the hourly rollup: the hour's first consensus) and
+   * the minute points of the current hour, so 30 days read ~720 + 60 items instead of 43,200. The
+   * minute series stays for the drop rules. Before any rollup exists for the range (a store from
+   * before rollups), the minute series.
+   */
+  async chartSeries(symbol: string, fromMs: number, toMs: number): Promise<ConsensusPoint[]> {
+    const hourly = await this.store.query<RollupItem>(`PRICE#HOUR#${symbol}`, {
+      from: iso(fromMs),
+      to: iso(toMs),
+    });
+    if (!hourly.length) return this.consensusSeries(symbol, fromMs, toMs);
+    const points: ConsensusPoint[] = hourly
+      .filter((i) => i.at >= fromMs && i.at <= toMs)
+      .map((i) => ({ at: i.at, price: i.price, venues: i.venues }));
+    const lastAt = points[points.length - 1]?.at ?? fromMs;
+    const recentFrom = Math.max(lastAt + 1, Math.floor(toMs / HOUR) * HOUR);
+    if (recentFrom > toMs) return points;
+    const recent = await this.store.query<ConsensusItem>(`PRICE#${symbol}`, {
+      from: iso(recentFrom),
+      to: iso(toMs),
+    });
+    for (const i of recent)
+      if (typeof i.price === 'number' && i.at > lastAt)
+        points.push({ at: i.at, price: i.price, venues: i.venues });
     return points;
   }
 
@@ -158,6 +197,35 @@ export class PriceRepo {
       expiresAt: ttlAfter(at, retentionDays),
     };
     await this.store.put(item);
+    if (result.price !== undefined)
+      await this.putHourRollup(result.symbol, at, result.price, venues, retentionDays);
+  }
+
+  /**
+   * The hour's rollup point, written by the first poll of each hour: one write an hour per symbol.
+   * A process that starts mid-hour finds it there (ifAbsent) and leaves it.
+   */
+  private async putHourRollup(
+    symbol: string,
+    at: number,
+    price: number,
+    venues: string[],
+    retentionDays: number,
+  ): Promise<void> {
+    const hour = Math.floor(at / HOUR) * HOUR;
+    let bySymbol = rollupHours.get(this.store.identity);
+    if (!bySymbol) rollupHours.set(this.store.identity, (bySymbol = new Map()));
+    if (bySymbol.get(symbol) === hour) return;
+    const rollup: RollupItem = {
+      pk: `PRICE#HOUR#${symbol}`,
+      sk: iso(hour),
+      at,
+      price,
+      venues,
+      expiresAt: ttlAfter(at, retentionDays),
+    };
+    await this.store.put(rollup, { ifAbsent: true });
+    bySymbol.set(symbol, hour);
   }
 
   async ruleStates(symbol: string): Promise<Record<string, RuleState>> {

@@ -151,7 +151,7 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
       ? []
       : range === '24h'
         ? (daySeries.get(primary) ?? [])
-        : await deps.prices.consensusSeries(primary, from, now);
+        : await deps.prices.chartSeries(primary, from, now);
   const ref = primary ? referenceFor(config, primary, known)?.price : undefined;
   const events =
     incident && incident.asset === asset
