@@ -277,12 +277,12 @@ const chain: RESTPostAPIChatInputApplicationCommandsJSONBody = {
 
 /** What `npm run register-commands` sends (PUT, bulk overwrite): the handler serves exactly these. */
 export const COMMAND_DEFINITIONS: RESTPostAPIChatInputApplicationCommandsJSONBody[] = [
-  chain,
   price,
   refund,
   news,
   alerts,
   status,
+  chain,
 ];
 
 /** The same list typed as the bulk-overwrite body. */

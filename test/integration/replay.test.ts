@@ -67,7 +67,7 @@ describe('offline replay of the 2018 Coincheck NEM hack', () => {
     const header = printedHack.indexOf('\n── 2018-01-26 00:04 JST (2018-01-25 15:04 UTC) ──');
     expect(header).toBeGreaterThan(-1);
     expect(printedHack.slice(header, header + 3).join('\n')).toContain(
-      '🚨 不正流出の可能性: Coincheck hot wallet から 2分で 100,000,010 XEM',
+      '🚨 不正流出の可能性: Coincheck hot wallet から 2分で 100,000,010',
     );
     // It is the first message of the replay.
     expect(printedHack.findIndex((l) => l.startsWith('┌'))).toBe(header + 1);
