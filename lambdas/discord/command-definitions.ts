@@ -218,11 +218,19 @@ const alerts: RESTPostAPIChatInputApplicationCommandsJSONBody = {
           required: false,
         },
         {
+          type: ApplicationCommandOptionType.Number,
+          name: 'rise_percent',
+          name_localizations: { ja: '上昇率' },
+          description: 'Price: alert on a rise of this many percent (above 0, below 100)',
+          description_localizations: { ja: '価格: この割合（%）の上昇で通知（0 より大きく 100 未満）' },
+          required: false,
+        },
+        {
           type: ApplicationCommandOptionType.Integer,
           name: 'window_minutes',
           name_localizations: { ja: '期間分' },
-          description: 'Price: the fall is measured over this many minutes (default 60)',
-          description_localizations: { ja: '価格: 下落を測る期間（分、既定 60）' },
+          description: 'Price: the fall or rise is measured over this many minutes (default 60)',
+          description_localizations: { ja: '価格: 下落・上昇を測る期間（分、既定 60）' },
           required: false,
         },
         {
@@ -249,7 +257,7 @@ const alerts: RESTPostAPIChatInputApplicationCommandsJSONBody = {
       str(
         'rule',
         'ルール',
-        'Only this price rule, e.g. drop-5-60 or below-ref',
+        'Only this price rule, e.g. drop-5-60, rise-5-60 or below-ref',
         'この価格ルールのみ（例: drop-5-60）',
       ),
     ]),

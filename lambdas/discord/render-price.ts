@@ -8,6 +8,8 @@ import type { PriceAlert } from '../domain/rules';
 /** Red for a drop, dark red for a fall below the refund price. */
 const COLOR_DROP = 0xe67e22;
 const COLOR_BELOW_REF = 0xc0392b;
+/** Green for a rise. */
+const COLOR_RISE = 0x27ae60;
 
 const TEXT = {
   ja: {
@@ -18,6 +20,10 @@ const TEXT = {
     sinceLastDescription: (threshold: string, gap: string) =>
       `前回の価格（${gap}前）から ${threshold} 以上下落しました。その間の価格はデータにありません。`,
     belowRefTitle: (asset: string) => `${asset} が返金価格を下回りました`,
+    inWindow: (window: string) => `${window}で`,
+    riseTitle: (asset: string, change: string, phrase: string) => `${asset} 価格上昇: ${phrase} ${change}`,
+    riseDescription: (threshold: string, phrase: string) => `${phrase} ${threshold} 以上上昇しました。`,
+    fromLow: (low: string) => `安値 ${low} から`,
     price: '価格',
     change: '変化',
     fromHigh: (high: string) => `高値 ${high} から`,
@@ -43,6 +49,10 @@ const TEXT = {
     sinceLastDescription: (threshold: string, gap: string) =>
       `Fell ${threshold} or more since the last price, ${gap} earlier; the data has no price in between.`,
     belowRefTitle: (asset: string) => `${asset} fell below the refund price`,
+    inWindow: (window: string) => `in ${window}`,
+    riseTitle: (asset: string, change: string, phrase: string) => `${asset} price rise: ${change} ${phrase}`,
+    riseDescription: (threshold: string, phrase: string) => `Rose ${threshold} or more ${phrase}.`,
+    fromLow: (low: string) => `from the low of ${low}`,
     price: 'Price',
     change: 'Change',
     fromHigh: (high: string) => `from the high of ${high}`,
@@ -95,6 +105,20 @@ export function renderPriceAlert(alert: PriceAlert, language: Language): Message
       alert.high !== undefined ? ` (${t.fromHigh(formatPrice(alert.high, cur, language))})` : '';
     fields.push({ name: t.change, value: `${change}${highText}`, inline: true });
     fields.push({ name: t.window, value: window, inline: true });
+  } else if (alert.rule === 'rise' && alert.windowMinutes !== undefined) {
+    const change = formatPercent(alert.changePercent, language);
+    const threshold = formatPercent(alert.thresholdPercent ?? 0, language, false);
+    const gap =
+      alert.sinceLastSampleMinutes !== undefined
+        ? formatDuration(roughMinutes(alert.sinceLastSampleMinutes), language)
+        : undefined;
+    const window = gap ? t.sinceLast(gap) : formatDuration(alert.windowMinutes, language);
+    const phrase = gap ? t.sinceLast(gap) : t.inWindow(window);
+    title = t.riseTitle(asset, change, phrase);
+    description = t.riseDescription(threshold, phrase);
+    const lowText = alert.low !== undefined ? ` (${t.fromLow(formatPrice(alert.low, cur, language))})` : '';
+    fields.push({ name: t.change, value: `${change}${lowText}`, inline: true });
+    fields.push({ name: t.window, value: window, inline: true });
   } else {
     title = t.belowRefTitle(asset);
     description = t.belowRefDescription(
@@ -121,7 +145,7 @@ export function renderPriceAlert(alert: PriceAlert, language: Language): Message
   const embed: APIEmbed = {
     title: truncate(title, LIMITS.embedTitle),
     description: truncate(description, LIMITS.embedDescription),
-    color: alert.rule === 'drop' ? COLOR_DROP : COLOR_BELOW_REF,
+    color: alert.rule === 'drop' ? COLOR_DROP : alert.rule === 'rise' ? COLOR_RISE : COLOR_BELOW_REF,
     fields: fields.slice(0, LIMITS.embedFields).map((f) => ({
       ...f,
       name: truncate(f.name, LIMITS.fieldName),

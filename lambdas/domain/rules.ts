@@ -43,7 +43,7 @@ export interface RuleState {
   updatedAt: number;
 }
 
-export type PriceRuleKind = 'drop' | 'below-ref';
+export type PriceRuleKind = 'drop' | 'rise' | 'below-ref';
 
 export interface PriceAlert {
   /** Deterministic: `price:<symbol>:<ruleId>:<episode start ISO>`. */
@@ -59,12 +59,15 @@ export interface PriceAlert {
   /** drop: the confirmed high of the window and when it was seen. */
   high?: number;
   highAt?: number;
+  /** rise: the confirmed low of the window and when it was seen. */
+  low?: number;
+  lowAt?: number;
   /**
    * drop: the samples are sparse (daily candles, a gap in polling): minutes between the latest
    * sample and the one before it. The message then says "since the last price N ago", not "in 1 h".
    */
   sinceLastSampleMinutes?: number;
-  /** drop: % change from the high (negative); below-ref: % distance to the reference (negative). */
+  /** drop: % change from the high (negative); rise: % change from the low (positive); below-ref: % distance to the reference (negative). */
   changePercent: number;
   windowMinutes?: number;
   thresholdPercent?: number;
@@ -79,7 +82,7 @@ export interface EvaluateInput {
   symbol: string;
   series: ConsensusPoint[];
   state: Record<string, RuleState>;
-  rules: RulesConfig;
+  rules: EvaluatedRules;
   /**
    * The reference price of this series (lambdas/domain/reference.ts referenceFor: its incident's
    * refund rate in this quote currency); undefined = no below-ref rule for this series.
@@ -104,12 +107,21 @@ export function dropRuleId(rule: DropRule): string {
   return `drop-${rule.percent}-${rule.windowMinutes}`;
 }
 
+/** A rise rule (channel-own only, `/alerts subscribe rise_percent`): same bounds as a drop. */
+export function riseRuleId(rule: DropRule): string {
+  return `rise-${rule.percent}-${rule.windowMinutes}`;
+}
+
+/** The configured rules plus the channels' own rise rules (rises are never in the config file). */
+export type EvaluatedRules = RulesConfig & { rises?: DropRule[] };
+
 export function ruleIdsFor(rules: RulesConfig): string[] {
   return [...rules.drops.map(dropRuleId), BELOW_REF];
 }
 
-/** A rule id read back into its rule: `drop-<percent>-<windowMinutes>` or `below-ref`. */
-export type ParsedRuleId = { kind: 'drop'; drop: DropRule } | { kind: 'below-ref' };
+/** A rule id read back into its rule: `drop-<percent>-<windowMinutes>`, `rise-…` or `below-ref`. */
+export type ParsedRuleId =
+  { kind: 'drop'; drop: DropRule } | { kind: 'rise'; rise: DropRule } | { kind: 'below-ref' };
 
 /**
  * Parse a rule id (as stored by `/alerts subscribe` or made by dropRuleId). Throws an Error that
@@ -119,14 +131,18 @@ export type ParsedRuleId = { kind: 'drop'; drop: DropRule } | { kind: 'below-ref
 export function parseRuleId(id: string): ParsedRuleId {
   if (id === BELOW_REF) return { kind: 'below-ref' };
   // The percent may hold a dash of its own (String(1e-7) is "1e-7"), so the window is the last part.
-  const m = /^drop-(.+)-(\d+)$/.exec(id);
-  if (!m) throw new Error(`rule id "${id}": expected drop-<percent>-<windowMinutes> or ${BELOW_REF}`);
-  const drop: DropRule = { percent: Number(m[1]), windowMinutes: Number(m[2]) };
-  const problems = dropRuleProblems(drop);
+  const m = /^(drop|rise)-(.+)-(\d+)$/.exec(id);
+  if (!m)
+    throw new Error(
+      `rule id "${id}": expected drop-<percent>-<windowMinutes>, rise-<percent>-<windowMinutes> or ${BELOW_REF}`,
+    );
+  // A rise rule has the same bounds as a drop rule.
+  const rule: DropRule = { percent: Number(m[2]), windowMinutes: Number(m[3]) };
+  const problems = dropRuleProblems(rule);
   if (problems.length) throw new Error(`rule id "${id}": ${problems.join('; ')}`);
-  if (dropRuleId(drop) !== id)
-    throw new Error(`rule id "${id}": not in canonical form (expected "${dropRuleId(drop)}")`);
-  return { kind: 'drop', drop };
+  const canonical = m[1] === 'rise' ? riseRuleId(rule) : dropRuleId(rule);
+  if (canonical !== id) throw new Error(`rule id "${id}": not in canonical form (expected "${canonical}")`);
+  return m[1] === 'rise' ? { kind: 'rise', rise: rule } : { kind: 'drop', drop: rule };
 }
 
 /** The bounds of a drop rule: the config schema (config.ts) enforces them, /alerts quotes them. */
@@ -158,8 +174,8 @@ export function dropRuleProblems(drop: DropRule): string[] {
 export const MAX_CUSTOM_RULES = 50;
 
 export interface RulesInUse {
-  /** The configured rules plus the channels' own drop rules: what the price job evaluates. */
-  rules: RulesConfig;
+  /** The configured rules plus the channels' own drop and rise rules: what the price job evaluates. */
+  rules: EvaluatedRules;
   /** Channel-own rule ids evaluated beyond the configured ones. */
   custom: string[];
   /** Channel-own rule ids left out by the cap (the ones fewest channels asked for). */
@@ -187,12 +203,12 @@ export function rulesInUse(
     }
   }
   const invalid: { id: string; error: string }[] = [];
-  const valid: { id: string; drop: DropRule; channels: number }[] = [];
+  const valid: { id: string; parsed: ParsedRuleId; channels: number }[] = [];
   for (const [id, channels] of channelsPerId) {
     try {
       const parsed = parseRuleId(id);
-      // below-ref is always a configured id, so only drops reach here.
-      if (parsed.kind === 'drop') valid.push({ id, drop: parsed.drop, channels });
+      // below-ref is always a configured id, so only drops and rises reach here.
+      if (parsed.kind !== 'below-ref') valid.push({ id, parsed, channels });
     } catch (err) {
       invalid.push({ id, error: err instanceof Error ? err.message : String(err) });
     }
@@ -200,7 +216,11 @@ export function rulesInUse(
   valid.sort((a, b) => b.channels - a.channels || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const kept = valid.slice(0, Math.max(0, maxCustom));
   return {
-    rules: { ...rules, drops: [...rules.drops, ...kept.map((k) => k.drop)] },
+    rules: {
+      ...rules,
+      drops: [...rules.drops, ...kept.flatMap((k) => (k.parsed.kind === 'drop' ? [k.parsed.drop] : []))],
+      rises: kept.flatMap((k) => (k.parsed.kind === 'rise' ? [k.parsed.rise] : [])),
+    },
     custom: kept.map((k) => k.id),
     capped: valid.slice(kept.length).map((k) => k.id),
     invalid,
@@ -208,8 +228,8 @@ export function rulesInUse(
 }
 
 /** The longest look-back any rule needs (the series to load for an evaluation). */
-export function seriesLookbackMs(rules: RulesConfig): number {
-  const longest = Math.max(60, ...rules.drops.map((d) => d.windowMinutes));
+export function seriesLookbackMs(rules: EvaluatedRules): number {
+  const longest = Math.max(60, ...[...rules.drops, ...(rules.rises ?? [])].map((d) => d.windowMinutes));
   return longest * MINUTE;
 }
 
@@ -274,6 +294,41 @@ export function evaluateRules(input: EvaluateInput): EvaluateResult {
         changePercent: -d.percent,
         windowMinutes: drop.windowMinutes,
         thresholdPercent: drop.percent,
+        episodeStart: outcome.fire.episodeStart,
+      });
+    }
+  }
+
+  for (const rise of rules.rises ?? []) {
+    const ruleId = riseRuleId(rise);
+    const windowMs = rise.windowMinutes * MINUTE;
+    const riseAt = (i: number) => dropFromHigh(series, i, windowMs, 'up');
+    const condition: Condition = {
+      holds: (i) => (riseAt(i)?.percent ?? 0) >= rise.percent,
+      cleared: (i) => {
+        const r = riseAt(i)?.percent ?? 0;
+        return r <= 0 || r < rise.percent - rules.hysteresisPercent;
+      },
+      lookbackMs: windowMs,
+    };
+    const cooldownMs = Math.max(rules.cooldownMinutes, rise.windowMinutes / 2) * MINUTE;
+    const outcome = step(symbol, ruleId, condition, series, state[ruleId], cooldownMs, now, false);
+    state[ruleId] = outcome.state;
+    const r = riseAt(last);
+    if (outcome.fire && r) {
+      alerts.push({
+        ...common,
+        key: alertKey(symbol, ruleId, outcome.fire.episodeStart),
+        ruleId,
+        rule: 'rise',
+        low: r.high,
+        lowAt: r.highAt,
+        ...(r.sinceLastSampleMs > windowMs / SPARSE_FRACTION
+          ? { sinceLastSampleMinutes: Math.round(r.sinceLastSampleMs / MINUTE) }
+          : {}),
+        changePercent: r.percent,
+        windowMinutes: rise.windowMinutes,
+        thresholdPercent: rise.percent,
         episodeStart: outcome.fire.episodeStart,
       });
     }
@@ -404,7 +459,10 @@ export function dropFromHigh(
   series: ConsensusPoint[],
   i: number,
   windowMs: number,
+  /** 'up': the mirror for rise rules: `high` is then the window's confirmed low, percent the rise. */
+  direction: 'down' | 'up' = 'down',
 ): { high: number; highAt: number; percent: number; sinceLastSampleMs: number } | undefined {
+  const up = direction === 'up';
   const point = series[i];
   if (!point) return undefined;
   const at = sampleTime(point);
@@ -418,8 +476,8 @@ export function dropFromHigh(
     if (at - t > windowMs) break;
     earliest = Math.min(earliest, t);
     if (t < at) previousSample = Math.max(previousSample ?? t, t);
-    const level = confirmedLevel(series, j);
-    if (level !== undefined && (high === undefined || level > high)) {
+    const level = confirmedLevel(series, j, up);
+    if (level !== undefined && (high === undefined || (up ? level < high : level > high))) {
       high = level;
       highAt = p.at;
     }
@@ -432,14 +490,16 @@ export function dropFromHigh(
   return {
     high,
     highAt,
-    percent: Math.max(0, ((high - point.price) / high) * 100),
+    percent: Math.max(0, ((up ? point.price - high : high - point.price) / high) * 100),
     sinceLastSampleMs: at - previousSample,
   };
 }
 
-function confirmedLevel(series: ConsensusPoint[], j: number): number | undefined {
+/** A single-venue point counts only as far as the point before agrees (no wild spike as the extreme). */
+function confirmedLevel(series: ConsensusPoint[], j: number, low = false): number | undefined {
   const p = series[j] as ConsensusPoint;
   if (p.venues.length >= 2) return p.price;
   const prev = series[j - 1];
-  return prev ? Math.min(p.price, prev.price) : undefined;
+  if (!prev) return undefined;
+  return low ? Math.max(p.price, prev.price) : Math.min(p.price, prev.price);
 }

@@ -54,6 +54,35 @@ async function channelsGot(h: Harness, ruleId: string): Promise<string[]> {
 describe("channels' own price rules in the price job", () => {
   afterEach(() => resetPriceSourceCache());
 
+  it("a channel's rise rule (4 % up in 30 min) fires for that channel only, as a rise", async () => {
+    await withHarness({}, async (h) => {
+      await subscribe(h, OWN_RULES, ['drop-5-60', 'rise-3-30']);
+      await steady(h, 3);
+      // 2 % up: under the rule's 3 %, nothing.
+      setAll(h, BASE * 1.02);
+      expect((await h.tick()).alerts).toEqual([]);
+      setAll(h, BASE * 1.04);
+      const fired = await h.tick();
+      expect(fired.alerts.map((a) => a.ruleId)).toEqual(['rise-3-30']);
+      expect(fired.alerts[0]).toMatchObject({
+        rule: 'rise',
+        low: BASE,
+        windowMinutes: 30,
+        thresholdPercent: 3,
+      });
+      expect(fired.alerts[0]?.changePercent).toBeCloseTo(4, 6);
+      const pending = await pendingFor(h);
+      expect(pending.map((e) => [e.channelId, e.messageKey])).toEqual([
+        [OWN_RULES, 'price:XEM/BTC:rise-3-30:2018-01-26T00:05:00.000Z'],
+      ]);
+      const embed = pending[0]?.payload.embeds?.[0];
+      expect(embed?.title).toBe('XEM price rise: +4.0% in 30 min');
+      expect(embed?.description).toBe('Rose 3.0% or more in 30 min.');
+      // Still up next poll: the fired rule stays quiet until the rise clears.
+      expect((await h.tick()).alerts).toEqual([]);
+    });
+  });
+
   it("a channel's own 3 % in 30 min rule fires for that channel only", async () => {
     await withHarness({}, async (h) => {
       await subscribe(h, OWN_RULES, ['drop-3-30']);

@@ -472,7 +472,9 @@ describe('/alerts', () => {
     ['kind:price drop_percent:0', 'drop_percent must be above 0 and below 100 (got 0)'],
     ['kind:price drop_percent:500', 'drop_percent must be above 0 and below 100 (got 500)'],
     ['kind:price drop_percent:5 window_minutes:0', 'window_minutes must be a whole number from 1'],
-    ['kind:price window_minutes:60', 'window_minutes needs drop_percent'],
+    ['kind:price window_minutes:60', 'window_minutes needs drop_percent or rise_percent'],
+    ['kind:price rise_percent:100', 'rise_percent must be above 0 and below 100 (got 100)'],
+    ['kind:news rise_percent:5', 'apply to kind price only'],
     ['kind:news drop_percent:5', 'apply to kind price only'],
     ['kind:weather', 'kind must be one of price, news, refund'],
   ])('refuses subscribe %s', async (args, message) => {
@@ -492,15 +494,16 @@ describe('/alerts', () => {
       channelId: channel(3),
       guildId: expect.any(String),
       kinds: ['news', 'price'],
-      priceRules: ['drop-5-60', 'below-ref'],
+      // The channel keeps the configured defaults it had; these two were among them.
+      priceRules: ['drop-5-60', 'drop-10-1440', 'below-ref'],
       language: 'en',
     });
     const list = await send(inChannel('alerts list', 3));
     expect(list.reply.data?.content).toContain('news, price');
-    expect(list.reply.data?.content).toContain('drop-5-60, below-ref');
+    expect(list.reply.data?.content).toContain('drop-5-60, drop-10-1440, below-ref');
 
     await send(inChannel('alerts unsubscribe kind:price rule:below-ref', 3));
-    expect((await deps.subscriptions.get(channel(3)))?.priceRules).toEqual(['drop-5-60']);
+    expect((await deps.subscriptions.get(channel(3)))?.priceRules).toEqual(['drop-5-60', 'drop-10-1440']);
     const missing = await send(inChannel('alerts unsubscribe kind:price rule:drop-9-9', 3));
     expect(missing.reply.data?.content).toContain('no price rule "drop-9-9"');
     await send(inChannel('alerts unsubscribe kind:all', 3));
@@ -514,7 +517,29 @@ describe('/alerts', () => {
     );
     expect(reply.data?.content).toContain('drop-3-30: checked for this channel from the next price poll.');
     expect(reply.data?.content).not.toContain('Note:');
-    expect((await deps.subscriptions.get(channel(4)))?.priceRules).toEqual(['drop-3-30']);
+    // Adding an own rule keeps the defaults; the reply lists what the channel now has.
+    expect((await deps.subscriptions.get(channel(4)))?.priceRules).toEqual([
+      'drop-5-60',
+      'drop-10-1440',
+      'below-ref',
+      'drop-3-30',
+    ]);
+    expect(reply.data?.content).toContain('Price rules: drop-5-60, drop-10-1440, below-ref, drop-3-30');
+  });
+
+  it('a rise rule joins the defaults; removing a default leaves the rest and the rise', async () => {
+    const { reply } = await send(
+      inChannel('alerts subscribe kind:price rise_percent:8 window_minutes:120', 12),
+    );
+    expect(reply.data?.content).toContain('rise-8-120: checked for this channel from the next price poll.');
+    expect(reply.data?.content).toContain('Price rules: drop-5-60, drop-10-1440, below-ref, rise-8-120');
+    const removed = await send(inChannel('alerts unsubscribe kind:price rule:drop-10-1440', 12));
+    expect(removed.reply.data?.content).toContain('Price rules: drop-5-60, below-ref, rise-8-120');
+    expect((await deps.subscriptions.get(channel(12)))?.priceRules).toEqual([
+      'drop-5-60',
+      'below-ref',
+      'rise-8-120',
+    ]);
   });
 
   it('an own rule beyond the bot-wide cap of channel rules is stored with a note that it waits', async () => {

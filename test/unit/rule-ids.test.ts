@@ -1,7 +1,13 @@
 import { MINUTE } from '../../lambdas/domain/clock';
 import { DEFAULT_CONFIG } from '../../lambdas/domain/config';
 import type { Subscription } from '../../lambdas/domain/subscription';
-import { dropRuleId, parseRuleId, rulesInUse, seriesLookbackMs } from '../../lambdas/domain/rules';
+import {
+  dropRuleId,
+  parseRuleId,
+  riseRuleId,
+  rulesInUse,
+  seriesLookbackMs,
+} from '../../lambdas/domain/rules';
 
 /** A price subscription with its own rules (as /alerts subscribe stores it). */
 function sub(channelId: string, priceRules: string[], extra: Partial<Subscription> = {}): Subscription {
@@ -18,13 +24,29 @@ describe('rule ids', () => {
     expect(dropRuleId(drop)).toBe(id);
   });
 
+  it('rise-8-120 reads back into the rise riseRuleId made it from', () => {
+    expect(parseRuleId('rise-8-120')).toEqual({ kind: 'rise', rise: { percent: 8, windowMinutes: 120 } });
+    expect(riseRuleId({ percent: 8, windowMinutes: 120 })).toBe('rise-8-120');
+  });
+
+  it("a channel's rise rule is evaluated as a rise and its window counts for the look-back", () => {
+    const inUse = rulesInUse(DEFAULT_CONFIG.rules, [sub('1', ['drop-5-60', 'rise-4-2880'])]);
+    expect(inUse.custom).toEqual(['rise-4-2880']);
+    expect(inUse.rules.rises).toEqual([{ percent: 4, windowMinutes: 2880 }]);
+    expect(inUse.rules.drops).toEqual(DEFAULT_CONFIG.rules.drops);
+    expect(seriesLookbackMs(inUse.rules)).toBe(2880 * MINUTE);
+  });
+
   it('below-ref reads as the reference rule', () => {
     expect(parseRuleId('below-ref')).toEqual({ kind: 'below-ref' });
   });
 
   it.each([
-    ['drop-5', 'expected drop-<percent>-<windowMinutes> or below-ref'],
-    ['above-ref', 'expected drop-<percent>-<windowMinutes> or below-ref'],
+    ['drop-5', 'expected drop-<percent>-<windowMinutes>, rise-<percent>-<windowMinutes> or below-ref'],
+    ['above-ref', 'expected drop-<percent>-<windowMinutes>, rise-<percent>-<windowMinutes> or below-ref'],
+    ['rise-0-60', 'percent must be above 0'],
+    ['rise-5-0', 'windowMinutes'],
+    ['rise-05-60', 'not in canonical form (expected "rise-5-60")'],
     ['drop-0-60', 'percent must be above 0'],
     ['drop-100-60', 'percent must be below 100'],
     ['drop-5-0', 'windowMinutes'],

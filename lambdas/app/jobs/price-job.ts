@@ -263,19 +263,22 @@ async function screenSuspect(
  * One fall often fires several drop rules in the same poll (12 % in an hour is also 10 % in a
  * day). They go out as one group of alternatives, most telling first (the largest fall, then the
  * shortest window), so each channel gets one message; the others still enter their cooldown.
- * A crossing below the reference price is its own event and its own message.
+ * Rise rules fired together are one group too. A crossing below the reference price is its own event and its own message.
  */
 function alertGroups(alerts: PriceAlert[]): PriceAlert[][] {
-  const drops = alerts
-    .filter((a) => a.rule === 'drop')
-    .sort(
-      (a, b) =>
-        a.changePercent - b.changePercent ||
-        (a.windowMinutes ?? 0) - (b.windowMinutes ?? 0) ||
-        a.ruleId.localeCompare(b.ruleId),
-    );
-  const others = alerts.filter((a) => a.rule !== 'drop').map((a) => [a]);
-  return drops.length ? [drops, ...others] : others;
+  // Rises group the same way (largest rise first).
+  const moves = (rule: 'drop' | 'rise') =>
+    alerts
+      .filter((a) => a.rule === rule)
+      .sort(
+        (a, b) =>
+          Math.abs(b.changePercent) - Math.abs(a.changePercent) ||
+          (a.windowMinutes ?? 0) - (b.windowMinutes ?? 0) ||
+          a.ruleId.localeCompare(b.ruleId),
+      );
+  const groups = [moves('drop'), moves('rise')].filter((g) => g.length);
+  const others = alerts.filter((a) => a.rule !== 'drop' && a.rule !== 'rise').map((a) => [a]);
+  return [...groups, ...others];
 }
 
 /** Problems already logged by this process: a bad stored rule id would otherwise repeat every poll. */

@@ -7,9 +7,10 @@ import {
   BELOW_REF,
   MAX_CUSTOM_RULES,
   dropRuleId,
+  DROP_RULE_BOUNDS,
+  riseRuleId,
   ruleIdsFor,
   rulesInUse,
-  DROP_RULE_BOUNDS,
 } from '../../domain/rules';
 import {
   CommandDeps,
@@ -65,30 +66,46 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
       );
     const kind = kindRaw as MessageKind;
     const percent = numberOption(cmd, 'drop_percent');
+    const risePercent = numberOption(cmd, 'rise_percent');
     const windowMinutes = numberOption(cmd, 'window_minutes');
     const belowRef = booleanOption(cmd, 'below_reference');
     const languageRaw = stringOption(cmd, 'language');
     if (languageRaw && languageRaw !== 'en' && languageRaw !== 'ja')
       throw new CommandError(`language must be en or ja (got "${languageRaw}").`);
-    if (kind !== 'price' && (percent !== undefined || windowMinutes !== undefined || belowRef !== undefined))
+    if (
+      kind !== 'price' &&
+      (percent !== undefined ||
+        risePercent !== undefined ||
+        windowMinutes !== undefined ||
+        belowRef !== undefined)
+    )
       throw new CommandError(
         say(
           lang,
-          'drop_percent, window_minutes and below_reference apply to kind price only.',
-          'drop_percent・window_minutes・below_reference は種類 price でのみ使えます。',
+          'drop_percent, rise_percent, window_minutes and below_reference apply to kind price only.',
+          'drop_percent・rise_percent・window_minutes・below_reference は種類 price でのみ使えます。',
         ),
       );
-    if (percent !== undefined && !(percent > percentAbove && percent < percentBelow))
+    for (const [name, value] of [
+      ['drop_percent', percent],
+      ['rise_percent', risePercent],
+    ] as const) {
+      if (value !== undefined && !(value > percentAbove && value < percentBelow))
+        throw new CommandError(
+          say(
+            lang,
+            `${name} must be above ${percentAbove} and below ${percentBelow} (got ${value}).`,
+            `${name} は ${percentAbove} より大きく ${percentBelow} 未満で指定してください（${value}）。`,
+          ),
+        );
+    }
+    if (windowMinutes !== undefined && percent === undefined && risePercent === undefined)
       throw new CommandError(
         say(
           lang,
-          `drop_percent must be above ${percentAbove} and below ${percentBelow} (got ${percent}).`,
-          `下落率は ${percentAbove} より大きく ${percentBelow} 未満で指定してください（${percent}）。`,
+          'window_minutes needs drop_percent or rise_percent.',
+          'window_minutes には drop_percent か rise_percent が必要です。',
         ),
-      );
-    if (windowMinutes !== undefined && percent === undefined)
-      throw new CommandError(
-        say(lang, 'window_minutes needs drop_percent.', 'window_minutes には drop_percent が必要です。'),
       );
     if (
       windowMinutes !== undefined &&
@@ -119,9 +136,13 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
 
     const newRules: string[] = [];
     if (percent !== undefined) newRules.push(dropRuleId({ percent, windowMinutes: windowMinutes ?? 60 }));
+    if (risePercent !== undefined)
+      newRules.push(riseRuleId({ percent: risePercent, windowMinutes: windowMinutes ?? 60 }));
     if (belowRef) newRules.push(BELOW_REF);
     let priceRules = existing?.priceRules;
-    if (newRules.length) priceRules = [...new Set([...(priceRules ?? []), ...newRules])];
+    // A channel's own rule joins the defaults it had (ruleIdsFor(config.rules)) unless it removed them.
+    if (newRules.length)
+      priceRules = [...new Set([...(priceRules ?? ruleIdsFor(deps.config.rules)), ...newRules])];
     if (priceRules && priceRules.length > MAX_PRICE_RULES_PER_CHANNEL)
       throw new CommandError(
         say(
