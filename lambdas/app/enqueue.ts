@@ -1,5 +1,6 @@
 import type { Language } from '../domain/config';
 import type { Announcement } from '../domain/messages';
+import { withRoleMention } from '../domain/mentions';
 import type { Outbox } from '../store/outbox';
 import type { Subscriptions } from '../store/subscriptions';
 
@@ -32,7 +33,12 @@ export async function enqueue(
     for (const channel of await channelsTaking(announcement, deps)) {
       if (served.has(channel.channelId)) continue;
       served.add(channel.channelId);
-      const payload = announcement.render(channel.language ?? deps.defaultLanguage);
+      const rendered = announcement.render(channel.language ?? deps.defaultLanguage);
+      // The channel's opt-in role, for the kinds it chose; every other message pings nobody.
+      const role = channel.mentionRole;
+      const payload = role?.kinds.includes(announcement.kind)
+        ? withRoleMention(rendered, role.roleId)
+        : rendered;
       if (await deps.outbox.enqueue(announcement.key, channel.channelId, announcement.kind, payload)) added++;
     }
   }

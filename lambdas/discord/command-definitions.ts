@@ -241,6 +241,14 @@ const alerts: RESTPostAPIChatInputApplicationCommandsJSONBody = {
           description_localizations: { ja: '価格: 返金価格を下回ったら通知' },
           required: false,
         },
+        {
+          type: ApplicationCommandOptionType.Role,
+          name: 'mention_role',
+          name_localizations: { ja: 'メンションロール' },
+          description: 'Mention this role (only this role) on messages of this kind here',
+          description_localizations: { ja: 'この種類の通知でこのロール（のみ）をメンション' },
+          required: false,
+        },
         str('language', '言語', 'Message language for this channel', 'このチャンネルの言語', {
           choices: [
             { name: 'English', value: 'en' },
@@ -260,6 +268,14 @@ const alerts: RESTPostAPIChatInputApplicationCommandsJSONBody = {
         'Only this price rule, e.g. drop-5-60, rise-5-60 or below-ref',
         'この価格ルールのみ（例: drop-5-60）',
       ),
+      {
+        type: ApplicationCommandOptionType.Boolean,
+        name: 'mention_only',
+        name_localizations: { ja: 'メンションのみ' },
+        description: 'Keep the messages, stop only the role mention for this kind',
+        description_localizations: { ja: '通知は残し、この種類のロールメンションのみ解除' },
+        required: false,
+      },
     ]),
     sub(SUB.alertsList, '一覧', 'What this channel receives', 'このチャンネルの通知一覧'),
   ],

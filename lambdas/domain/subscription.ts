@@ -1,4 +1,5 @@
 import type { Language, MessageKind } from './config';
+import type { MentionRole } from './mentions';
 
 /** A channel that receives some kinds of messages, from config or from `/alerts subscribe`. */
 export interface Subscription {
@@ -8,6 +9,8 @@ export interface Subscription {
   language?: Language;
   /** Price rule ids this channel wants; undefined = the configured default rules. */
   priceRules?: string[];
+  /** Opt-in role ping for chosen kinds (lambdas/domain/mentions.ts). */
+  mentionRole?: MentionRole;
   /** Set when Discord answered 403/404 for this channel: delivery stops and says so once. */
   disabledReason?: string;
 }

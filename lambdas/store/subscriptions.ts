@@ -98,5 +98,6 @@ function toSubscription(s: SubscriptionItem): Subscription {
     ...(s.guildId ? { guildId: s.guildId } : {}),
     ...(s.language ? { language: s.language } : {}),
     ...(s.priceRules ? { priceRules: s.priceRules } : {}),
+    ...(s.mentionRole ? { mentionRole: s.mentionRole } : {}),
   };
 }

@@ -2,6 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resetPriceSourceCache } from '../../lambdas/sources/exchanges';
+import { createDiscordClient } from '../../lambdas/discord/rest-client';
+import { runDelivery } from '../../lambdas/app/jobs/delivery';
+import { startDiscordServer } from '../../testkit/discord-server';
 import { MINUTE } from '../../lambdas/domain/clock';
 import type { Subscription } from '../../lambdas/domain/subscription';
 import { MAX_CUSTOM_RULES, dropRuleId } from '../../lambdas/domain/rules';
@@ -81,6 +84,36 @@ describe("channels' own price rules in the price job", () => {
       // Still up next poll: the fired rule stays quiet until the rise clears.
       expect((await h.tick()).alerts).toEqual([]);
     });
+  });
+
+  it('the opted-in role (only that role) is mentioned in its channel; the other channel pings nobody', async () => {
+    const ROLE = '300000000000000077';
+    const discord = await startDiscordServer();
+    try {
+      await withHarness({}, async (h) => {
+        await subscribe(h, OWN_RULES, ['rise-3-30'], { mentionRole: { roleId: ROLE, kinds: ['price'] } });
+        await subscribe(h, MIXED_RULES, ['rise-3-30'], { mentionRole: { roleId: ROLE, kinds: ['news'] } });
+        await steady(h, 3);
+        setAll(h, BASE * 1.05);
+        expect((await h.tick()).alerts.map((a) => a.ruleId)).toEqual(['rise-3-30']);
+        const client = createDiscordClient({
+          token: discord.token,
+          apiBase: discord.apiBase,
+          maxRateLimitWaitMs: 5_000,
+        });
+        await runDelivery(h.container, { discord: client, print: () => undefined });
+        const [mentioned] = discord.messagesIn(OWN_RULES);
+        expect(mentioned?.payload.content).toBe(`<@&${ROLE}>`);
+        expect(mentioned?.payload.allowed_mentions).toEqual({ parse: [], roles: [ROLE] });
+        // MIXED_RULES wants the role on news only: this price alert pings nobody.
+        const [quiet] = discord.messagesIn(MIXED_RULES);
+        expect(quiet?.payload.content).toBeUndefined();
+        expect(quiet?.payload.allowed_mentions).toEqual({ parse: [] });
+        expect(JSON.stringify(discord.messages)).not.toMatch(/@everyone|@here/);
+      });
+    } finally {
+      await discord.close();
+    }
   });
 
   it("a channel's own 3 % in 30 min rule fires for that channel only", async () => {

@@ -527,6 +527,33 @@ describe('/alerts', () => {
     expect(reply.data?.content).toContain('Price rules: drop-5-60, drop-10-1440, below-ref, drop-3-30');
   });
 
+  it('mention_role opts a role in per kind; the reply names it without pinging; @everyone is refused', async () => {
+    const role = '300000000000000088';
+    const { reply } = await send(inChannel(`alerts subscribe kind:price mention_role:${role}`, 13));
+    expect(reply.data?.content).toContain(`Mentions: <@&${role}> (price)`);
+    expect(reply.data?.allowed_mentions).toEqual({ parse: [] });
+    await send(inChannel(`alerts subscribe kind:refund mention_role:${role}`, 13));
+    expect((await deps.subscriptions.get(channel(13)))?.mentionRole).toEqual({
+      roleId: role,
+      kinds: ['price', 'refund'],
+    });
+    await send(inChannel('alerts unsubscribe kind:price mention_only:true', 13));
+    const after = await deps.subscriptions.get(channel(13));
+    expect(after?.kinds).toEqual(['price', 'refund']);
+    expect(after?.mentionRole).toEqual({ roleId: role, kinds: ['refund'] });
+    await send(inChannel('alerts unsubscribe kind:refund', 13));
+    expect((await deps.subscriptions.get(channel(13)))?.mentionRole).toBeUndefined();
+
+    // The @everyone role's id is the guild's id.
+    const guildId = '300000000000000005';
+    const everyone = await send({
+      ...inChannel(`alerts subscribe kind:news mention_role:${guildId}`, 14),
+      guild_id: guildId,
+    });
+    expect(everyone.reply.data?.content).toContain('@everyone cannot be mentioned');
+    expect(await deps.subscriptions.get(channel(14))).toBeUndefined();
+  });
+
   it('a rise rule joins the defaults; removing a default leaves the rest and the rise', async () => {
     const { reply } = await send(
       inChannel('alerts subscribe kind:price rise_percent:8 window_minutes:120', 12),

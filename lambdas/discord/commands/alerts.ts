@@ -3,6 +3,7 @@ import type { Config, Language, MessageKind } from '../../domain/config';
 import { LIMITS, NO_MENTIONS, truncate } from '../text';
 import type { CommandReply } from '../interaction-reply';
 import type { Subscription } from '../../domain/subscription';
+import { addMentionKind, mentionRoleProblem, removeMentionKind } from '../../domain/mentions';
 import {
   BELOW_REF,
   MAX_CUSTOM_RULES,
@@ -35,7 +36,18 @@ function describeSubscription(sub: Subscription | undefined, config: Config, lan
     ? `\n${say(lang, 'Price rules', '価格ルール')}: ${(sub.priceRules ?? ruleIdsFor(config.rules)).join(', ')}${sub.priceRules ? '' : say(lang, ' (defaults)', '（既定）')}`
     : '';
   const language = sub.language ?? config.language;
-  return `${say(lang, 'This channel receives', 'このチャンネルの通知')}: ${sub.kinds.join(', ')}${rules}\n${say(lang, 'Language', '言語')}: ${language}`;
+  // Shown as <@&id>: the reply's allowed_mentions is empty, so it names the role without pinging it.
+  const mention = sub.mentionRole
+    ? `\n${say(lang, 'Mentions', 'メンション')}: <@&${sub.mentionRole.roleId}> (${sub.mentionRole.kinds.join(', ')})`
+    : '';
+  return `${say(lang, 'This channel receives', 'このチャンネルの通知')}: ${sub.kinds.join(', ')}${rules}${mention}\n${say(lang, 'Language', '言語')}: ${language}`;
+}
+
+/** The subscription with its role ping stopped for this kind (dropped when no kind is left). */
+function withoutMention(sub: Subscription, kind: MessageKind | 'all'): Subscription {
+  const { mentionRole: _old, ...rest } = sub;
+  const left = removeMentionKind(sub.mentionRole, kind);
+  return left ? { ...rest, mentionRole: left } : rest;
 }
 
 export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Promise<CommandReply> {
@@ -70,6 +82,16 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
     const windowMinutes = numberOption(cmd, 'window_minutes');
     const belowRef = booleanOption(cmd, 'below_reference');
     const languageRaw = stringOption(cmd, 'language');
+    const roleId = stringOption(cmd, 'mention_role');
+    const roleProblem = roleId !== undefined ? mentionRoleProblem(roleId, guildId) : undefined;
+    if (roleProblem)
+      throw new CommandError(
+        say(
+          lang,
+          `mention_role: ${roleProblem}.`,
+          `mention_role: ${roleProblem}（このロールは指定できません）。`,
+        ),
+      );
     if (languageRaw && languageRaw !== 'en' && languageRaw !== 'ja')
       throw new CommandError(`language must be en or ja (got "${languageRaw}").`);
     if (
@@ -162,6 +184,8 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
       ...(language ? { language } : {}),
       ...(priceRules ? { priceRules } : {}),
     };
+    const mentionRole = roleId ? addMentionKind(existing?.mentionRole, roleId, kind) : existing?.mentionRole;
+    if (mentionRole) next.mentionRole = mentionRole;
     await deps.subscriptions.put(next);
     const defaults = new Set(ruleIdsFor(deps.config.rules));
     const own = newRules.filter((r) => !defaults.has(r));
@@ -193,8 +217,18 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
     if (!existing || !existing.kinds.length)
       throw new CommandError(describeSubscription(undefined, deps.config, lang));
     const rule = stringOption(cmd, 'rule');
+    const mentionOnly = booleanOption(cmd, 'mention_only') === true;
     let next: Subscription;
-    if (rule) {
+    if (mentionOnly) {
+      if (rule)
+        throw new CommandError(
+          say(lang, 'Use rule or mention_only, not both.', 'rule と mention_only は同時に使えません。'),
+        );
+      next = {
+        ...withoutMention(existing, kindRaw as MessageKind | 'all'),
+        guildId: existing.guildId ?? guildId,
+      };
+    } else if (rule) {
       if (kindRaw !== 'price')
         throw new CommandError(
           say(lang, 'rule applies to kind price only.', 'rule は種類 price でのみ使えます。'),
@@ -212,16 +246,20 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
       next = remaining.length
         ? { ...existing, guildId: existing.guildId ?? guildId, priceRules: remaining }
         : {
-            ...existing,
+            ...withoutMention(existing, 'price'),
             guildId: existing.guildId ?? guildId,
             kinds: existing.kinds.filter((k) => k !== 'price'),
             priceRules: [],
           };
     } else {
       const kindsLeft = kindRaw === 'all' ? [] : existing.kinds.filter((k) => k !== kindRaw);
-      const { priceRules: _dropped, ...rest } = existing;
+      const { priceRules: _dropped, mentionRole: _mention, ...rest } = existing;
+      // A kind no longer received is no longer mentioned.
+      const left = removeMentionKind(existing.mentionRole, kindRaw as MessageKind | 'all');
       next = {
-        ...(kindsLeft.includes('price') ? existing : rest),
+        ...rest,
+        ...(kindsLeft.includes('price') && existing.priceRules ? { priceRules: existing.priceRules } : {}),
+        ...(left ? { mentionRole: left } : {}),
         guildId: existing.guildId ?? guildId,
         kinds: kindsLeft,
       };
