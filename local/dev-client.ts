@@ -171,6 +171,11 @@ export function buildCommandInteraction(
     channel_id: DEV_CHANNEL_ID,
     channel: { id: DEV_CHANNEL_ID, type: 0 },
     app_permissions: '442368',
+    // Fields Discord always sends (receiving-and-responding.mdx, "Interaction Object"); discord.js reads them.
+    entitlements: [],
+    authorizing_integration_owners: opts.dm ? { '1': DEV_USER_ID } : { '0': DEV_GUILD_ID },
+    context: opts.dm ? 1 : 0,
+    attachment_size_limit: 10_485_760,
     ...(opts.dm
       ? { user }
       : {

@@ -8,6 +8,7 @@ import {
   fixtureHeader,
   type RateLimitFixture,
 } from './discord-fixtures';
+import { asRecord, validateCommands, validateMessage } from './discord-validation';
 
 export { parseHttpFixture, type RateLimitFixture, type RecordedHttp } from './discord-fixtures';
 
@@ -49,6 +50,15 @@ export interface WebhookMessage {
   applicationId: string;
   interactionToken: string;
   payload: Record<string, unknown>;
+  /** Files of a multipart edit (files[n]), e.g. the /price chart. */
+  files?: { name: string; contentType: string; data: Buffer }[];
+}
+
+/** A POST /interactions/{id}/{token}/callback: the first answer to an interaction that came over the Gateway. */
+export interface InteractionCallback {
+  interactionId: string;
+  interactionToken: string;
+  body: { type?: number; data?: Record<string, unknown> };
 }
 
 export interface DiscordServerOptions {
@@ -84,6 +94,14 @@ export interface DiscordServer {
   /** Registered commands: key 'global' or the guild id. */
   commands: Map<string, Record<string, unknown>[]>;
   requests: RecordedRequest[];
+  callbacks: InteractionCallback[];
+  /** The Gateway URL GET /gateway/bot answers with (the loopback Gateway's). */
+  useGateway(url: string): void;
+  /**
+   * An interaction the (loopback) Gateway is about to dispatch: its one callback is accepted, a second
+   * gets 40060, and an edit of its @original before the callback gets 404 Unknown Webhook, as on Discord.
+   */
+  issueInteraction(id: string, token: string): void;
   messagesIn(channelId: string): CreatedMessage[];
   /** Queue answers for the next matching requests; `forever` repeats the last step for good. */
   script(steps: ScriptStep[], opts?: { channelId?: string; forever?: boolean }): void;
@@ -116,6 +134,10 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
   const webhookMessages: WebhookMessage[] = [];
   const commands = new Map<string, Record<string, unknown>[]>();
   const requests: RecordedRequest[] = [];
+  const callbacks: InteractionCallback[] = [];
+  /** Issued interactions by token: whether their callback was made. */
+  const issued = new Map<string, { id: string; acknowledged: boolean }>();
+  let gatewayUrl: string | undefined;
   const scripts: Script[] = [];
   const forbidden = new Map<string, 50001 | 50013>();
   const removed = new Set<string>();
@@ -136,14 +158,10 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      let body: unknown;
-      try {
-        body = raw ? JSON.parse(raw) : undefined;
-      } catch {
-        body = raw;
-      }
-      handle(req, res, body);
+      readBody(req.headers['content-type'] ?? '', Buffer.concat(chunks)).then(
+        ({ body, files }) => handle(req, res, body, files),
+        () => reply(req, res, undefined, 400, { message: 'Invalid Form Body', code: 50035 }),
+      );
     });
   });
 
@@ -189,7 +207,13 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
   }
 
   let injected = 0;
-  function handle(req: IncomingMessage, res: ServerResponse, body: unknown, late = false): void {
+  function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    files: UploadedFile[],
+    late = false,
+  ): void {
     const method = req.method ?? 'GET';
     // The client percent-encodes path segments (e.g. messages/%40original).
     const path = decodeURIComponent((req.url ?? '').split('?')[0] ?? '');
@@ -197,7 +221,8 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
     const webhookEdit = /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/.exec(path);
     const webhookPost = /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)$/.exec(path);
     const commandsPut = /^\/api\/v10\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/.exec(path);
-    const isWebhook = Boolean(webhookEdit || webhookPost);
+    const callback = /^\/api\/v10\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path);
+    const isWebhook = Boolean(webhookEdit || webhookPost || callback);
 
     // Webhook routes authenticate with the interaction token in the path; the rest need the bot token.
     if (!isWebhook && req.headers.authorization !== `Bot ${token}`) {
@@ -228,7 +253,7 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
       else if (turn === 2) step = { rateLimit: 'user', retryAfterSeconds: 0.3 };
       else {
         // Slow drip: answer normally, late.
-        setTimeout(() => handle(req, res, body, true), opts.slowMs ?? 3_000);
+        setTimeout(() => handle(req, res, body, files, true), opts.slowMs ?? 3_000);
         return;
       }
     }
@@ -309,8 +334,35 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
       return reply(req, res, body, 200, message, limitHeaders);
     }
 
+    if (method === 'GET' && path === '/api/v10/gateway/bot') {
+      if (!gatewayUrl) return reply(req, res, body, 404, { message: '404: Not Found', code: 0 });
+      // gateway.mdx "Get Gateway Bot", with its example's limits.
+      const limit = { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 };
+      return reply(req, res, body, 200, { url: gatewayUrl, shards: 1, session_start_limit: limit });
+    }
+
+    if (method === 'POST' && callback) {
+      const [, interactionId, interactionToken] = callback as unknown as [string, string, string];
+      const known = issued.get(interactionToken);
+      if (!known || known.id !== interactionId)
+        return reply(req, res, body, 404, { message: 'Unknown interaction', code: 10062 });
+      if (known.acknowledged)
+        return reply(req, res, body, 400, {
+          message: 'Interaction has already been acknowledged.',
+          code: 40060,
+        });
+      const payload = asRecord(body);
+      const problem = payload.type === 4 ? validateMessage(payload.data) : undefined;
+      if (problem) return reply(req, res, body, 400, problem);
+      known.acknowledged = true;
+      callbacks.push({ interactionId, interactionToken, body: payload });
+      return reply(req, res, body, 204, undefined);
+    }
+
     if ((method === 'PATCH' && webhookEdit) || (method === 'POST' && webhookPost)) {
       const [, applicationId, interactionToken] = (webhookEdit ?? webhookPost) as RegExpExecArray;
+      if (issued.get(interactionToken ?? '')?.acknowledged === false)
+        return reply(req, res, body, 404, { message: 'Unknown Webhook', code: 10015 });
       const problem = validateMessage(body, { allowEmpty: Boolean(webhookEdit) });
       if (problem) return reply(req, res, body, 400, problem);
       const payload = body as Record<string, unknown>;
@@ -319,6 +371,7 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
         applicationId: applicationId as string,
         interactionToken: interactionToken as string,
         payload,
+        ...(files.length ? { files } : {}),
       });
       return reply(req, res, body, 200, messageObject(String(nextId++), '0', payload));
     }
@@ -351,6 +404,11 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
     webhookMessages,
     commands,
     requests,
+    callbacks,
+    useGateway: (url) => {
+      gatewayUrl = url;
+    },
+    issueInteraction: (id, t) => void issued.set(t, { id, acknowledged: false }),
     messagesIn: (channelId) => messages.filter((m) => m.channelId === channelId),
     script: (steps, o = {}) =>
       scripts.push({
@@ -370,92 +428,23 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
   };
 }
 
-// --- Discord's payload limits, answered like Discord: 400, code 50035, nested `errors` ---------------
+type UploadedFile = NonNullable<WebhookMessage['files']>[number];
 
-type FormErrors = { [key: string]: FormErrors | { code: string; message: string }[] };
-
-function maxLength(errors: FormErrors, path: (string | number)[], value: unknown, max: number): number {
-  const len = typeof value === 'string' ? Array.from(value).length : Array.isArray(value) ? value.length : 0;
-  if (len > max) addError(errors, path, 'BASE_TYPE_MAX_LENGTH', `Must be ${max} or fewer in length.`);
-  return typeof value === 'string' ? Array.from(value).length : 0;
-}
-
-function addError(errors: FormErrors, path: (string | number)[], code: string, message: string): void {
-  let node: FormErrors = errors;
-  for (const key of path) {
-    const next = node[String(key)];
-    node = (next && !Array.isArray(next) ? next : (node[String(key)] = {})) as FormErrors;
-  }
-  const list = (node._errors as { code: string; message: string }[] | undefined) ?? [];
-  list.push({ code, message });
-  node._errors = list;
-}
-
-function asRecord(v: unknown): Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-
-function validateMessage(
-  body: unknown,
-  opts: { allowEmpty?: boolean } = {},
-): Record<string, unknown> | undefined {
-  const p = asRecord(body);
-  const errors: FormErrors = {};
-  maxLength(errors, ['content'], p.content, 2000);
-  if (p.nonce !== undefined) maxLength(errors, ['nonce'], p.nonce, 25);
-  const embeds = Array.isArray(p.embeds) ? p.embeds : [];
-  maxLength(errors, ['embeds'], embeds, 10);
-  let total = 0;
-  embeds.forEach((raw, i) => {
-    const e = asRecord(raw);
-    total += maxLength(errors, ['embeds', i, 'title'], e.title, 256);
-    total += maxLength(errors, ['embeds', i, 'description'], e.description, 4096);
-    total += maxLength(errors, ['embeds', i, 'author', 'name'], asRecord(e.author).name, 256);
-    total += maxLength(errors, ['embeds', i, 'footer', 'text'], asRecord(e.footer).text, 2048);
-    const fields = Array.isArray(e.fields) ? e.fields : [];
-    maxLength(errors, ['embeds', i, 'fields'], fields, 25);
-    fields.forEach((rawField, j) => {
-      const f = asRecord(rawField);
-      total += maxLength(errors, ['embeds', i, 'fields', j, 'name'], f.name, 256);
-      total += maxLength(errors, ['embeds', i, 'fields', j, 'value'], f.value, 1024);
-    });
-  });
-  if (total > 6000)
-    addError(errors, ['embeds'], 'MAX_EMBED_SIZE_EXCEEDED', 'Embed size exceeds maximum size of 6000');
-  if (Object.keys(errors).length) return { message: 'Invalid Form Body', code: 50035, errors };
-  const empty = !p.content && embeds.length === 0 && !p.sticker_ids && !p.components && !p.poll;
-  if (empty && !opts.allowEmpty) return { message: 'Cannot send an empty message', code: 50006 };
-  return undefined;
-}
-
-function validateCommands(body: unknown): Record<string, unknown> | undefined {
-  if (!Array.isArray(body)) {
-    return {
-      message: 'Invalid Form Body',
-      code: 50035,
-      errors: {
-        _errors: [{ code: 'LIST_TYPE_CONVERT', message: 'Only iterables may be used in a ListType' }],
-      },
-    };
-  }
-  const errors: FormErrors = {};
-  maxLength(errors, [], body, 100);
-  body.forEach((raw, i) => {
-    const c = asRecord(raw);
-    const type = typeof c.type === 'number' ? c.type : 1;
-    if (
-      typeof c.name !== 'string' ||
-      !/^[-_\p{L}\p{N}]{1,32}$/u.test(c.name) ||
-      (type === 1 && c.name !== c.name.toLowerCase())
-    ) {
-      addError(errors, [i, 'name'], 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
+/** JSON, or multipart/form-data as Discord takes files (payload_json + files[n]), read by undici's parser. */
+async function readBody(contentType: string, raw: Buffer): Promise<{ body: unknown; files: UploadedFile[] }> {
+  if (contentType.startsWith('multipart/form-data')) {
+    const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+    const files: UploadedFile[] = [];
+    for (const [field, value] of form.entries()) {
+      if (!field.startsWith('files[') || typeof value === 'string') continue;
+      files.push({ name: value.name, contentType: value.type, data: Buffer.from(await value.arrayBuffer()) });
     }
-    if (type === 1) {
-      const d = typeof c.description === 'string' ? Array.from(c.description).length : 0;
-      if (d < 1 || d > 100)
-        addError(errors, [i, 'description'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
-    }
-  });
-  if (Object.keys(errors).length) return { message: 'Invalid Form Body', code: 50035, errors };
-  return undefined;
+    return { body: JSON.parse(String(form.get('payload_json') ?? '{}')) as unknown, files };
+  }
+  const text = raw.toString('utf8');
+  try {
+    return { body: text ? (JSON.parse(text) as unknown) : undefined, files: [] };
+  } catch {
+    return { body: text, files: [] };
+  }
 }
