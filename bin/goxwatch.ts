@@ -20,6 +20,11 @@ import { createDiscordClient } from '../lambdas/discord/rest-client';
 import { DataDirError } from '../local/embedded-dynamo';
 import { dataDir, exitWhenDataDirDeleted, openStore } from '../local/local-store';
 import { localInteractions, startInteractionsServer } from '../local/interactions-server';
+import {
+  chooseCommandTransport,
+  startCommandTransports,
+  type ChosenTransport,
+} from '../local/command-transports';
 import { createPriceSources } from '../lambdas/sources/exchanges';
 import { Subscriptions } from '../lambdas/store/subscriptions';
 import { registerCommands } from '../lambdas/discord/register-commands';
@@ -36,7 +41,9 @@ import { discordSettings } from '../lambdas/app/secrets';
 import { runReplayCommand } from '../local/replay/cli';
 
 const USAGE = `usage: goxwatch <command> [options]
-  start [--once] [--port <n>]        run the bot locally (npm start); --once: one cycle of every job, then exit
+  start [--once] [--port <n>] [--transport gateway|http]
+                                     run the bot locally (npm start); --once: one cycle of every job, then exit;
+                                     slash commands over the Gateway when a token and no public key are set
   replay [--speed <n>] [--from <date>] [--to <date>] [--prices <csv> [--symbol XEM/JPY]] [--news <rss>] [--step <min>]
                                      replay January 2018 offline (npm run replay)
   register-commands [--guild <id>]   register the slash commands (needs DISCORD_APPLICATION_ID and the token)
@@ -75,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
         once: { type: 'boolean' },
         config: { type: 'string' },
         port: { type: 'string' },
+        transport: { type: 'string' },
         guild: { type: 'string' },
         speed: { type: 'string' },
         from: { type: 'string' },
@@ -102,8 +110,15 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'config') return configCommand(positionals, values.config);
   const { config, origin } = loadConfig(values.config ? { file: values.config } : {});
   switch (command) {
-    case 'start':
-      return start(config, origin, { once: values.once ?? false, port: parsePort(values.port) });
+    case 'start': {
+      const transport = chooseCommandTransport({
+        flag: values.transport,
+        env: process.env[ENV.commandTransport],
+        ...(await discordSettings()),
+      });
+      if ('problem' in transport) throw new UsageError(transport.problem);
+      return start(config, origin, { once: values.once ?? false, port: parsePort(values.port), transport });
+    }
     case 'replay':
       return runReplayCommand({
         config,
@@ -163,7 +178,11 @@ async function createBot(container: Container): Promise<{ bot: Bot; sources: Pri
   return { bot, sources };
 }
 
-async function start(config: Config, origin: string, opts: { once: boolean; port: number }): Promise<number> {
+async function start(
+  config: Config,
+  origin: string,
+  opts: { once: boolean; port: number; transport: ChosenTransport },
+): Promise<number> {
   const opened = await openStore(config);
   try {
     const container = createContainer({
@@ -196,7 +215,7 @@ async function start(config: Config, origin: string, opts: { once: boolean; port
       return price.allSourcesFailed ? 1 : 0;
     }
     exitWhenDataDirDeleted(opened, (line) => log.error(line));
-    return await runForever(bot, sources, opts.port);
+    return await runForever(bot, sources, opts.port, opts.transport);
   } finally {
     await opened.close();
   }
@@ -209,30 +228,25 @@ const MAX_OFFLINE_BACKOFF_MS = 10 * 60_000;
  * The local runner: price and news jobs on their intervals, one job at a time (so two
  * deliveries never race), the interactions endpoint on 127.0.0.1, a clean stop on Ctrl-C.
  */
-async function runForever(bot: Bot, sources: PriceSource[], port: number): Promise<number> {
+async function runForever(
+  bot: Bot,
+  sources: PriceSource[],
+  port: number,
+  transport: ChosenTransport,
+): Promise<number> {
   const { config, logger } = bot.container;
   const settings = await discordSettings();
-  const interactions = localInteractionSetup({
+  const transports = await startCommandTransports({
+    ...transport,
+    port,
     dataDir: dataDir(),
-    publicKey: settings.publicKey,
-    apiBase: settings.apiBase,
-    logger,
-  });
-  const { deps, drain } = localInteractions({
+    settings,
     config,
     store: bot.container.store,
     clock: bot.container.clock,
     logger,
-    publicKey: interactions.publicKey,
-    followUp: interactions.followUp,
-    ...(settings.applicationId ? { applicationId: settings.applicationId } : {}),
   });
-  const server = await startInteractionsServer({
-    port, // on 127.0.0.1 (the server's default)
-    handle: (e) => handleInteraction(e, deps),
-    onResponseSent: drain,
-  });
-  logger.info(`goxwatch: interactions endpoint at ${server.url}; Ctrl-C stops (${heapUsed()})`);
+  logger.info(`goxwatch: running; Ctrl-C stops (${heapUsed()})`);
 
   let stopping = false;
   let queue: Promise<unknown> = Promise.resolve();
@@ -295,7 +309,7 @@ async function runForever(bot: Bot, sources: PriceSource[], port: number): Promi
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   await queue.catch(() => undefined);
-  await server.close();
+  await transports.stop();
   logger.info(`goxwatch: stopped (${heapUsed()})`);
   return 0;
 }

@@ -18,7 +18,7 @@ import { errorMessage, type Logger } from '../lambdas/domain/log';
  * The Gateway transport of the local runner: discord.js keeps the websocket to Discord (heartbeats,
  * resume after a dropped socket, identify again after an invalid session), and every INTERACTION_CREATE
  * goes through the same dispatcher as the HTTP endpoint. The answer is POSTed to the interaction
- * callback, then the after-response work (chart, deferred edit) edits @original as over HTTP.
+ * callback, then the handed-off work (chart, deferred reply) edits @original, as over HTTP.
  * Lives in local/: Lambda bundles never load discord.js (no long-lived connection on Lambda).
  */
 
@@ -58,8 +58,13 @@ export interface GatewayTransportOptions {
   token: string;
   /** DISCORD_API_BASE without a version (discord.js adds /v10); GET /gateway/bot there names the Gateway. */
   apiBase: string;
-  /** The same dispatcher deps as the HTTP endpoint (store, repos, follow-up, budget). */
+  /** The same dispatcher deps as the HTTP endpoint (store, repos, hand-off, budget). */
   deps: DispatchDeps;
+  /**
+   * Runs the work the dispatcher handed off (the /price chart, a deferred reply's edit; ADR 0008):
+   * called once the callback is accepted, since an edit of @original before it fails.
+   */
+  drain: () => Promise<void>;
   logger: Logger;
   backoff?: ReconnectBackoff;
   /** Told each step of answering an interaction (tests wait on it; the runner needs nothing). */
@@ -121,7 +126,7 @@ export function startGatewayTransport(opts: GatewayTransportOptions): GatewayTra
       return;
     }
     tell({ interactionId: raw.id, stage: 'callback', responseType: result.response.type });
-    await result.afterResponse?.();
+    await opts.drain();
     tell({ interactionId: raw.id, stage: 'done', responseType: result.response.type });
   };
 

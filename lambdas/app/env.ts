@@ -25,6 +25,8 @@ export const ENV = {
   workerFunction: 'GOXWATCH_WORKER_FUNCTION',
   /** A Lambda API endpoint instead of the region's (the bundle smoke test's loopback). */
   lambdaEndpoint: 'LAMBDA_ENDPOINT',
+  /** How slash commands reach the local runner: gateway or http (default: gateway with a token and no public key). */
+  commandTransport: 'GOXWATCH_TRANSPORT',
   /** The channel the replay posts to when a bot token is set. */
   replayDiscordChannel: 'REPLAY_DISCORD_CHANNEL',
 } as const;

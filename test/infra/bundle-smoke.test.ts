@@ -496,4 +496,14 @@ describe('Lambda bundles from the cloud assembly, each in a fresh node process',
     for (const name of ['Price', 'News', 'Delivery', 'Interactions'])
       expect(packages(name).filter((p) => p.startsWith('@aws-sdk/client-'))).toEqual([]);
   });
+
+  it('no Lambda bundle carries discord.js or its Gateway client: only the local runner loads them', () => {
+    expect(bundles.length).toBeGreaterThanOrEqual(4);
+    for (const b of bundles) {
+      const { packages, files } = bundleSources(b.dir);
+      // Sanity: a real bundle with its packages, so an empty source map cannot pass.
+      expect(files).toBeGreaterThan(10);
+      expect(packages.filter((p) => p === 'discord.js' || p === '@discordjs/ws')).toEqual([]);
+    }
+  });
 });

@@ -1,14 +1,16 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildCommandInteraction, DEV_APPLICATION_ID } from '../../local/dev-client';
 import { startGatewayTransport, type GatewayAnswerEvent, type GatewayTransport } from '../../local/gateway';
 import { createFetchFollowUp } from '../../lambdas/discord/followup';
-import {
-  createInteractionDeps,
-  handleInteraction,
-  type DispatchDeps,
-} from '../../lambdas/discord/interactions';
+import { handleInteraction } from '../../lambdas/discord/interactions';
+import { localInteractions } from '../../local/interactions-server';
 import { Store, type Item } from '../../lambdas/store/store';
 import { ManualClock, MINUTE } from '../../lambdas/domain/clock';
-import { DEFAULT_CONFIG } from '../../lambdas/domain/config';
+import { DEFAULT_CONFIG, type Config } from '../../lambdas/domain/config';
 import type { Logger } from '../../lambdas/domain/log';
 import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
 import { PRIVILEGED_INTENTS, startGatewayServer, type GatewayServer } from '../../testkit/gateway-server';
@@ -23,8 +25,12 @@ import { decodePng } from '../support/png';
  * answer step), never for a length of time.
  */
 
+const ROOT = join(__dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+const CLI = join(ROOT, 'bin', 'goxwatch.ts');
 const NOW = Date.parse('2018-01-26T06:00:00Z');
 const clock = new ManualClock(NOW);
+type Local = ReturnType<typeof localInteractions>;
 const BOT_TOKEN = 'MTAxMDEwMTAxMDEwMTAxMDEw.gateway-test.loopback-bot-token-never-logged';
 
 /** Captures every line as written: no redaction, so a leak would show. */
@@ -81,26 +87,28 @@ let gateway: GatewayServer;
 let transport: GatewayTransport;
 let logger: CapturingLogger;
 let answers: Answers;
-let deps: DispatchDeps;
+let local: Local;
 const consoleLines: string[] = [];
 
-function depsWith(store: Store, budgetMs: number): DispatchDeps {
-  return createInteractionDeps({
+/** The dispatcher's deps and the in-process worker that runs what it hands off, as npm start builds them. */
+function depsWith(store: Store, budgetMs: number): Local {
+  return localInteractions({
     config: DEFAULT_CONFIG,
     store,
     clock,
     logger,
     publicKey: undefined,
-    followUp: createFetchFollowUp({ apiBase: discord.apiBase }),
+    followUp: (window) => createFetchFollowUp({ apiBase: discord.apiBase, retries: window }),
     budgetMs,
   });
 }
 
-function startBot(d: DispatchDeps, token = BOT_TOKEN): GatewayTransport {
+function startBot(local: Local, token = BOT_TOKEN): GatewayTransport {
   return startGatewayTransport({
     token,
     apiBase: discord.apiBase,
-    deps: d,
+    deps: local.deps,
+    drain: local.drain,
     logger,
     onAnswer: answers.record,
     backoff: { failuresBeforePause: 2, firstPauseMs: 20, maxPauseMs: 200 },
@@ -132,8 +140,8 @@ beforeAll(async () => {
   discord.useGateway(gateway.url);
   logger = new CapturingLogger();
   answers = new Answers();
-  deps = depsWith(t.store, 20_000);
-  await seedConsensus(deps.prices, {
+  local = depsWith(t.store, 20_000);
+  await seedConsensus(local.deps.prices, {
     symbol: 'XEM/JPY',
     now: NOW,
     from: 110,
@@ -142,8 +150,8 @@ beforeAll(async () => {
     stepMinutes: 60,
     venues: ['zaif'],
   });
-  await seedQuotes(deps.prices, [quote('zaif', 'XEM/JPY', 96, NOW - MINUTE)]);
-  transport = startBot(deps);
+  await seedQuotes(local.deps.prices, [quote('zaif', 'XEM/JPY', 96, NOW - MINUTE)]);
+  transport = startBot(local);
   await transport.ready;
 });
 
@@ -180,7 +188,7 @@ describe('slash commands over the Gateway (discord.js)', () => {
     const body = JSON.stringify(buildCommandInteraction(['refund', 'calc', 'amount:1000']));
     const http = await handleInteraction(
       { headers: signedHeaders(body, keys.privateKey, clock.now()), body },
-      { ...deps, publicKey: keys.publicKeyHex },
+      { ...local.deps, publicKey: keys.publicKeyHex },
     );
     expect(JSON.parse(http.body)).toEqual(callback?.body);
   });
@@ -252,7 +260,7 @@ describe('slash commands over the Gateway (discord.js)', () => {
 
   it('a bot that cannot reach the Gateway at start tries again after a pause, with a fresh client', async () => {
     gateway.refuseConnections(1);
-    const late = startBot(deps);
+    const late = startBot(local);
     try {
       await expect(late.ready).resolves.toBe('goxwatch');
       expect(logger.lines.some((l) => /cannot connect \(.*503.*\); next attempt in 20 ms/.test(l))).toBe(
@@ -288,7 +296,13 @@ describe('refusals and secrets', () => {
     const strict = await startGatewayServer({ token: 'a-different-token-the-gateway-expects' });
     const rest = await startDiscordServer({ token: BOT_TOKEN });
     rest.useGateway(strict.url);
-    const refused = startGatewayTransport({ token: BOT_TOKEN, apiBase: rest.apiBase, deps, logger });
+    const refused = startGatewayTransport({
+      token: BOT_TOKEN,
+      apiBase: rest.apiBase,
+      deps: local.deps,
+      drain: local.drain,
+      logger,
+    });
     try {
       await expect(refused.ready).rejects.toThrow('the bot token was refused (4004)');
       expect(strict.count('identify')).toBe(1);
@@ -305,5 +319,60 @@ describe('refusals and secrets', () => {
     for (const line of [...logger.lines, ...consoleLines]) expect(line).not.toContain(BOT_TOKEN);
     // It did travel where it belongs: IDENTIFY and RESUME carried it (tokenOk), REST had it as Bot auth.
     expect(gateway.log.filter((e) => e.kind === 'resume').every((e) => e.tokenOk)).toBe(true);
+  });
+});
+
+describe('npm start with a bot token and no public key', () => {
+  it('answers over the Gateway, says so in the start line, and stops cleanly on SIGINT', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'goxwatch-gateway-cli-'));
+    const configFile = join(dir, 'config.json');
+    // No feeds and no price sources to reach: this run is about slash commands.
+    const config: Config = {
+      ...DEFAULT_CONFIG,
+      feeds: [],
+      incidents: [{ ...DEFAULT_CONFIG.incidents[0]!, feeds: [] }],
+    };
+    writeFileSync(configFile, JSON.stringify(config));
+    const child = spawn(TSX, [CLI, 'start', '--port', '0', '--config', configFile], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        GOXWATCH_DATA_DIR: join(dir, 'data'),
+        DISCORD_BOT_TOKEN: BOT_TOKEN,
+        DISCORD_API_BASE: discord.apiBase,
+      },
+    });
+    let output = '';
+    const lines = new Set<() => void>();
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      for (const l of [...lines]) l();
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const printed = (text: string) =>
+      new Promise<void>((resolve) => {
+        const check = () => output.includes(text) && (lines.delete(check), resolve());
+        lines.add(check);
+        check();
+      });
+    try {
+      await printed('Gateway connected as goxwatch');
+      expect(output).toMatch(
+        /slash commands: Discord Gateway \(discord\.js.*DISCORD_BOT_TOKEN set and no DISCORD_PUBLIC_KEY/,
+      );
+      expect(output).toMatch(/HTTP endpoint also at http:\/\/127\.0\.0\.1:\d+\/interactions/);
+      const interaction = slashCommand('refund calc amount:1000');
+      gateway.dispatch('INTERACTION_CREATE', interaction);
+      while (callbacksOf(interaction.id).length === 0) await sleep(10);
+      expect(textOf(callbacksOf(interaction.id)[0]?.body.data)).toContain('88,549 JPY');
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((resolve) => child.once('exit', resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(output).toContain('goxwatch: stopped');
+    expect(output).not.toContain(BOT_TOKEN);
   });
 });

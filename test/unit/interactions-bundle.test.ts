@@ -25,12 +25,14 @@ async function bundleInputs(entry: string): Promise<string[]> {
 }
 
 describe('interactions bundle', () => {
-  it.each(entries)('%s carries neither ccxt nor rss-parser', async (entry) => {
+  it.each(entries)('%s carries neither ccxt, rss-parser nor discord.js', async (entry) => {
     const inputs = await bundleInputs(entry);
     // Sanity: the bundle really contains our code and the verifier, so an empty bundle cannot pass.
     expect(inputs.some((i) => i.endsWith('lambdas/discord/interactions-verify.ts'))).toBe(true);
     expect(inputs.some((i) => i.endsWith('lambdas/discord/commands/index.ts'))).toBe(true);
-    const offenders = inputs.filter((i) => /node_modules\/(ccxt|rss-parser|xml2js)\//.test(i));
+    const offenders = inputs.filter((i) =>
+      /node_modules\/(ccxt|rss-parser|xml2js|discord\.js|@discordjs\/ws)\//.test(i),
+    );
     expect(offenders).toEqual([]);
   });
 });

@@ -1,0 +1,125 @@
+import type { Clock } from '../lambdas/domain/clock';
+import type { Config } from '../lambdas/domain/config';
+import type { Logger } from '../lambdas/domain/log';
+import type { Store } from '../lambdas/store/store';
+import type { DiscordSettings } from '../lambdas/app/secrets';
+import { createFetchFollowUp } from '../lambdas/discord/followup';
+import { handleInteraction } from '../lambdas/discord/interactions';
+import { localInteractionSetup } from './dev-client';
+import { startGatewayTransport } from './gateway';
+import { localInteractions, startInteractionsServer } from './interactions-server';
+
+/**
+ * Which way slash commands reach the local runner: the Gateway (discord.js keeps a websocket to
+ * Discord; works behind NAT, no public URL) or Discord's HTTP POSTs to a public URL. Both run the same
+ * dispatcher on the same store (docs/adr: one dispatcher, two transports).
+ */
+export type CommandTransport = 'gateway' | 'http';
+
+export interface ChosenTransport {
+  transport: CommandTransport;
+  /** Said in the start line. */
+  why: string;
+}
+
+export type TransportChoice = ChosenTransport | { problem: string };
+
+/**
+ * `--transport` (else GOXWATCH_TRANSPORT) wins; by default the Gateway when a bot token is set and no
+ * public key is configured (a public key means Discord was told to POST to a URL of yours).
+ */
+export function chooseCommandTransport(opts: {
+  flag: string | undefined;
+  env: string | undefined;
+  token: string | undefined;
+  publicKey: string | undefined;
+}): TransportChoice {
+  const requested = opts.flag ?? opts.env;
+  const source = opts.flag !== undefined ? '--transport' : 'GOXWATCH_TRANSPORT';
+  if (requested !== undefined) {
+    if (requested !== 'gateway' && requested !== 'http')
+      return { problem: `${source}: "${requested}" is neither gateway nor http` };
+    if (requested === 'gateway' && !opts.token)
+      return { problem: `${source} gateway needs DISCORD_BOT_TOKEN (env or .env)` };
+    return { transport: requested, why: `${source} ${requested}` };
+  }
+  if (opts.token && !opts.publicKey)
+    return { transport: 'gateway', why: 'DISCORD_BOT_TOKEN set and no DISCORD_PUBLIC_KEY' };
+  return {
+    transport: 'http',
+    why: opts.token ? 'DISCORD_PUBLIC_KEY set: Discord POSTs to your public URL' : 'no DISCORD_BOT_TOKEN',
+  };
+}
+
+export interface RunningTransports {
+  stop(): Promise<void>;
+}
+
+/**
+ * The HTTP endpoint on 127.0.0.1:<port> always (for `npm run cmd`, and for a public URL in front of
+ * it), and the Gateway when chosen. Logs one line saying which answers Discord.
+ */
+export async function startCommandTransports(
+  opts: ChosenTransport & {
+    port: number;
+    dataDir: string;
+    settings: DiscordSettings;
+    config: Config;
+    store: Store;
+    clock: Clock;
+    logger: Logger;
+  },
+): Promise<RunningTransports> {
+  const { settings, logger } = opts;
+  const shared = {
+    config: opts.config,
+    store: opts.store,
+    clock: opts.clock,
+    logger,
+    ...(settings.applicationId ? { applicationId: settings.applicationId } : {}),
+  };
+  const local = localInteractionSetup({
+    dataDir: opts.dataDir,
+    publicKey: settings.publicKey,
+    apiBase: settings.apiBase,
+    logger,
+  });
+  const http = localInteractions({ ...shared, publicKey: local.publicKey, followUp: local.followUp });
+  const server = await startInteractionsServer({
+    port: opts.port,
+    host: '127.0.0.1',
+    handle: (e) => handleInteraction(e, http.deps),
+    onResponseSent: http.drain,
+  });
+  if (opts.transport === 'http' || !settings.token) {
+    logger.info(`goxwatch: slash commands: HTTP endpoint at ${server.url} (${opts.why}); Ctrl-C stops`);
+    return { stop: () => server.close() };
+  }
+  // Same store, so an interaction id recorded by either transport is not run again by the other.
+  const real = localInteractions({
+    ...shared,
+    publicKey: undefined,
+    followUp: (window) => createFetchFollowUp({ apiBase: settings.apiBase, retries: window }),
+  });
+  const gateway = startGatewayTransport({
+    token: settings.token,
+    apiBase: settings.apiBase,
+    deps: real.deps,
+    drain: real.drain,
+    logger,
+  });
+  logger.info(
+    `goxwatch: slash commands: Discord Gateway (discord.js, intent Guilds; ${opts.why}), connecting; ` +
+      `HTTP endpoint also at ${server.url} for npm run cmd; Ctrl-C stops`,
+  );
+  gateway.ready.then(
+    (name) => logger.info(`goxwatch: Gateway connected as ${name}: slash commands answer`),
+    () => undefined, // the transport logged why
+  );
+  return {
+    stop: async () => {
+      await gateway.stop();
+      await server.close();
+    },
+  };
+}
