@@ -20,11 +20,7 @@ import { createDiscordClient } from '../lambdas/discord/rest-client';
 import { DataDirError } from '../local/embedded-dynamo';
 import { dataDir, exitWhenDataDirDeleted, openStore } from '../local/local-store';
 import { localInteractions, startInteractionsServer } from '../local/interactions-server';
-import {
-  chooseCommandTransport,
-  startCommandTransports,
-  type ChosenTransport,
-} from '../local/command-transports';
+import { commandTransportFor, startCommandTransports, type LocalCommands } from '../local/command-transports';
 import { createPriceSources } from '../lambdas/sources/exchanges';
 import { Subscriptions } from '../lambdas/store/subscriptions';
 import { registerCommands } from '../lambdas/discord/register-commands';
@@ -41,9 +37,7 @@ import { discordSettings } from '../lambdas/app/secrets';
 import { runReplayCommand } from '../local/replay/cli';
 
 const USAGE = `usage: goxwatch <command> [options]
-  start [--once] [--port <n>] [--transport gateway|http]
-                                     run the bot locally (npm start); --once: one cycle of every job, then exit;
-                                     slash commands over the Gateway when a token and no public key are set
+  start [--once] [--port <n>] [--transport gateway|http]   run the bot locally (npm start); --once: one cycle, then exit
   replay [--speed <n>] [--from <date>] [--to <date>] [--prices <csv> [--symbol XEM/JPY]] [--news <rss>] [--step <min>]
                                      replay January 2018 offline (npm run replay)
   register-commands [--guild <id>]   register the slash commands (needs DISCORD_APPLICATION_ID and the token)
@@ -111,13 +105,9 @@ async function main(argv: string[]): Promise<number> {
   const { config, origin } = loadConfig(values.config ? { file: values.config } : {});
   switch (command) {
     case 'start': {
-      const transport = chooseCommandTransport({
-        flag: values.transport,
-        env: process.env[ENV.commandTransport],
-        ...(await discordSettings()),
-      });
-      if ('problem' in transport) throw new UsageError(transport.problem);
-      return start(config, origin, { once: values.once ?? false, port: parsePort(values.port), transport });
+      const choice = await commandTransportFor(values.transport);
+      if ('problem' in choice) throw new UsageError(choice.problem);
+      return start(config, origin, values.once ?? false, { ...choice, port: parsePort(values.port) });
     }
     case 'replay':
       return runReplayCommand({
@@ -181,7 +171,8 @@ async function createBot(container: Container): Promise<{ bot: Bot; sources: Pri
 async function start(
   config: Config,
   origin: string,
-  opts: { once: boolean; port: number; transport: ChosenTransport },
+  once: boolean,
+  commands: LocalCommands,
 ): Promise<number> {
   const opened = await openStore(config);
   try {
@@ -205,7 +196,7 @@ async function start(
     );
     for (const line of blindSpots({ config, subscribedChannels: subscribed.length }))
       log.warn(`goxwatch: ${line.en}`);
-    if (opts.once) {
+    if (once) {
       const { price } = await priceCycle(bot, sources);
       await newsCycle(bot);
       const reader = createChainReader(config);
@@ -215,7 +206,7 @@ async function start(
       return price.allSourcesFailed ? 1 : 0;
     }
     exitWhenDataDirDeleted(opened, (line) => log.error(line));
-    return await runForever(bot, sources, opts.port, opts.transport);
+    return await runForever(bot, sources, commands);
   } finally {
     await opened.close();
   }
@@ -228,24 +219,9 @@ const MAX_OFFLINE_BACKOFF_MS = 10 * 60_000;
  * The local runner: price and news jobs on their intervals, one job at a time (so two
  * deliveries never race), the interactions endpoint on 127.0.0.1, a clean stop on Ctrl-C.
  */
-async function runForever(
-  bot: Bot,
-  sources: PriceSource[],
-  port: number,
-  transport: ChosenTransport,
-): Promise<number> {
+async function runForever(bot: Bot, sources: PriceSource[], commands: LocalCommands): Promise<number> {
   const { config, logger } = bot.container;
-  const settings = await discordSettings();
-  const transports = await startCommandTransports({
-    ...transport,
-    port,
-    dataDir: dataDir(),
-    settings,
-    config,
-    store: bot.container.store,
-    clock: bot.container.clock,
-    logger,
-  });
+  const transports = await startCommandTransports({ ...commands, dataDir: dataDir(), ...bot.container });
   logger.info(`goxwatch: running; Ctrl-C stops (${heapUsed()})`);
 
   let stopping = false;

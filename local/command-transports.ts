@@ -2,7 +2,8 @@ import type { Clock } from '../lambdas/domain/clock';
 import type { Config } from '../lambdas/domain/config';
 import type { Logger } from '../lambdas/domain/log';
 import type { Store } from '../lambdas/store/store';
-import type { DiscordSettings } from '../lambdas/app/secrets';
+import { ENV } from '../lambdas/app/env';
+import { discordSettings } from '../lambdas/app/secrets';
 import { createFetchFollowUp } from '../lambdas/discord/followup';
 import { handleInteraction } from '../lambdas/discord/interactions';
 import { localInteractionSetup } from './dev-client';
@@ -23,6 +24,15 @@ export interface ChosenTransport {
 }
 
 export type TransportChoice = ChosenTransport | { problem: string };
+
+/** The choice and where the HTTP endpoint listens: what `npm start` passes on. */
+export type LocalCommands = ChosenTransport & { port: number };
+
+/** chooseCommandTransport with the environment's settings: `--transport`, GOXWATCH_TRANSPORT, token, key. */
+export async function commandTransportFor(flag: string | undefined): Promise<TransportChoice> {
+  const { token, publicKey } = await discordSettings();
+  return chooseCommandTransport({ flag, env: process.env[ENV.commandTransport], token, publicKey });
+}
 
 /**
  * `--transport` (else GOXWATCH_TRANSPORT) wins; by default the Gateway when a bot token is set and no
@@ -60,17 +70,16 @@ export interface RunningTransports {
  * it), and the Gateway when chosen. Logs one line saying which answers Discord.
  */
 export async function startCommandTransports(
-  opts: ChosenTransport & {
-    port: number;
+  opts: LocalCommands & {
     dataDir: string;
-    settings: DiscordSettings;
     config: Config;
     store: Store;
     clock: Clock;
     logger: Logger;
   },
 ): Promise<RunningTransports> {
-  const { settings, logger } = opts;
+  const { logger } = opts;
+  const settings = await discordSettings();
   const shared = {
     config: opts.config,
     store: opts.store,
