@@ -9,13 +9,13 @@ import { createFetchFollowUp } from '../../lambdas/discord/followup';
 import { handleInteraction } from '../../lambdas/discord/interactions';
 import { localInteractions } from '../../local/interactions-server';
 import { Store, type Item } from '../../lambdas/store/store';
-import { ManualClock, MINUTE } from '../../lambdas/domain/clock';
+import { ManualClock } from '../../lambdas/domain/clock';
 import { DEFAULT_CONFIG, type Config } from '../../lambdas/domain/config';
 import type { Logger } from '../../lambdas/domain/log';
 import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
 import { PRIVILEGED_INTENTS, startGatewayServer, type GatewayServer } from '../../testkit/gateway-server';
-import { startTestStore, type TestStore } from '../support/dynamo';
-import { quote, seedConsensus, seedQuotes } from '../support/interaction-fixtures';
+import { startTestStore, type TestStore } from '../../testkit/dynamo';
+import { seedXemJpyDay } from '../support/interaction-fixtures';
 import { generateTestKeys, signedHeaders } from '../support/interactions';
 import { decodePng } from '../support/png';
 
@@ -136,21 +136,14 @@ beforeAll(async () => {
     });
   t = await startTestStore(clock);
   discord = await startDiscordServer({ token: BOT_TOKEN });
-  gateway = await startGatewayServer({ token: BOT_TOKEN, heartbeatIntervalMs: 250 });
+  // Far below Discord's 41,250 ms, yet long enough that a busy machine's late ACK is not taken for a
+  // zombie connection (which would add a resume to the failure counts below).
+  gateway = await startGatewayServer({ token: BOT_TOKEN, heartbeatIntervalMs: 3_000 });
   discord.useGateway(gateway.url);
   logger = new CapturingLogger();
   answers = new Answers();
   local = depsWith(t.store, 20_000);
-  await seedConsensus(local.deps.prices, {
-    symbol: 'XEM/JPY',
-    now: NOW,
-    from: 110,
-    to: 96,
-    points: 25,
-    stepMinutes: 60,
-    venues: ['zaif'],
-  });
-  await seedQuotes(local.deps.prices, [quote('zaif', 'XEM/JPY', 96, NOW - MINUTE)]);
+  await seedXemJpyDay(local.deps.prices, NOW);
   transport = startBot(local);
   await transport.ready;
 });
@@ -314,6 +307,12 @@ describe('refusals and secrets', () => {
     }
   });
 
+  it('heartbeats carry the last sequence number the bot received', async () => {
+    await gateway.until((log) => log.some((e) => e.kind === 'heartbeat' && typeof e.seq === 'number'));
+    const beat = gateway.log.find((e) => e.kind === 'heartbeat' && typeof e.seq === 'number');
+    expect(beat?.seq).toBeGreaterThan(0);
+  });
+
   it('the bot token is never logged, by us or by discord.js on the console', () => {
     expect(logger.lines.length).toBeGreaterThan(0);
     for (const line of [...logger.lines, ...consoleLines]) expect(line).not.toContain(BOT_TOKEN);
@@ -362,7 +361,7 @@ describe('npm start with a bot token and no public key', () => {
       expect(output).toMatch(
         /slash commands: Discord Gateway \(discord\.js.*DISCORD_BOT_TOKEN set and no DISCORD_PUBLIC_KEY/,
       );
-      expect(output).toMatch(/HTTP endpoint also at http:\/\/127\.0\.0\.1:\d+\/interactions/);
+      expect(output).toMatch(/interactions endpoint at http:\/\/127\.0\.0\.1:\d+\/interactions too/);
       const interaction = slashCommand('refund calc amount:1000');
       gateway.dispatch('INTERACTION_CREATE', interaction);
       while (callbacksOf(interaction.id).length === 0) await sleep(10);

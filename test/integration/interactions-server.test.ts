@@ -24,7 +24,7 @@ import { handleInteraction } from '../../lambdas/discord/interactions';
 import { startDiscordServer } from '../../testkit/discord-server';
 import { startTestStore, type TestStore } from '../../testkit/dynamo';
 import { startFollowUpRecorder, type FollowUpRecorder } from '../support/followup-recorder';
-import { quote, seedConsensus, seedQuotes } from '../support/interaction-fixtures';
+import { seedXemJpyDay } from '../support/interaction-fixtures';
 import { generateTestKeys } from '../support/interactions';
 import { decodePng } from '../support/png';
 
@@ -51,16 +51,7 @@ beforeAll(async () => {
     followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
     budgetMs: 20_000,
   });
-  await seedConsensus(deps.prices, {
-    symbol: 'XEM/JPY',
-    now: NOW,
-    from: 110,
-    to: 96,
-    points: 25,
-    stepMinutes: 60,
-    venues: ['zaif'],
-  });
-  await seedQuotes(deps.prices, [quote('zaif', 'XEM/JPY', 96, NOW - MINUTE)]);
+  await seedXemJpyDay(deps.prices, NOW);
   server = await startInteractionsServer({
     port: 0,
     handle: (event) => handleInteraction(event, deps),

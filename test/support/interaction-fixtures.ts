@@ -34,6 +34,20 @@ export function quote(exchange: string, symbol: string, price: number, at: numbe
   return { sourceId: sourceIdOf(exchange, symbol), exchange, symbol, price, timestamp: at, fetchedAt: at };
 }
 
+/** A day of XEM/JPY at zaif, 110 JPY sliding to 96 (hourly), and zaif's latest quote at 96 a minute ago. */
+export async function seedXemJpyDay(prices: PriceRepo, now: number): Promise<void> {
+  await seedConsensus(prices, {
+    symbol: 'XEM/JPY',
+    now,
+    from: 110,
+    to: 96,
+    points: 25,
+    stepMinutes: 60,
+    venues: ['zaif'],
+  });
+  await seedQuotes(prices, [quote('zaif', 'XEM/JPY', 96, now - MINUTE)]);
+}
+
 /** The latest quote of each venue, and a healthy source record for it. */
 export async function seedQuotes(prices: PriceRepo, quotes: Quote[]): Promise<void> {
   for (const q of quotes) {
