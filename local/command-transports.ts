@@ -101,9 +101,7 @@ export async function startCommandTransports(
     onResponseSent: http.drain,
   });
   if (opts.transport === 'http' || !settings.token) {
-    logger.info(
-      `goxwatch: slash commands: HTTP, interactions endpoint at ${server.url} (${opts.why}); Ctrl-C stops`,
-    );
+    logger.info(`goxwatch: slash commands: HTTP, interactions endpoint at ${server.url} (${opts.why})`);
     return { stop: () => server.close() };
   }
   // Same store, so an interaction id recorded by either transport is not run again by the other.
@@ -121,7 +119,7 @@ export async function startCommandTransports(
   });
   logger.info(
     `goxwatch: slash commands: Discord Gateway (discord.js, intent Guilds; ${opts.why}), connecting; ` +
-      `interactions endpoint at ${server.url} too, for npm run cmd; Ctrl-C stops`,
+      `interactions endpoint at ${server.url} too, for npm run cmd`,
   );
   gateway.ready.then(
     (name) => logger.info(`goxwatch: Gateway connected as ${name}: slash commands answer`),
