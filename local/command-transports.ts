@@ -6,7 +6,7 @@ import { ENV } from '../lambdas/app/env';
 import { discordSettings } from '../lambdas/app/secrets';
 import { createFetchFollowUp } from '../lambdas/discord/followup';
 import { handleInteraction } from '../lambdas/discord/interactions';
-import { localInteractionSetup } from './dev-client';
+import { localInteractionSetup } from './interactions-setup';
 import { startGatewayTransport } from './gateway';
 import { localInteractions, startInteractionsServer } from './interactions-server';
 
