@@ -2,7 +2,7 @@ import { systemClock, type Clock } from '../domain/clock';
 import type { Config } from '../domain/config';
 import { consoleLogger, type Logger } from '../domain/log';
 import type { Announcement } from '../domain/messages';
-import { ruleIdsFor } from '../domain/rules';
+import { ruleIdsFor } from '../domain/rule-ids';
 import { DiscordGuard } from '../store/discord-guard';
 import { ChainRepo } from '../store/chain-repo';
 import { JobRuns } from '../store/job-runs';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DROP_RULE_BOUNDS } from './rules';
+import { DROP_RULE_BOUNDS } from './rule-ids';
 import { nemAddressProblem, normalizeNemAddress } from './chain-address';
 
 /**

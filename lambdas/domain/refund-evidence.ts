@@ -1,6 +1,6 @@
 import type { IncidentConfig } from './config';
 import { incidentTerms, mentionsOtherVenue, normalizeText } from './news';
-import type { RefundStage } from './refund';
+import { REFUND_STAGES, type RefundStage } from './refund';
 
 /**
  * Refund stages from evidence, one sentence at a time (ADR 0010). A stage is only as good as the
@@ -257,15 +257,8 @@ function assetAliases(incident: IncidentConfig): string[] {
   return incident.asset === 'XEM' ? ['NEM', 'ネム'] : [];
 }
 
-const STRENGTH: RefundStage[] = [
-  'announced',
-  'terms-fixed',
-  'scheduled',
-  'paying',
-  'partial',
-  'paid',
-  'disputed',
-];
+/** Stages in order of strength; `none` is never a claim. */
+const STRENGTH: readonly RefundStage[] = REFUND_STAGES.filter((s) => s !== 'none');
 
 /**
  * What an item says about the refund: the strongest sentence's stage, with a rate only when some

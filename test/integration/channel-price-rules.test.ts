@@ -7,7 +7,7 @@ import { runDelivery } from '../../lambdas/app/jobs/delivery';
 import { startDiscordServer } from '../../testkit/discord-server';
 import { MINUTE } from '../../lambdas/domain/clock';
 import type { Subscription } from '../../lambdas/domain/subscription';
-import { MAX_CUSTOM_RULES, dropRuleId } from '../../lambdas/domain/rules';
+import { MAX_CUSTOM_RULES, dropRuleId } from '../../lambdas/domain/rule-ids';
 import {
   BASE,
   EN_CHANNEL,

@@ -1,13 +1,8 @@
 import { MINUTE } from '../../lambdas/domain/clock';
 import { DEFAULT_CONFIG } from '../../lambdas/domain/config';
 import type { Subscription } from '../../lambdas/domain/subscription';
-import {
-  dropRuleId,
-  parseRuleId,
-  riseRuleId,
-  rulesInUse,
-  seriesLookbackMs,
-} from '../../lambdas/domain/rules';
+import { seriesLookbackMs } from '../../lambdas/domain/rules';
+import { dropRuleId, parseRuleId, riseRuleId, rulesInUse } from '../../lambdas/domain/rule-ids';
 
 /** A price subscription with its own rules (as /alerts subscribe stores it). */
 function sub(channelId: string, priceRules: string[], extra: Partial<Subscription> = {}): Subscription {

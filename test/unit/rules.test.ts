@@ -2,7 +2,8 @@ import { MINUTE } from '../../lambdas/domain/clock';
 import { DEFAULT_CONFIG, type RulesConfig } from '../../lambdas/domain/config';
 import type { ConsensusPoint } from '../../lambdas/domain/consensus';
 import { referenceFor } from '../../lambdas/domain/reference';
-import { evaluateRules, ruleIdsFor, type PriceAlert, type RuleState } from '../../lambdas/domain/rules';
+import { evaluateRules, type PriceAlert, type RuleState } from '../../lambdas/domain/rules';
+import { ruleIdsFor } from '../../lambdas/domain/rule-ids';
 
 const T0 = Date.parse('2018-01-26T00:00:00Z');
 const THREE = ['zaif', 'binance', 'upbit'];

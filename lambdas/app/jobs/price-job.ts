@@ -17,14 +17,8 @@ import { formatNumber } from '../../domain/format';
 import { errorMessage, type Logger } from '../../domain/log';
 import type { Subscription } from '../../domain/subscription';
 import { priceAlertAnnouncement } from '../../discord/render-price';
-import {
-  MAX_CUSTOM_RULES,
-  evaluateRules,
-  rulesInUse,
-  seriesLookbackMs,
-  type PriceAlert,
-  type RuleState,
-} from '../../domain/rules';
+import { evaluateRules, seriesLookbackMs, type PriceAlert, type RuleState } from '../../domain/rules';
+import { MAX_CUSTOM_RULES, rulesInUse } from '../../domain/rule-ids';
 import type { Container } from '../container';
 
 export interface PriceJobInput {

@@ -12,7 +12,7 @@ import {
   riseRuleId,
   ruleIdsFor,
   rulesInUse,
-} from '../../domain/rules';
+} from '../../domain/rule-ids';
 import {
   CommandDeps,
   CommandError,
