@@ -316,7 +316,10 @@ function mergeOver(base: unknown, override: unknown): unknown {
   return out;
 }
 
-/** The Coincheck NEM hack of January 2018: the default incident. Facts in docs (README, DESIGN). */
+/**
+ * The Coincheck NEM hack of January 2018: the default incident. Facts and their public sources:
+ * local/replay/data/PROVENANCE.md (news table), test/fixtures/nem/README.md (the theft).
+ */
 export const COINCHECK_NEM_2018 = {
   id: 'coincheck-nem-2018',
   name: { en: 'Coincheck NEM hack (January 2018)', ja: 'コインチェック NEM 流出事件（2018年1月）' },
