@@ -3,7 +3,16 @@ import type { Config, Language, MessageKind } from '../../domain/config';
 import { LIMITS, NO_MENTIONS, truncate } from '../text';
 import type { CommandReply } from '../interaction-reply';
 import type { Subscription } from '../../domain/subscription';
-import { addMentionKind, mentionRoleProblem, removeMentionKind } from '../../domain/mentions';
+import { mentionRoleProblem } from '../../domain/mentions';
+import {
+  channelPriceRules,
+  ownRules,
+  removeRule,
+  stopMention,
+  subscribe,
+  unsubscribe,
+  usesDefaultRules,
+} from '../../domain/channel-rules';
 import {
   BELOW_REF,
   MAX_CUSTOM_RULES,
@@ -33,7 +42,7 @@ function describeSubscription(sub: Subscription | undefined, config: Config, lan
   if (!sub || !sub.kinds.length)
     return say(lang, 'This channel receives no alerts.', 'このチャンネルは通知を受け取っていません。');
   const rules = sub.kinds.includes('price')
-    ? `\n${say(lang, 'Price rules', '価格ルール')}: ${(sub.priceRules ?? ruleIdsFor(config.rules)).join(', ')}${sub.priceRules ? '' : say(lang, ' (defaults)', '（既定）')}`
+    ? `\n${say(lang, 'Price rules', '価格ルール')}: ${channelPriceRules(sub, ruleIdsFor(config.rules)).join(', ')}${usesDefaultRules(sub) ? say(lang, ' (defaults)', '（既定）') : ''}`
     : '';
   const language = sub.language ?? config.language;
   // Shown as <@&id>: the reply's allowed_mentions is empty, so it names the role without pinging it.
@@ -41,13 +50,6 @@ function describeSubscription(sub: Subscription | undefined, config: Config, lan
     ? `\n${say(lang, 'Mentions', 'メンション')}: <@&${sub.mentionRole.roleId}> (${sub.mentionRole.kinds.join(', ')})`
     : '';
   return `${say(lang, 'This channel receives', 'このチャンネルの通知')}: ${sub.kinds.join(', ')}${rules}${mention}\n${say(lang, 'Language', '言語')}: ${language}`;
-}
-
-/** The subscription with its role ping stopped for this kind (dropped when no kind is left). */
-function withoutMention(sub: Subscription, kind: MessageKind | 'all'): Subscription {
-  const { mentionRole: _old, ...rest } = sub;
-  const left = removeMentionKind(sub.mentionRole, kind);
-  return left ? { ...rest, mentionRole: left } : rest;
 }
 
 export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Promise<CommandReply> {
@@ -58,6 +60,7 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
   if (!channelId || !guildId)
     throw new CommandError(say(lang, 'No channel in this interaction.', 'チャンネルが特定できません。'));
   const existing = await deps.subscriptions.get(channelId);
+  const defaults = ruleIdsFor(deps.config.rules);
   const reply = (text: string): CommandReply => ({
     data: { content: truncate(text, LIMITS.content), allowed_mentions: NO_MENTIONS },
     ephemeral: true,
@@ -161,11 +164,23 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
     if (risePercent !== undefined)
       newRules.push(riseRuleId({ percent: risePercent, windowMinutes: windowMinutes ?? 60 }));
     if (belowRef) newRules.push(BELOW_REF);
-    let priceRules = existing?.priceRules;
-    // A channel's own rule joins the defaults it had (ruleIdsFor(config.rules)) unless it removed them.
-    if (newRules.length)
-      priceRules = [...new Set([...(priceRules ?? ruleIdsFor(deps.config.rules)), ...newRules])];
-    if (priceRules && priceRules.length > MAX_PRICE_RULES_PER_CHANNEL)
+    const language =
+      (languageRaw as Language | undefined) ??
+      existing?.language ??
+      (cmd.guildLocale ? (cmd.guildLocale.startsWith('ja') ? 'ja' : 'en') : undefined);
+    const next = subscribe(
+      existing,
+      {
+        channelId,
+        guildId,
+        kind,
+        addRules: newRules,
+        ...(language ? { language } : {}),
+        ...(roleId ? { roleId } : {}),
+      },
+      defaults,
+    );
+    if (channelPriceRules(next, defaults).length > MAX_PRICE_RULES_PER_CHANNEL)
       throw new CommandError(
         say(
           lang,
@@ -173,22 +188,8 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
           `価格ルールは 1 チャンネル ${MAX_PRICE_RULES_PER_CHANNEL} 件までです。`,
         ),
       );
-    const language =
-      (languageRaw as Language | undefined) ??
-      existing?.language ??
-      (cmd.guildLocale ? (cmd.guildLocale.startsWith('ja') ? 'ja' : 'en') : undefined);
-    const next: Subscription = {
-      channelId,
-      guildId,
-      kinds: [...new Set([...(existing?.kinds ?? []), kind])],
-      ...(language ? { language } : {}),
-      ...(priceRules ? { priceRules } : {}),
-    };
-    const mentionRole = roleId ? addMentionKind(existing?.mentionRole, roleId, kind) : existing?.mentionRole;
-    if (mentionRole) next.mentionRole = mentionRole;
     await deps.subscriptions.put(next);
-    const defaults = new Set(ruleIdsFor(deps.config.rules));
-    const own = newRules.filter((r) => !defaults.has(r));
+    const own = ownRules(newRules, defaults);
     let note = '';
     if (own.length) {
       // The price job evaluates at most MAX_CUSTOM_RULES channel rules; ask it the same way it decides.
@@ -224,47 +225,25 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
         throw new CommandError(
           say(lang, 'Use rule or mention_only, not both.', 'rule と mention_only は同時に使えません。'),
         );
-      next = {
-        ...withoutMention(existing, kindRaw as MessageKind | 'all'),
-        guildId: existing.guildId ?? guildId,
-      };
+      next = stopMention(existing, kindRaw as MessageKind | 'all', guildId);
     } else if (rule) {
       if (kindRaw !== 'price')
         throw new CommandError(
           say(lang, 'rule applies to kind price only.', 'rule は種類 price でのみ使えます。'),
         );
-      const current = existing.priceRules ?? ruleIdsFor(deps.config.rules);
-      if (!current.includes(rule))
+      const result = removeRule(existing, rule, defaults, guildId);
+      if (!result.removed)
         throw new CommandError(
           say(
             lang,
-            `This channel has no price rule "${rule}". It has: ${current.join(', ')}.`,
-            `このチャンネルに価格ルール "${rule}" はありません。現在: ${current.join(', ')}`,
+            `This channel has no price rule "${rule}". It has: ${result.has.join(', ')}.`,
+            `このチャンネルに価格ルール "${rule}" はありません。現在: ${result.has.join(', ')}`,
           ),
         );
-      const remaining = current.filter((r) => r !== rule);
-      next = remaining.length
-        ? { ...existing, guildId: existing.guildId ?? guildId, priceRules: remaining }
-        : {
-            ...withoutMention(existing, 'price'),
-            guildId: existing.guildId ?? guildId,
-            kinds: existing.kinds.filter((k) => k !== 'price'),
-            priceRules: [],
-          };
+      next = result.subscription;
     } else {
-      const kindsLeft = kindRaw === 'all' ? [] : existing.kinds.filter((k) => k !== kindRaw);
-      const { priceRules: _dropped, mentionRole: _mention, ...rest } = existing;
-      // A kind no longer received is no longer mentioned.
-      const left = removeMentionKind(existing.mentionRole, kindRaw as MessageKind | 'all');
-      next = {
-        ...rest,
-        ...(kindsLeft.includes('price') && existing.priceRules ? { priceRules: existing.priceRules } : {}),
-        ...(left ? { mentionRole: left } : {}),
-        guildId: existing.guildId ?? guildId,
-        kinds: kindsLeft,
-      };
+      next = unsubscribe(existing, kindRaw as MessageKind | 'all', guildId);
     }
-    // An empty kinds list is stored on purpose: it also silences a channel listed in the config file.
     await deps.subscriptions.put(next);
     return reply(
       `${say(lang, 'Updated.', '更新しました。')}\n${describeSubscription(next, deps.config, lang)}`,
