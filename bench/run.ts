@@ -5,6 +5,7 @@ import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { synthApp } from '../testkit/synth';
+import { formatClock } from '../lambdas/domain/format';
 import { bundleSources, findLambdaBundles, loadEnv, measureBundles } from './bundles';
 import { DEPLOYMENT, USAGE, formatUsd, projectMonthlyCost, type CostInputs, type Usage } from './cost';
 import { benchDelivery } from './delivery';
@@ -313,7 +314,7 @@ async function main(): Promise<void> {
   const doc = [
     '# Benchmarks',
     '',
-    `Written by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; it overwrites this file each run. What each issue asked for: bundles (issues 2, 4, 5), price poll cycle (2, 6), news cycle (3, 6), interactions (4), delivery, alert latency and cost (6).`,
+    `Written by \`npm run bench\` (bench/run.ts) on ${formatClock(Date.now(), 'YYYY-MM-DD hh:mm UTC')}; it overwrites this file each run. What each issue asked for: bundles (issues 2, 4, 5), price poll cycle (2, 6), news cycle (3, 6), interactions (4), delivery, alert latency and cost (6).`,
     '',
     '## Machine',
     '',

@@ -1,4 +1,5 @@
 import { deflateSync } from 'node:zlib';
+import { formatClock } from './format';
 
 /**
  * Price charts as PNG, with no native code and no font file: our own rasterizer draws into an
@@ -215,10 +216,7 @@ function scientific(value: number, digits: number): string {
 }
 
 function timeLabel(ms: number, offsetMinutes: number, spanMs: number): string {
-  const d = new Date(ms + offsetMinutes * 60_000);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  if (spanMs <= 2 * 86_400_000) return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
-  return `${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}`;
+  return formatClock(ms, spanMs <= 2 * 86_400_000 ? 'hh:mm' : 'MM/DD', offsetMinutes);
 }
 
 /** Draw the series and return a PNG. An empty series gives a chart that says NO DATA. */

@@ -6,7 +6,8 @@ import type { Language } from './config';
  * a laptop may not), so the same alert renders the same everywhere.
  */
 
-const JST_OFFSET_MS = 9 * 60 * 60 * 1000;
+/** Minutes east of UTC of the zones we write: JST (the incidents' and Japanese readers'), UTC. */
+export const ZONE_OFFSET_MINUTES = { JST: 540, UTC: 0 } as const;
 
 /**
  * A number with thousands separators and a sensible number of significant digits: prices span
@@ -47,14 +48,32 @@ export function formatDuration(minutes: number, language: Language): string {
   return ja ? `${minutes}分` : `${minutes} min`;
 }
 
-/** Wall-clock time: Japanese in JST (the incident's and the readers' zone), English in UTC. */
+/**
+ * The one time formatter: epoch ms as wall-clock text in a zone `offsetMinutes` east of UTC, by a
+ * pattern of YYYY MM DD hh mm (anything else is kept): 'YYYY-MM-DD hh:mm' → "2018-01-26 00:02".
+ * Every time we print (messages, chart axes, logs, the replay) goes through here.
+ */
+export function formatClock(
+  ms: number,
+  pattern: string,
+  offsetMinutes: number = ZONE_OFFSET_MINUTES.UTC,
+): string {
+  const d = new Date(ms + offsetMinutes * 60_000);
+  const fields: Record<string, number> = {
+    YYYY: d.getUTCFullYear(),
+    MM: d.getUTCMonth() + 1,
+    DD: d.getUTCDate(),
+    hh: d.getUTCHours(),
+    mm: d.getUTCMinutes(),
+  };
+  return pattern.replace(/YYYY|MM|DD|hh|mm/g, (token) => pad(fields[token] ?? 0));
+}
+
+/** Wall-clock time in messages: Japanese in JST (the incident's and the readers' zone), English in UTC. */
 export function formatTime(ms: number, language: Language): string {
-  if (language === 'ja') {
-    const d = new Date(ms + JST_OFFSET_MS);
-    return `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} JST`;
-  }
-  const d = new Date(ms);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
+  return language === 'ja'
+    ? formatClock(ms, 'YYYY/MM/DD hh:mm JST', ZONE_OFFSET_MINUTES.JST)
+    : formatClock(ms, 'YYYY-MM-DD hh:mm UTC');
 }
 
 /** A list of names: "zaif、binance" / "zaif, binance". */

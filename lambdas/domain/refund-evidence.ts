@@ -1,4 +1,5 @@
 import type { IncidentConfig } from './config';
+import { ZONE_OFFSET_MINUTES, formatClock } from './format';
 import { incidentTerms, mentionsOtherVenue, normalizeText } from './news';
 import { REFUND_STAGES, type RefundStage } from './refund';
 
@@ -39,7 +40,6 @@ export interface EvidenceText {
   publishedAt?: number;
 }
 
-const JST_MS = 9 * 3_600_000;
 /** Ends that are abbreviations, not sentence ends: "Mt.", "U.S.", "Jan.", "Inc.", "No.", "A.". */
 const ABBREVIATION =
   /(?:^|[\s(])(?:mt|st|mr|ms|mrs|dr|no|inc|co|ltd|corp|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|vs|approx|[a-z](?:\.[a-z])*)\.$/i;
@@ -143,7 +143,7 @@ export function findDates(t: string, year: number | undefined): FoundDate[] {
 
 /** The calendar day (JST, the incidents' zone) an epoch ms falls on. */
 function dayOf(ms: number): string {
-  return new Date(ms + JST_MS).toISOString().slice(0, 10);
+  return formatClock(ms, 'YYYY-MM-DD', ZONE_OFFSET_MINUTES.JST);
 }
 
 /**

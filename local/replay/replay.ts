@@ -3,6 +3,7 @@ import { startEmbeddedDynamo } from '../embedded-dynamo';
 import { createPriceSources } from '../../lambdas/sources/exchanges';
 import { Store, dynamoClient } from '../../lambdas/store/store';
 import { HOUR, MINUTE, ManualClock } from '../../lambdas/domain/clock';
+import { ZONE_OFFSET_MINUTES, formatClock } from '../../lambdas/domain/format';
 import {
   COINCHECK_NEM_2018,
   DEFAULT_CONFIG,
@@ -159,15 +160,13 @@ export interface ReplaySummary {
   lines: string[];
 }
 
-const JST_OFFSET = 9 * HOUR;
-
 /** "2018-01-26 18:15 JST" */
 export function jst(ms: number): string {
-  return `${new Date(ms + JST_OFFSET).toISOString().slice(0, 16).replace('T', ' ')} JST`;
+  return formatClock(ms, 'YYYY-MM-DD hh:mm JST', ZONE_OFFSET_MINUTES.JST);
 }
 
 function utc(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return formatClock(ms, 'YYYY-MM-DD hh:mm UTC');
 }
 
 function parseWhen(value: string, what: string): number {

@@ -13,7 +13,7 @@ import {
   type Quote,
 } from '../../domain/consensus';
 import { termsFixedAt } from '../../domain/refund';
-import { formatNumber } from '../../domain/format';
+import { formatClock, formatNumber } from '../../domain/format';
 import { errorMessage, type Logger } from '../../domain/log';
 import type { Subscription } from '../../domain/subscription';
 import { priceAlertAnnouncement } from '../../discord/render-price';
@@ -365,7 +365,7 @@ function summarize(
   const ok = sources.filter((s) => s.ok).length;
   const failed = sources.filter((s) => !s.ok).map((s) => `${s.sourceId} ${shortError(s)}`);
   const parts = [
-    `price ${new Date(at).toISOString().slice(0, 16)}Z: sources ${ok}/${sources.length} ok${failed.length ? ` (failed: ${failed.join('; ')})` : ''}`,
+    `price ${formatClock(at, 'YYYY-MM-DDThh:mmZ')}: sources ${ok}/${sources.length} ok${failed.length ? ` (failed: ${failed.join('; ')})` : ''}`,
   ];
   for (const s of symbols) {
     const droppedText = s.dropped.length

@@ -5,7 +5,14 @@ import { PRICE_RANGES, type PriceRange } from '../command-definitions';
 import { splitSymbol, type ConsensusPoint } from '../../domain/consensus';
 import { LIMITS, NO_MENTIONS, truncate } from '../text';
 import { knownTermsOf, referenceFor, refundRateOf } from '../../domain/reference';
-import { formatList, formatNumber, formatPercent, formatPrice, formatTime } from '../../domain/format';
+import {
+  ZONE_OFFSET_MINUTES,
+  formatList,
+  formatNumber,
+  formatPercent,
+  formatPrice,
+  formatTime,
+} from '../../domain/format';
 import type { IncidentConfig } from '../../domain/config';
 import { termsFixedAt, type RefundChange } from '../../domain/refund';
 import type { CommandReply, ReplyFile } from '../interaction-reply';
@@ -167,7 +174,7 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
       toMs: now,
       ...(ref !== undefined ? { reference: { price: ref, label: `REFUND ${formatNumber(ref, lang)}` } } : {}),
       events,
-      utcOffsetMinutes: lang === 'ja' ? 540 : 0,
+      utcOffsetMinutes: lang === 'ja' ? ZONE_OFFSET_MINUTES.JST : ZONE_OFFSET_MINUTES.UTC,
     }),
   });
   const embed: APIEmbed = {
