@@ -53,12 +53,14 @@ export function loadLabelled(): LabelledFile {
 /** The incidents of the labelled set as configs (the default incident's shape, their own terms). */
 export function labelledIncidents(file: LabelledFile): Map<string, IncidentConfig> {
   const out = new Map<string, IncidentConfig>();
+  // The other incidents take the shape, not NEM's names for XEM.
+  const { aliases: _xemAliases, ...shape } = COINCHECK_NEM_2018;
   for (const [id, inc] of Object.entries(file.incidents)) {
     out.set(
       id,
       id === COINCHECK_NEM_2018.id
         ? COINCHECK_NEM_2018
-        : { ...COINCHECK_NEM_2018, id, asset: inc.asset, keywords: { en: inc.en, ja: inc.ja }, feeds: [] },
+        : { ...shape, id, asset: inc.asset, keywords: { en: inc.en, ja: inc.ja }, feeds: [] },
     );
   }
   return out;

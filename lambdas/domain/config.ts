@@ -152,6 +152,11 @@ const incidentSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   name: z.strictObject({ en: z.string().min(1), ja: z.string().min(1) }),
   asset: z.string().regex(/^[A-Z0-9]+$/),
+  /**
+   * Other names the news uses for the asset (NEM, ネム for XEM): a rate "per NEM" is the asset's,
+   * and a coin so named is not another coin's story.
+   */
+  aliases: z.array(z.string().min(1)).optional(),
   startedAt: isoDate,
   detectedAt: isoDate.optional(),
   amountStolen: z.number().positive().optional(),
@@ -324,6 +329,8 @@ export const COINCHECK_NEM_2018 = {
   id: 'coincheck-nem-2018',
   name: { en: 'Coincheck NEM hack (January 2018)', ja: 'コインチェック NEM 流出事件（2018年1月）' },
   asset: 'XEM',
+  // NEM is the network, XEM its unit: the news uses both for the coin.
+  aliases: ['NEM', 'ネム'],
   startedAt: '2018-01-25T15:02:00Z', // 2018-01-26 00:02 JST, first outflow
   detectedAt: '2018-01-26T02:25:00Z', // 11:25 JST
   amountStolen: 523_000_000,

@@ -223,9 +223,14 @@ function distinctKeywords(incident: IncidentConfig): string[] {
   return [...new Set([...incident.keywords.ja, ...incident.keywords.en].map(normalizeText))].filter(Boolean);
 }
 
+/** The asset's code and the other names the news uses for it (the incident's `aliases`). */
+export function assetNames(incident: IncidentConfig): string[] {
+  return [incident.asset, ...(incident.aliases ?? [])];
+}
+
 /** Does normalised text name a known venue or coin that is not one of this incident's own terms? */
 export function mentionsOtherVenue(normalized: string, incident: IncidentConfig): boolean {
-  const own = [...distinctKeywords(incident), normalizeText(incident.asset)];
+  const own = [...distinctKeywords(incident), ...assetNames(incident).map(normalizeText)];
   const other = (names: string[]) =>
     names.some((v) => !own.includes(v) && keywordPattern(v).test(normalized));
   if (other(KNOWN_VENUES)) return true;

@@ -1,6 +1,6 @@
 import type { IncidentConfig } from './config';
 import { ZONE_OFFSET_MINUTES, formatClock } from './format';
-import { incidentTerms, mentionsOtherVenue, normalizeText } from './news';
+import { assetNames, incidentTerms, mentionsOtherVenue, normalizeText } from './news';
 import { REFUND_STAGES, type RefundStage } from './refund';
 
 /**
@@ -220,7 +220,7 @@ export function classifySentence(sentence: string, ctx: SentenceContext): Refund
     return undefined;
   const base = { sentence: sentence.trim() };
   if (NEGATION.test(t)) return undefined;
-  const rate = rateIn(t, [ctx.incident.asset, ...assetAliases(ctx.incident)]);
+  const rate = rateIn(t, assetNames(ctx.incident));
   const rateFields = rate ? { rate: rate.rate, currency: rate.currency, rateSentence: sentence.trim() } : {};
   if (HEDGE.test(t)) {
     return ANNOUNCE.test(t)
@@ -250,11 +250,6 @@ export function classifySentence(sentence: string, ctx: SentenceContext): Refund
     return { ...base, ...rateFields, stage: 'terms-fixed', because: `rate ${rate.rate} ${rate.currency}` };
   if (ANNOUNCE.test(t)) return { ...base, stage: 'announced', because: 'refund announced' };
   return undefined;
-}
-
-/** NEM is the network, XEM its unit: news uses both for the coin. */
-function assetAliases(incident: IncidentConfig): string[] {
-  return incident.asset === 'XEM' ? ['NEM', 'ネム'] : [];
 }
 
 /** Stages in order of strength; `none` is never a claim. */

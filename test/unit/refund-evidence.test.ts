@@ -93,6 +93,13 @@ describe('refund evidence per sentence', () => {
       sentence('Coincheck began offering refunds at around 88,5 yen to one NEM coin.')?.rate,
     ).toBeUndefined();
   });
+
+  it("a rate per NEM is XEM's through the incident's aliases, and only through them", () => {
+    const perNem = '1NEM当たり88.549円を補償する。';
+    expect(sentence(perNem)).toMatchObject({ stage: 'terms-fixed', rate: 88.549 });
+    const { aliases: _aliases, ...withoutAliases } = incident;
+    expect(classifySentence(perNem, { incident: withoutAliases, isTitle: false })?.rate).toBeUndefined();
+  });
 });
 
 describe('the whole text, before the excerpt cap', () => {
