@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { createContainer } from '../lambdas/app/container';
 import { performance } from 'node:perf_hooks';
 import { buildCommandInteraction, publicKeyHex, signInteraction } from '../local/dev-client';
 import { startEmbeddedDynamo } from '../local/embedded-dynamo';
@@ -60,20 +61,13 @@ export async function benchInteractions(runs = 50): Promise<CommandLatency[]> {
     // What the endpoint hands off is kept for the worker rows; the hand-off itself is the Lambda
     // Invoke in AWS (a few ms of network, not measured here).
     const handed: DeferredWork[] = [];
-    const deps = createInteractionDeps({
-      config: DEFAULT_CONFIG,
-      store,
-      clock,
-      logger: new MemoryLogger(),
+    const container = createContainer({ config: DEFAULT_CONFIG, store, clock, logger: new MemoryLogger() });
+    const deps = createInteractionDeps(container, {
       publicKey: publicKeyHex(privateKey),
       handOff: async (work) => void handed.push(work),
       budgetMs: 60_000,
     });
-    const worker = createWorkerDeps({
-      config: DEFAULT_CONFIG,
-      store,
-      clock,
-      logger: new MemoryLogger(),
+    const worker = createWorkerDeps(container, {
       // The edit's upload to Discord is network, not ours: accepted at once.
       followUp: () => async () => {},
     });

@@ -2,11 +2,11 @@
  * Maintainer commands that change stored state by hand: `refund set-stage`, `feeds enable`.
  * They open the local store (local/local-store.ts) so they run on the same data as the bot.
  */
+import { createContainer, type Container } from '../lambdas/app/container';
 import { systemClock } from '../lambdas/domain/clock';
+import { consoleLogger } from '../lambdas/domain/log';
 import type { Config } from '../lambdas/domain/config';
 import { isRefundStage, REFUND_STAGES } from '../lambdas/domain/refund';
-import { NewsRepo } from '../lambdas/store/news-repo';
-import { RefundRepo } from '../lambdas/store/refund-repo';
 import { openStore } from '../local/local-store';
 import { UsageError } from './usage-error';
 
@@ -31,7 +31,7 @@ export async function refundCommand(
     );
   const opened = await openStore(config);
   try {
-    const repo = new RefundRepo(opened.store, systemClock);
+    const repo = containerOver(config, opened.store).refunds;
     const actor = `cli:${process.env.USER ?? 'unknown'}`;
     const change = await repo.setStage(incidentId, stage, {
       actor,
@@ -56,7 +56,7 @@ export async function feedsCommand(config: Config, positionals: string[]): Promi
     throw new UsageError(`unknown feed "${feedId}"; configured: ${config.feeds.map((f) => f.id).join(', ')}`);
   const opened = await openStore(config);
   try {
-    const enabled = await new NewsRepo(opened.store, systemClock).enableFeed(feedId);
+    const enabled = await containerOver(config, opened.store).news.enableFeed(feedId);
     console.log(
       enabled ? `feed ${feedId}: enabled; the next news run fetches it` : `feed ${feedId}: never fetched yet`,
     );
@@ -64,4 +64,9 @@ export async function feedsCommand(config: Config, positionals: string[]): Promi
   } finally {
     await opened.close();
   }
+}
+
+/** The same container the bot builds, over the local store. */
+function containerOver(config: Config, store: Container['store']): Container {
+  return createContainer({ config, store, clock: systemClock, logger: consoleLogger });
 }

@@ -22,7 +22,6 @@ import { dataDir, exitWhenDataDirDeleted, openStore } from '../local/local-store
 import { localInteractions, startInteractionsServer } from '../local/interactions-server';
 import { commandTransportFor, startCommandTransports, type LocalCommands } from '../local/command-transports';
 import { createPriceSources } from '../lambdas/sources/exchanges';
-import { Subscriptions } from '../lambdas/store/subscriptions';
 import { registerCommands } from '../lambdas/discord/register-commands';
 import { publicKeyProblem } from '../lambdas/discord/interactions-verify';
 import type { Bot } from '../lambdas/app/bot';
@@ -191,9 +190,7 @@ async function start(
         : 'goxwatch: no DISCORD_BOT_TOKEN: messages are printed here as they would look, and kept in the outbox',
     );
     // Say when nothing will be seen: one warning line per reason.
-    const subscribed = (await new Subscriptions(opened.store, systemClock, config.channels).all()).filter(
-      (s) => !s.disabledReason,
-    );
+    const subscribed = (await container.subscriptions.all()).filter((s) => !s.disabledReason);
     for (const line of blindSpots({ config, subscribedChannels: subscribed.length }))
       log.warn(`goxwatch: ${line.en}`);
     if (once) {
@@ -221,7 +218,11 @@ const MAX_OFFLINE_BACKOFF_MS = 10 * 60_000;
  */
 async function runForever(bot: Bot, sources: PriceSource[], commands: LocalCommands): Promise<number> {
   const { config, logger } = bot.container;
-  const transports = await startCommandTransports({ ...commands, dataDir: dataDir(), ...bot.container });
+  const transports = await startCommandTransports({
+    ...commands,
+    dataDir: dataDir(),
+    container: bot.container,
+  });
   logger.info(`goxwatch: running; Ctrl-C stops (${heapUsed()})`);
 
   let stopping = false;
@@ -350,11 +351,13 @@ async function cmd(
     );
   const opened = await openStore(config);
   try {
-    const { deps, drain } = localInteractions({
+    const container = createContainer({
       config,
       store: opened.store,
       clock: systemClock,
       logger: consoleLogger,
+    });
+    const { deps, drain } = localInteractions(container, {
       publicKey: devKey.publicKeyHex,
       followUp: localInteractionSetup({
         dataDir: dataDir(),

@@ -1,7 +1,4 @@
-import type { Clock } from '../lambdas/domain/clock';
-import type { Config } from '../lambdas/domain/config';
-import type { Logger } from '../lambdas/domain/log';
-import type { Store } from '../lambdas/store/store';
+import type { Container } from '../lambdas/app/container';
 import { ENV } from '../lambdas/app/env';
 import { discordSettings } from '../lambdas/app/secrets';
 import { createFetchFollowUp } from '../lambdas/discord/followup';
@@ -70,30 +67,23 @@ export interface RunningTransports {
  * it), and the Gateway when chosen. Logs one line saying which answers Discord.
  */
 export async function startCommandTransports(
-  opts: LocalCommands & {
-    dataDir: string;
-    config: Config;
-    store: Store;
-    clock: Clock;
-    logger: Logger;
-  },
+  opts: LocalCommands & { dataDir: string; container: Container },
 ): Promise<RunningTransports> {
-  const { logger } = opts;
+  const { container } = opts;
+  const { logger } = container;
   const settings = await discordSettings();
-  const shared = {
-    config: opts.config,
-    store: opts.store,
-    clock: opts.clock,
-    logger,
-    ...(settings.applicationId ? { applicationId: settings.applicationId } : {}),
-  };
+  const shared = settings.applicationId ? { applicationId: settings.applicationId } : {};
   const local = localInteractionSetup({
     dataDir: opts.dataDir,
     publicKey: settings.publicKey,
     apiBase: settings.apiBase,
     logger,
   });
-  const http = localInteractions({ ...shared, publicKey: local.publicKey, followUp: local.followUp });
+  const http = localInteractions(container, {
+    ...shared,
+    publicKey: local.publicKey,
+    followUp: local.followUp,
+  });
   const server = await startInteractionsServer({
     port: opts.port,
     host: '127.0.0.1',
@@ -105,7 +95,7 @@ export async function startCommandTransports(
     return { stop: () => server.close() };
   }
   // Same store, so an interaction id recorded by either transport is not run again by the other.
-  const real = localInteractions({
+  const real = localInteractions(container, {
     ...shared,
     publicKey: undefined,
     followUp: (window) => createFetchFollowUp({ apiBase: settings.apiBase, retries: window }),

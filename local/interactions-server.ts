@@ -13,10 +13,8 @@ import {
   type InteractionEvent,
   type InteractionHttpResponse,
 } from '../lambdas/discord/interactions';
-import type { Clock } from '../lambdas/domain/clock';
-import type { Config } from '../lambdas/domain/config';
-import { errorMessage, type Logger } from '../lambdas/domain/log';
-import type { Store } from '../lambdas/store/store';
+import type { Container } from '../lambdas/app/container';
+import { errorMessage } from '../lambdas/domain/log';
 
 /** Largest body accepted: Discord interactions are a few KB; this only stops a runaway client. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -103,23 +101,23 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
  * crosses the same interface as in AWS (ADR 0008); only the transport differs. `drain()` runs the
  * handed-off work: the server calls it after each response, tests await it.
  */
-export function localInteractions(opts: {
-  config: Config;
-  store: Store;
-  clock: Clock;
-  logger: Logger;
-  publicKey: string | undefined;
-  followUp: WorkerDeps['followUp'];
-  applicationId?: string;
-  budgetMs?: number;
-}): { deps: InteractionDeps; drain(): Promise<void>; handed: DeferredWork[] } {
-  const worker = createWorkerDeps(opts);
+export function localInteractions(
+  container: Container,
+  opts: {
+    publicKey: string | undefined;
+    followUp: WorkerDeps['followUp'];
+    applicationId?: string;
+    budgetMs?: number;
+  },
+): { deps: InteractionDeps; drain(): Promise<void>; handed: DeferredWork[] } {
+  const { followUp, ...endpoint } = opts;
+  const worker = createWorkerDeps(container, { followUp });
   const { handOff, drain, handed } = createInProcessHandOff(
     (work) => completeDeferredWork(work, worker),
     (work, err) =>
-      opts.logger.error(
+      container.logger.error(
         `interactions worker: ${work.interactionId} failed for good (a dead letter in AWS): ${errorMessage(err)}`,
       ),
   );
-  return { deps: createInteractionDeps({ ...opts, handOff }), drain, handed };
+  return { deps: createInteractionDeps(container, { ...endpoint, handOff }), drain, handed };
 }

@@ -4,14 +4,8 @@ import { consoleLogger, type Logger } from '../domain/log';
 import type { Announcement } from '../domain/messages';
 import { ruleIdsFor } from '../domain/rule-ids';
 import { DiscordGuard } from '../store/discord-guard';
-import { ChainRepo } from '../store/chain-repo';
-import { JobRuns } from '../store/job-runs';
-import { NewsRepo } from '../store/news-repo';
-import { Outbox } from '../store/outbox';
-import { PriceRepo } from '../store/price-repo';
-import { RefundRepo } from '../store/refund-repo';
+import { createRepositories, type Repositories } from '../store/repositories';
 import { Store, dynamoClient } from '../store/store';
-import { Subscriptions } from '../store/subscriptions';
 import { deployedConfig } from './deployed-config';
 import { enqueue } from './enqueue';
 import { ENV } from './env';
@@ -21,19 +15,11 @@ import { ENV } from './env';
  * per process (warm Lambdas keep it). Every job (price, news, delivery) takes it rather than
  * building its own copies.
  */
-export interface Container {
+export interface Container extends Repositories {
   config: Config;
   clock: Clock;
   logger: Logger;
   store: Store;
-  outbox: Outbox;
-  subscriptions: Subscriptions;
-  jobRuns: JobRuns;
-  prices: PriceRepo;
-  news: NewsRepo;
-  refunds: RefundRepo;
-  /** The on-chain watch: watched accounts and transfers. */
-  chain: ChainRepo;
   /** The shared brakes on sending to Discord (Cloudflare ban backoff, invalid-request count). */
   guard: DiscordGuard;
   /** Bind an announcement (or alternatives about one event) to its channels as outbox entries. */
@@ -47,21 +33,15 @@ export function createContainer(opts: {
   logger: Logger;
 }): Container {
   const { config, store, clock, logger } = opts;
-  const outbox = new Outbox(store, clock);
-  const subscriptions = new Subscriptions(store, clock, config.channels);
+  const repositories = createRepositories(store, clock, config);
+  const { outbox, subscriptions } = repositories;
   const defaultPriceRules = ruleIdsFor(config.rules);
   return {
     config,
     clock,
     logger,
     store,
-    outbox,
-    subscriptions,
-    jobRuns: new JobRuns(store, clock),
-    prices: new PriceRepo(store, clock),
-    news: new NewsRepo(store, clock),
-    refunds: new RefundRepo(store, clock),
-    chain: new ChainRepo(store, clock),
+    ...repositories,
     guard: new DiscordGuard(store, clock, logger),
     enqueue: (a) =>
       enqueue(a, { outbox, subscriptions, defaultLanguage: config.language, defaultPriceRules }),

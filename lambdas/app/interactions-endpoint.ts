@@ -26,11 +26,7 @@ function workerHandOff(): HandOff {
 export async function respondToInteraction(event: InteractionEvent): Promise<InteractionHttpResponse> {
   const container = await lambdaContainer();
   const settings = await discordSettings();
-  const deps = createInteractionDeps({
-    config: container.config,
-    store: container.store,
-    clock: container.clock,
-    logger: container.logger,
+  const deps = createInteractionDeps(container, {
     publicKey: settings.publicKey,
     ...(settings.applicationId ? { applicationId: settings.applicationId } : {}),
     handOff: (work) => workerHandOff()(work),

@@ -23,11 +23,7 @@ export async function runDeferredWork(event: unknown): Promise<WorkOutcome | 'ma
     return 'malformed';
   }
   const apiBase = process.env[ENV.discordApiBase] || DEFAULT_DISCORD_API_BASE;
-  const deps = createWorkerDeps({
-    config: container.config,
-    store: container.store,
-    clock: container.clock,
-    logger: container.logger,
+  const deps = createWorkerDeps(container, {
     followUp: (window) => createFetchFollowUp({ apiBase, retries: window }),
   });
   return completeDeferredWork(work, deps);

@@ -1,8 +1,12 @@
-import type { Clock } from '../domain/clock';
-import type { Config, Language } from '../domain/config';
+import type { Language } from '../domain/config';
 import { errorMessage, type Logger } from '../domain/log';
-import type { Store } from '../store/store';
-import { errorReply, repositories, runCommand, type CommandDeps, type ParsedCommand } from './commands';
+import {
+  errorReply,
+  runCommand,
+  type CommandContainer,
+  type CommandDeps,
+  type ParsedCommand,
+} from './commands';
 import { followUpFor, type CommandReply, type FollowUp } from './interaction-reply';
 
 /**
@@ -105,16 +109,12 @@ export interface WorkerDeps extends CommandDeps {
   logger: Logger;
 }
 
-/** The worker's deps from the shared pieces: the commands' repositories, files rendered. */
-export function createWorkerDeps(opts: {
-  config: Config;
-  store: Store;
-  clock: Clock;
-  logger: Logger;
-  followUp: WorkerDeps['followUp'];
-  guildSubscriptionCap?: number;
-}): WorkerDeps {
-  return { ...opts, ...repositories(opts.store, opts.clock, opts.config), attachments: 'render' };
+/** The worker's deps: the container's repositories as built, files rendered. */
+export function createWorkerDeps(
+  container: CommandContainer,
+  opts: { followUp: WorkerDeps['followUp']; guildSubscriptionCap?: number },
+): WorkerDeps {
+  return { ...container, ...opts, attachments: 'render' };
 }
 
 export type WorkOutcome = 'edited' | 'expired';

@@ -7,19 +7,19 @@ import {
   type APIInteractionResponse,
 } from 'discord-api-types/v10';
 import { ttlAfter, type Store } from '../store/store';
-import type { Clock } from '../domain/clock';
-import type { Config, Language } from '../domain/config';
+import type { Language } from '../domain/config';
 import { NO_MENTIONS } from './text';
 import type { CommandReply } from './interaction-reply';
 import { toWire, type DeferredWork, type HandOff } from './deferred';
 import { verifyInteractionRequest, SIGNATURE_WINDOW_MS } from './interactions-verify';
-import { errorMessage, type Logger } from '../domain/log';
+import { errorMessage } from '../domain/log';
 import { PK } from '../store/keys';
+import { createRepositories } from '../store/repositories';
 import {
   errorReply,
   isEphemeralCommand,
-  repositories,
   runCommand,
+  type CommandContainer,
   type CommandDeps,
   type ParsedCommand,
 } from './commands';
@@ -83,20 +83,19 @@ const UNWIND_MS = 250;
 /** Interaction ids are remembered this long (the token itself lives 15 minutes). */
 const SEEN_RETENTION_DAYS = 1;
 
-/** Build the deps from the shared pieces; the integrator passes what the runtime already has. */
-export function createInteractionDeps(opts: {
-  config: Config;
-  store: Store;
-  clock: Clock;
-  logger: Logger;
-  publicKey: string | undefined;
-  handOff: HandOff;
-  applicationId?: string;
-  budgetMs?: number;
-  guildSubscriptionCap?: number;
-}): InteractionDeps {
+/** The endpoint's deps: the container's repositories as built, and what only the endpoint has. */
+export function createInteractionDeps(
+  container: CommandContainer,
+  opts: {
+    publicKey: string | undefined;
+    handOff: HandOff;
+    applicationId?: string;
+    budgetMs?: number;
+    guildSubscriptionCap?: number;
+  },
+): InteractionDeps {
   // The endpoint answers with text; files (the /price chart) are the worker's.
-  return { ...opts, ...repositories(opts.store, opts.clock, opts.config), attachments: 'later' };
+  return { ...container, ...opts, attachments: 'later' };
 }
 
 function json(statusCode: number, body: unknown): InteractionHttpResponse {
@@ -304,7 +303,7 @@ async function dispatch(
   // answer (Lambda freezes or ends the invocation once the handler returns; ADR 0008).
   const budget = new AbortController();
   const store = deps.store.withAbortSignal(budget.signal);
-  const scoped: DispatchDeps = { ...deps, store, ...repositories(store, deps.clock, deps.config) };
+  const scoped: DispatchDeps = { ...deps, store, ...createRepositories(store, deps.clock, deps.config) };
   // Everything counts against the budget, including the duplicate check.
   let recorded = false;
   const work: Promise<{ reply: CommandReply; duplicate?: true }> = (async () => {

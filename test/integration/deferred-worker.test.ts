@@ -1,4 +1,5 @@
 import { buildCommandInteraction } from '../../local/dev-client';
+import { createContainer } from '../../lambdas/app/container';
 import {
   completeDeferredWork,
   createWorkerDeps,
@@ -51,11 +52,7 @@ function work(line: string, ageMs = 0): DeferredWork {
 }
 
 function worker() {
-  return createWorkerDeps({
-    config: DEFAULT_CONFIG,
-    store: t.store,
-    clock,
-    logger,
+  return createWorkerDeps(createContainer({ config: DEFAULT_CONFIG, store: t.store, clock, logger }), {
     // Short waits: these tests are about how many edits land, not how long they take.
     followUp: (window) =>
       createFetchFollowUp({

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createContainer } from '../../lambdas/app/container';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,11 +93,7 @@ const consoleLines: string[] = [];
 
 /** The dispatcher's deps and the in-process worker that runs what it hands off, as npm start builds them. */
 function depsWith(store: Store, budgetMs: number): Local {
-  return localInteractions({
-    config: DEFAULT_CONFIG,
-    store,
-    clock,
-    logger,
+  return localInteractions(createContainer({ config: DEFAULT_CONFIG, store, clock, logger }), {
     publicKey: undefined,
     followUp: (window) => createFetchFollowUp({ apiBase: discord.apiBase, retries: window }),
     budgetMs,

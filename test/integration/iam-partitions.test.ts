@@ -1,4 +1,5 @@
 import { DEFAULT_CONFIG } from '../../lambdas/domain/config';
+import { createContainer } from '../../lambdas/app/container';
 import { ManualClock } from '../../lambdas/domain/clock';
 import { MemoryLogger } from '../../lambdas/domain/log';
 import { createFetchFollowUp } from '../../lambdas/discord/followup';
@@ -41,15 +42,14 @@ it('every partition the slash commands write is one the stack grants the interac
   );
   const keys = generateTestKeys();
   const config = DEFAULT_CONFIG;
-  const local = localInteractions({
-    config,
-    store: t.store,
-    clock,
-    logger: new MemoryLogger(),
-    publicKey: keys.publicKeyHex,
-    followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
-    budgetMs: 20_000,
-  });
+  const local = localInteractions(
+    createContainer({ config, store: t.store, clock, logger: new MemoryLogger() }),
+    {
+      publicKey: keys.publicKeyHex,
+      followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
+      budgetMs: 20_000,
+    },
+  );
   const channel = { channel_id: '200000000000000001', channel: { id: '200000000000000001', type: 0 } };
   const lines = [
     'alerts subscribe kind:news',

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createContainer } from '../../lambdas/app/container';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -41,16 +42,15 @@ beforeAll(async () => {
   devKey = loadOrCreateDevKey(dataDir);
   t = await startTestStore(clock);
   recorder = await startFollowUpRecorder();
-  const { deps, drain } = localInteractions({
-    config: DEFAULT_CONFIG,
-    store: t.store,
-    clock,
-    logger: new MemoryLogger(),
-    // DISCORD_PUBLIC_KEY unset locally: the endpoint trusts the dev key.
-    publicKey: devKey.publicKeyHex,
-    followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
-    budgetMs: 20_000,
-  });
+  const { deps, drain } = localInteractions(
+    createContainer({ config: DEFAULT_CONFIG, store: t.store, clock, logger: new MemoryLogger() }),
+    {
+      // DISCORD_PUBLIC_KEY unset locally: the endpoint trusts the dev key.
+      publicKey: devKey.publicKeyHex,
+      followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
+      budgetMs: 20_000,
+    },
+  );
   await seedXemJpyDay(deps.prices, NOW);
   server = await startInteractionsServer({
     port: 0,

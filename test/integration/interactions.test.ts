@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createContainer } from '../../lambdas/app/container';
 import type { APIEmbed } from 'discord-api-types/v10';
 import { PermissionFlagsBits } from 'discord-api-types/v10';
 import { buildCommandInteraction, type DevInteractionOptions } from '../../local/dev-client';
@@ -51,16 +52,20 @@ const workers = new WeakMap<InteractionDeps, { drain(): Promise<void>; handed: D
 function makeDeps(
   overrides: Partial<InteractionDeps> & { config?: Config; store?: Store } = {},
 ): InteractionDeps {
-  const local = localInteractions({
-    config: overrides.config ?? DEFAULT_CONFIG,
-    store: overrides.store ?? t.store,
-    clock,
-    logger,
-    publicKey: keys.publicKeyHex,
-    followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
-    // Generous: these tests are about answers, not speed; the deferred path has its own test.
-    budgetMs: 20_000,
-  });
+  const local = localInteractions(
+    createContainer({
+      config: overrides.config ?? DEFAULT_CONFIG,
+      store: overrides.store ?? t.store,
+      clock,
+      logger,
+    }),
+    {
+      publicKey: keys.publicKeyHex,
+      followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
+      // Generous: these tests are about answers, not speed; the deferred path has its own test.
+      budgetMs: 20_000,
+    },
+  );
   const d = { ...local.deps, ...overrides };
   workers.set(d, local);
   return d;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createContainer } from '../../lambdas/app/container';
 import { join } from 'node:path';
 import type { APIEmbed } from 'discord-api-types/v10';
 import { buildCommandInteraction } from '../../local/dev-client';
@@ -46,15 +47,14 @@ let drain: () => Promise<void>;
 beforeAll(async () => {
   t = await startTestStore(clock);
   recorder = await startFollowUpRecorder();
-  ({ deps, drain } = localInteractions({
-    config,
-    store: t.store,
-    clock,
-    logger: new MemoryLogger(),
-    publicKey: keys.publicKeyHex,
-    followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
-    budgetMs: 20_000,
-  }));
+  ({ deps, drain } = localInteractions(
+    createContainer({ config, store: t.store, clock, logger: new MemoryLogger() }),
+    {
+      publicKey: keys.publicKeyHex,
+      followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
+      budgetMs: 20_000,
+    },
+  ));
   for (const { day, close } of dailyCloses()) {
     const at = Date.parse(`${day}T00:00:00Z`) + DAY; // a daily close is the price at the end of its day
     if (at > NOW) continue;

@@ -1,4 +1,5 @@
 import type { APIEmbed } from 'discord-api-types/v10';
+import { createContainer } from '../../lambdas/app/container';
 import { buildCommandInteraction } from '../../local/dev-client';
 import { createFetchFollowUp } from '../../lambdas/discord/followup';
 import { ManualClock } from '../../lambdas/domain/clock';
@@ -29,15 +30,14 @@ let drain: () => Promise<void>;
 beforeAll(async () => {
   t = await startTestStore(clock);
   recorder = await startFollowUpRecorder();
-  ({ deps, drain } = localInteractions({
-    config,
-    store: t.store,
-    clock,
-    logger: new MemoryLogger(),
-    publicKey: keys.publicKeyHex,
-    followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
-    budgetMs: 20_000,
-  }));
+  ({ deps, drain } = localInteractions(
+    createContainer({ config, store: t.store, clock, logger: new MemoryLogger() }),
+    {
+      publicKey: keys.publicKeyHex,
+      followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
+      budgetMs: 20_000,
+    },
+  ));
   // Two polls 70 s apart, XEM far below 88.549 JPY, as it trades today.
   for (const [at, price] of [
     [NOW - 70_000, 2.31],

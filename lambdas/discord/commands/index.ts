@@ -14,9 +14,8 @@ export {
   MAX_PRICE_RULES_PER_CHANNEL,
   errorReply,
   isEphemeralCommand,
-  repositories,
+  type CommandContainer,
   type CommandDeps,
-  type CommandRepositories,
   type ParsedCommand,
 } from './shared';
 

@@ -1,11 +1,5 @@
-import { ChainRepo } from '../../store/chain-repo';
-import { JobRuns } from '../../store/job-runs';
-import { NewsRepo } from '../../store/news-repo';
-import { Outbox } from '../../store/outbox';
-import { PriceRepo } from '../../store/price-repo';
-import { RefundRepo } from '../../store/refund-repo';
+import type { Repositories } from '../../store/repositories';
 import type { Store } from '../../store/store';
-import { Subscriptions } from '../../store/subscriptions';
 import { DAY, type Clock } from '../../domain/clock';
 import { COMMAND, REQUIRED_PERMISSION, SUB, type PriceRange } from '../command-definitions';
 import type { Config, IncidentConfig, Language } from '../../domain/config';
@@ -30,18 +24,11 @@ export interface ParsedCommand {
   permissions?: bigint;
 }
 
-export interface CommandDeps {
+/** What a command reads and writes: the container's config, clock, logger and repositories. */
+export interface CommandDeps extends Repositories {
   config: Config;
   clock: Clock;
   logger: Logger;
-  prices: PriceRepo;
-  news: NewsRepo;
-  refunds: RefundRepo;
-  subscriptions: Subscriptions;
-  outbox: Outbox;
-  jobRuns: JobRuns;
-  /** The on-chain watch (read only: /chain). */
-  chain: ChainRepo;
   /** Most channels one guild may subscribe with /alerts (default 25). */
   guildSubscriptionCap?: number;
   /**
@@ -51,23 +38,13 @@ export interface CommandDeps {
   attachments?: 'render' | 'later';
 }
 
-export type CommandRepositories = Pick<
-  CommandDeps,
-  'prices' | 'news' | 'refunds' | 'subscriptions' | 'outbox' | 'jobRuns' | 'chain'
->;
-
-/** The repositories the commands read and write, over one store (endpoint and worker alike). */
-export function repositories(store: Store, clock: Clock, config: Config): CommandRepositories {
-  return {
-    prices: new PriceRepo(store, clock),
-    news: new NewsRepo(store, clock),
-    refunds: new RefundRepo(store, clock),
-    subscriptions: new Subscriptions(store, clock, config.channels),
-    outbox: new Outbox(store, clock),
-    jobRuns: new JobRuns(store, clock),
-    chain: new ChainRepo(store, clock),
-  };
-}
+/**
+ * The part of the container (lambdas/app/container.ts) the interactions endpoint and worker take:
+ * its repositories are used as built, never built again here.
+ */
+export type CommandContainer = Pick<CommandDeps, 'config' | 'clock' | 'logger' | keyof Repositories> & {
+  store: Store;
+};
 
 /** Bad input or a refused action: shown to the caller only, as is. */
 export class CommandError extends Error {

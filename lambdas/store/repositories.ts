@@ -1,0 +1,38 @@
+import type { Clock } from '../domain/clock';
+import type { Config } from '../domain/config';
+import { ChainRepo } from './chain-repo';
+import { JobRuns } from './job-runs';
+import { NewsRepo } from './news-repo';
+import { Outbox } from './outbox';
+import { PriceRepo } from './price-repo';
+import { RefundRepo } from './refund-repo';
+import type { Store } from './store';
+import { Subscriptions } from './subscriptions';
+
+/** The repositories over the one table. */
+export interface Repositories {
+  outbox: Outbox;
+  subscriptions: Subscriptions;
+  jobRuns: JobRuns;
+  prices: PriceRepo;
+  news: NewsRepo;
+  refunds: RefundRepo;
+  /** The on-chain watch: watched accounts and transfers. */
+  chain: ChainRepo;
+}
+
+/**
+ * The one place repositories are built: by the container, once per process, and again only over
+ * a store bound to one interaction's abort signal (lambdas/discord/interactions.ts).
+ */
+export function createRepositories(store: Store, clock: Clock, config: Config): Repositories {
+  return {
+    outbox: new Outbox(store, clock),
+    subscriptions: new Subscriptions(store, clock, config.channels),
+    jobRuns: new JobRuns(store, clock),
+    prices: new PriceRepo(store, clock),
+    news: new NewsRepo(store, clock),
+    refunds: new RefundRepo(store, clock),
+    chain: new ChainRepo(store, clock),
+  };
+}
