@@ -242,6 +242,28 @@ const alerts: RESTPostAPIChatInputApplicationCommandsJSONBody = {
           required: false,
         },
         {
+          type: ApplicationCommandOptionType.Number,
+          name: 'above',
+          name_localizations: { ja: '上抜け価格' },
+          description: "Price: alert when the price crosses above this level (in the series' quote currency)",
+          description_localizations: { ja: '価格: この価格を上回ったら通知（シリーズの決済通貨建て）' },
+          required: false,
+        },
+        {
+          type: ApplicationCommandOptionType.Number,
+          name: 'below',
+          name_localizations: { ja: '下抜け価格' },
+          description: "Price: alert when the price crosses below this level (in the series' quote currency)",
+          description_localizations: { ja: '価格: この価格を下回ったら通知（シリーズの決済通貨建て）' },
+          required: false,
+        },
+        str(
+          'series',
+          'シリーズ',
+          'Price: the series of above/below, e.g. XEM/JPY, or its quote currency (needed when several)',
+          '価格: above/below の対象シリーズ（例: XEM/JPY）または決済通貨。複数あるときは必須',
+        ),
+        {
           type: ApplicationCommandOptionType.Role,
           name: 'mention_role',
           name_localizations: { ja: 'メンションロール' },
@@ -265,7 +287,7 @@ const alerts: RESTPostAPIChatInputApplicationCommandsJSONBody = {
       str(
         'rule',
         'ルール',
-        'Only this price rule, e.g. drop-5-60, rise-5-60 or below-ref',
+        'Only this price rule, e.g. drop-5-60, rise-5-60, above-150-XEM/JPY or below-ref',
         'この価格ルールのみ（例: drop-5-60）',
       ),
       {

@@ -10,6 +10,8 @@ const COLOR_DROP = 0xe67e22;
 const COLOR_BELOW_REF = 0xc0392b;
 /** Green for a rise. */
 const COLOR_RISE = 0x27ae60;
+/** Blue for a channel's level crossed. */
+const COLOR_LEVEL = 0x2980b9;
 
 const TEXT = {
   ja: {
@@ -24,6 +26,11 @@ const TEXT = {
     riseTitle: (asset: string, change: string, phrase: string) => `${asset} 価格上昇: ${phrase} ${change}`,
     riseDescription: (threshold: string, phrase: string) => `${phrase} ${threshold} 以上上昇しました。`,
     fromLow: (low: string) => `安値 ${low} から`,
+    levelTitle: (asset: string, up: boolean, level: string) =>
+      `${asset} が ${level} を${up ? '上回りました' : '下回りました'}`,
+    levelDescription: (up: boolean, level: string) =>
+      `合意価格が、このチャンネルで設定した ${level} を${up ? '上回りました' : '下回りました'}。`,
+    level: '設定価格',
     price: '価格',
     change: '変化',
     fromHigh: (high: string) => `高値 ${high} から`,
@@ -53,6 +60,11 @@ const TEXT = {
     riseTitle: (asset: string, change: string, phrase: string) => `${asset} price rise: ${change} ${phrase}`,
     riseDescription: (threshold: string, phrase: string) => `Rose ${threshold} or more ${phrase}.`,
     fromLow: (low: string) => `from the low of ${low}`,
+    levelTitle: (asset: string, up: boolean, level: string) =>
+      `${asset} ${up ? 'rose above' : 'fell below'} ${level}`,
+    levelDescription: (up: boolean, level: string) =>
+      `The consensus price crossed ${up ? 'above' : 'below'} ${level}, the level set for this channel.`,
+    level: 'Level',
     price: 'Price',
     change: 'Change',
     fromHigh: (high: string) => `from the high of ${high}`,
@@ -71,6 +83,14 @@ const TEXT = {
     belowRefDescription: (ref: string) => `The consensus price fell below the refund price of ${ref}.`,
   },
 } as const;
+
+const COLORS: Record<PriceAlert['rule'], number> = {
+  drop: COLOR_DROP,
+  rise: COLOR_RISE,
+  'below-ref': COLOR_BELOW_REF,
+  above: COLOR_LEVEL,
+  below: COLOR_LEVEL,
+};
 
 /** A gap as people say it: minutes to the 5 under 2 h, hours under 2 days, days beyond. */
 function roughMinutes(minutes: number): number {
@@ -119,6 +139,12 @@ export function renderPriceAlert(alert: PriceAlert, language: Language): Message
     const lowText = alert.low !== undefined ? ` (${t.fromLow(formatPrice(alert.low, cur, language))})` : '';
     fields.push({ name: t.change, value: `${change}${lowText}`, inline: true });
     fields.push({ name: t.window, value: window, inline: true });
+  } else if ((alert.rule === 'above' || alert.rule === 'below') && alert.level !== undefined) {
+    const up = alert.rule === 'above';
+    const level = formatPrice(alert.level, cur, language);
+    title = t.levelTitle(asset, up, level);
+    description = t.levelDescription(up, level);
+    fields.push({ name: t.level, value: level, inline: true });
   } else {
     title = t.belowRefTitle(asset);
     description = t.belowRefDescription(
@@ -145,7 +171,7 @@ export function renderPriceAlert(alert: PriceAlert, language: Language): Message
   const embed: APIEmbed = {
     title: truncate(title, LIMITS.embedTitle),
     description: truncate(description, LIMITS.embedDescription),
-    color: alert.rule === 'drop' ? COLOR_DROP : alert.rule === 'rise' ? COLOR_RISE : COLOR_BELOW_REF,
+    color: COLORS[alert.rule],
     fields: fields.slice(0, LIMITS.embedFields).map((f) => ({
       ...f,
       name: truncate(f.name, LIMITS.fieldName),

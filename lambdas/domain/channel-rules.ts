@@ -130,3 +130,27 @@ function withoutMention(sub: Subscription, kind: MessageKind | 'all'): Subscript
   const left = removeMentionKind(sub.mentionRole, kind);
   return left ? { ...rest, mentionRole: left } : rest;
 }
+
+export type SeriesChoice =
+  | { symbol: string }
+  /** Nothing configured matches `asked`; `series` lists what is configured. */
+  | { unknown: true; series: string[] }
+  /** More than one series fits: the user must name one of `series`. */
+  | { ambiguous: true; series: string[] };
+
+/**
+ * The series a level price is in: `asked` is a series ("XEM/JPY"), a quote currency ("JPY") or
+ * nothing; it must name exactly one of the configured series, else the user is asked to choose.
+ */
+export function chooseSeries(symbols: readonly string[], asked: string | undefined): SeriesChoice {
+  const series = [...new Set(symbols)].sort();
+  const wanted = asked?.trim().toUpperCase();
+  const fits = !wanted
+    ? series
+    : series.filter((s) =>
+        wanted.includes('/') ? s.toUpperCase() === wanted : s.toUpperCase().endsWith(`/${wanted}`),
+      );
+  if (fits.length === 1) return { symbol: fits[0] as string };
+  if (!fits.length) return { unknown: true, series };
+  return { ambiguous: true, series: fits };
+}

@@ -17,16 +17,54 @@ export function riseRuleId(rule: DropRule): string {
   return `rise-${rule.percent}-${rule.windowMinutes}`;
 }
 
-/** The configured rules plus the channels' own rise rules (rises are never in the config file). */
-export type EvaluatedRules = RulesConfig & { rises?: DropRule[] };
+/**
+ * A channel's level alert (`/alerts subscribe above:150 series:XEM/JPY`): fires when the
+ * consensus of that series crosses the price, in the series' quote currency.
+ */
+export interface LevelRule {
+  direction: 'above' | 'below';
+  price: number;
+  /** The series, e.g. "XEM/JPY": the price is in its quote currency. */
+  symbol: string;
+}
+
+/** A series name a level rule id may carry: BASE/QUOTE, letters and digits (no ":" or "-"). */
+const LEVEL_SYMBOL = /^[A-Za-z0-9.]+\/[A-Za-z0-9.]+$/;
+
+/** Level prices are positive and at most this (beyond it String() turns to exponent form). */
+export const MAX_LEVEL_PRICE = 1e15;
+
+/**
+ * `above-<price>-<BASE>/<QUOTE>`, e.g. "above-150-XEM/JPY", "below-0.00012-XEM/BTC". The price is
+ * String(price): the shortest text that reads back to the same number, so a decimal price has one
+ * spelling. The series is part of the id: two series may share a quote currency (XEM/JPY, BTC/JPY).
+ */
+export function levelRuleId(rule: LevelRule): string {
+  return `${rule.direction}-${String(rule.price)}-${rule.symbol}`;
+}
+
+/** What is wrong with a level rule, or nothing. */
+export function levelRuleProblems(rule: LevelRule): string[] {
+  const problems: string[] = [];
+  if (!(Number.isFinite(rule.price) && rule.price > 0 && rule.price <= MAX_LEVEL_PRICE))
+    problems.push(`price must be above 0 and at most ${MAX_LEVEL_PRICE}`);
+  if (!LEVEL_SYMBOL.test(rule.symbol)) problems.push(`series "${rule.symbol}" is not BASE/QUOTE`);
+  return problems;
+}
+
+/** The configured rules plus the channels' own rise and level rules (never in the config file). */
+export type EvaluatedRules = RulesConfig & { rises?: DropRule[]; levels?: LevelRule[] };
 
 export function ruleIdsFor(rules: RulesConfig): string[] {
   return [...rules.drops.map(dropRuleId), BELOW_REF];
 }
 
-/** A rule id read back into its rule: `drop-<percent>-<windowMinutes>`, `rise-…` or `below-ref`. */
+/** A rule id read back into its rule: `drop-<percent>-<windowMinutes>`, `rise-…`, `above-…`, `below-…` or `below-ref`. */
 export type ParsedRuleId =
-  { kind: 'drop'; drop: DropRule } | { kind: 'rise'; rise: DropRule } | { kind: 'below-ref' };
+  | { kind: 'drop'; drop: DropRule }
+  | { kind: 'rise'; rise: DropRule }
+  | { kind: 'level'; level: LevelRule }
+  | { kind: 'below-ref' };
 
 /**
  * Parse a rule id (as stored by `/alerts subscribe` or made by dropRuleId). Throws an Error that
@@ -35,11 +73,25 @@ export type ParsedRuleId =
  */
 export function parseRuleId(id: string): ParsedRuleId {
   if (id === BELOW_REF) return { kind: 'below-ref' };
+  // The price may hold a dash (String(1e-7)), the series may not: the series is the last part.
+  const level = /^(above|below)-(.+)-([^-]+)$/.exec(id);
+  if (level) {
+    const rule: LevelRule = {
+      direction: level[1] as LevelRule['direction'],
+      price: Number(level[2]),
+      symbol: level[3] as string,
+    };
+    const problems = levelRuleProblems(rule);
+    if (problems.length) throw new Error(`rule id "${id}": ${problems.join('; ')}`);
+    const canonical = levelRuleId(rule);
+    if (canonical !== id) throw new Error(`rule id "${id}": not in canonical form (expected "${canonical}")`);
+    return { kind: 'level', level: rule };
+  }
   // The percent may hold a dash of its own (String(1e-7) is "1e-7"), so the window is the last part.
   const m = /^(drop|rise)-(.+)-(\d+)$/.exec(id);
   if (!m)
     throw new Error(
-      `rule id "${id}": expected drop-<percent>-<windowMinutes>, rise-<percent>-<windowMinutes> or ${BELOW_REF}`,
+      `rule id "${id}": expected drop-<percent>-<windowMinutes>, rise-<percent>-<windowMinutes>, above-<price>-<BASE/QUOTE>, below-<price>-<BASE/QUOTE> or ${BELOW_REF}`,
     );
   // A rise rule has the same bounds as a drop rule.
   const rule: DropRule = { percent: Number(m[2]), windowMinutes: Number(m[3]) };
@@ -79,7 +131,7 @@ export function dropRuleProblems(drop: DropRule): string[] {
 export const MAX_CUSTOM_RULES = 50;
 
 export interface RulesInUse {
-  /** The configured rules plus the channels' own drop and rise rules: what the price job evaluates. */
+  /** The configured rules plus the channels' own drop, rise and level rules: what the price job evaluates. */
   rules: EvaluatedRules;
   /** Channel-own rule ids evaluated beyond the configured ones. */
   custom: string[];
@@ -112,7 +164,7 @@ export function rulesInUse(
   for (const [id, channels] of channelsPerId) {
     try {
       const parsed = parseRuleId(id);
-      // below-ref is always a configured id, so only drops and rises reach here.
+      // below-ref is always a configured id, so only drops, rises and levels reach here.
       if (parsed.kind !== 'below-ref') valid.push({ id, parsed, channels });
     } catch (err) {
       invalid.push({ id, error: err instanceof Error ? err.message : String(err) });
@@ -125,9 +177,19 @@ export function rulesInUse(
       ...rules,
       drops: [...rules.drops, ...kept.flatMap((k) => (k.parsed.kind === 'drop' ? [k.parsed.drop] : []))],
       rises: kept.flatMap((k) => (k.parsed.kind === 'rise' ? [k.parsed.rise] : [])),
+      levels: kept.flatMap((k) => (k.parsed.kind === 'level' ? [k.parsed.level] : [])),
     },
     custom: kept.map((k) => k.id),
     capped: valid.slice(kept.length).map((k) => k.id),
     invalid,
   };
+}
+
+/** Whether an id is a level rule (above-/below-<price>-<series>), not below-ref. */
+export function isLevelRuleId(id: string): boolean {
+  try {
+    return parseRuleId(id).kind === 'level';
+  } catch {
+    return false;
+  }
 }

@@ -1,12 +1,14 @@
 import { MINUTE } from './clock';
 import { splitSymbol, type ConsensusPoint } from './consensus';
-import { BELOW_REF, dropRuleId, riseRuleId, type EvaluatedRules } from './rule-ids';
+import { BELOW_REF, dropRuleId, levelRuleId, riseRuleId, type EvaluatedRules } from './rule-ids';
+import { SPARSE_FRACTION, dropFromHigh, sampleTime } from './price-window';
 
 /**
  * Price rules, evaluated on the stored consensus series (oldest first), never on a single poll,
  * so a missed poll does not hide a drop: the window's high is still in the series.
  *
- * Rule ids: `drop-<percent>-<windowMinutes>` (e.g. "drop-5-60") and `below-ref`.
+ * Rule ids (rule-ids.ts): `drop-<percent>-<windowMinutes>` (e.g. "drop-5-60"), `rise-…`,
+ * `above-<price>-<BASE/QUOTE>`, `below-…` and `below-ref`.
  *
  * Decisions (docs/adr/0002-reference-price-and-currencies.md):
  * - Confirmation ("never an alert from a single quote"): a condition counts at a point when that
@@ -27,6 +29,8 @@ import { BELOW_REF, dropRuleId, riseRuleId, type EvaluatedRules } from './rule-i
  *   install while the price is already under it) the rule is marked fired silently. It is not
  *   evaluated before the reference exists (`referenceSince`, docs/adr/0010), and only points
  *   sampled since then count, so a fall in November 2017 is never "below the refund price".
+ * - Level rules (a channel's above / below a price) alert on a crossing only: the rule's first
+ *   evaluation records the side and never fires; then hysteresis and cooldown as for below-ref.
  * - Drop windows are measured on sample time and need samples spanning WINDOW_COVERAGE of the
  *   window: a 1 h rule does not fire on daily candles or on 70 s of data; with sparse samples the
  *   alert carries the real gap ("since the last price 24 h ago").
@@ -42,7 +46,8 @@ export interface RuleState {
   updatedAt: number;
 }
 
-export type PriceRuleKind = 'drop' | 'rise' | 'below-ref';
+/** above / below: a channel's level rule (rule-ids.ts LevelRule). */
+export type PriceRuleKind = 'drop' | 'rise' | 'below-ref' | 'above' | 'below';
 
 export interface PriceAlert {
   /** Deterministic: `price:<symbol>:<ruleId>:<episode start ISO>`. */
@@ -66,7 +71,12 @@ export interface PriceAlert {
    * sample and the one before it. The message then says "since the last price N ago", not "in 1 h".
    */
   sinceLastSampleMinutes?: number;
-  /** drop: % change from the high (negative); rise: % change from the low (positive); below-ref: % distance to the reference (negative). */
+  /** above / below: the level crossed, in the quote currency. */
+  level?: number;
+  /**
+   * drop: % change from the high (negative); rise: % change from the low (positive); below-ref:
+   * % distance to the reference (negative); above / below: % distance to the level.
+   */
   changePercent: number;
   windowMinutes?: number;
   thresholdPercent?: number;
@@ -207,6 +217,48 @@ export function evaluateRules(input: EvaluateInput): EvaluateResult {
     }
   }
 
+  // A channel's level rule of this series: a crossing only. Its first look at the series records
+  // which side the price is on and says nothing, so a price already beyond the level when the rule
+  // was added (or the bot installed) is not "crossed".
+  for (const level of rules.levels ?? []) {
+    if (level.symbol !== symbol) continue;
+    const ruleId = levelRuleId(level);
+    const above = level.direction === 'above';
+    const margin = rules.hysteresisPercent / 100;
+    const at = (i: number) => (series[i] as ConsensusPoint).price;
+    const condition: Condition = {
+      holds: (i) => (above ? at(i) > level.price : at(i) < level.price),
+      cleared: (i) => (above ? at(i) < level.price * (1 - margin) : at(i) > level.price * (1 + margin)),
+      lookbackMs: Number.POSITIVE_INFINITY,
+    };
+    if (!state[ruleId]) {
+      state[ruleId] = { ruleId, active: condition.holds(last), updatedAt: now };
+      continue;
+    }
+    const outcome = step(
+      symbol,
+      ruleId,
+      condition,
+      series,
+      state[ruleId],
+      rules.cooldownMinutes * MINUTE,
+      now,
+      true,
+    );
+    state[ruleId] = outcome.state;
+    if (outcome.fire) {
+      alerts.push({
+        ...common,
+        key: alertKey(symbol, ruleId, outcome.fire.episodeStart),
+        ruleId,
+        rule: level.direction,
+        level: level.price,
+        changePercent: ((latest.price - level.price) / level.price) * 100,
+        episodeStart: outcome.fire.episodeStart,
+      });
+    }
+  }
+
   // The reference exists only from its fixed time: before it no price is "below the refund price",
   // and a crossing needs a point above it, at or after that time, followed by one below.
   const since = input.referenceSince;
@@ -310,69 +362,4 @@ function episodeStartOf(
     j--;
   }
   return { at: (series[j] as ConsensusPoint).at, atSeriesStart: j === 0 };
-}
-
-/** When a point's price was measured (its newest quote's exchange time), else its poll time. */
-export function sampleTime(p: ConsensusPoint): number {
-  return p.sampledAt ?? p.at;
-}
-
-/** A window's samples must span this share of it: a 1 h rule does not judge 70 s of data. */
-export const WINDOW_COVERAGE = 0.75;
-/** Samples further apart than window / this are sparse: the message names the real gap. */
-const SPARSE_FRACTION = 4;
-
-/**
- * The confirmed high over the window ending at point i, and the % fall from it to point i.
- * Windows are measured on sample time, so polls repeating one daily candle are one sample.
- * Undefined when the window holds no confirmed level, or when its samples do not span
- * WINDOW_COVERAGE of it (too little data to speak of that window).
- */
-export function dropFromHigh(
-  series: ConsensusPoint[],
-  i: number,
-  windowMs: number,
-  /** 'up': the mirror for rise rules: `high` is then the window's confirmed low, percent the rise. */
-  direction: 'down' | 'up' = 'down',
-): { high: number; highAt: number; percent: number; sinceLastSampleMs: number } | undefined {
-  const up = direction === 'up';
-  const point = series[i];
-  if (!point) return undefined;
-  const at = sampleTime(point);
-  let high: number | undefined;
-  let highAt = point.at;
-  let earliest = at;
-  let previousSample: number | undefined;
-  for (let j = i; j >= 0; j--) {
-    const p = series[j] as ConsensusPoint;
-    const t = sampleTime(p);
-    if (at - t > windowMs) break;
-    earliest = Math.min(earliest, t);
-    if (t < at) previousSample = Math.max(previousSample ?? t, t);
-    const level = confirmedLevel(series, j, up);
-    if (level !== undefined && (high === undefined || (up ? level < high : level > high))) {
-      high = level;
-      highAt = p.at;
-    }
-  }
-  if (high === undefined || previousSample === undefined) return undefined;
-  // The series must reach back over the window (a sample from before it, or early in it): with
-  // only the last 70 s there is no telling what the price did in the hour.
-  const first = series[0] as ConsensusPoint;
-  if (at - Math.min(earliest, sampleTime(first)) < windowMs * WINDOW_COVERAGE) return undefined;
-  return {
-    high,
-    highAt,
-    percent: Math.max(0, ((up ? point.price - high : high - point.price) / high) * 100),
-    sinceLastSampleMs: at - previousSample,
-  };
-}
-
-/** A single-venue point counts only as far as the point before agrees (no wild spike as the extreme). */
-function confirmedLevel(series: ConsensusPoint[], j: number, low = false): number | undefined {
-  const p = series[j] as ConsensusPoint;
-  if (p.venues.length >= 2) return p.price;
-  const prev = series[j - 1];
-  if (!prev) return undefined;
-  return low ? Math.max(p.price, prev.price) : Math.min(p.price, prev.price);
 }

@@ -131,7 +131,7 @@ export async function startHarness(
 
 /**
  * The bot has watched the market for a day before the test begins, at the start prices: a drop
- * window needs samples that span it (WINDOW_COVERAGE in lambdas/domain/rules.ts), and a real bot
+ * window needs samples that span it (WINDOW_COVERAGE in lambdas/domain/price-window.ts), and a real bot
  * has them. A few points are enough: the rules read the series' reach, not its density.
  */
 async function seedHistory(h: Harness, withJpy: boolean): Promise<void> {

@@ -37,8 +37,14 @@ describe('rule ids', () => {
   });
 
   it.each([
-    ['drop-5', 'expected drop-<percent>-<windowMinutes>, rise-<percent>-<windowMinutes> or below-ref'],
-    ['above-ref', 'expected drop-<percent>-<windowMinutes>, rise-<percent>-<windowMinutes> or below-ref'],
+    [
+      'drop-5',
+      'expected drop-<percent>-<windowMinutes>, rise-<percent>-<windowMinutes>, above-<price>-<BASE/QUOTE>, below-<price>-<BASE/QUOTE> or below-ref',
+    ],
+    [
+      'above-ref',
+      'expected drop-<percent>-<windowMinutes>, rise-<percent>-<windowMinutes>, above-<price>-<BASE/QUOTE>, below-<price>-<BASE/QUOTE> or below-ref',
+    ],
     ['rise-0-60', 'percent must be above 0'],
     ['rise-5-0', 'windowMinutes'],
     ['rise-05-60', 'not in canonical form (expected "rise-5-60")'],

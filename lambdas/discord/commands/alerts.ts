@@ -5,6 +5,7 @@ import type { CommandReply } from '../interaction-reply';
 import type { Subscription } from '../../domain/subscription';
 import { mentionRoleProblem } from '../../domain/mentions';
 import {
+  chooseSeries,
   channelPriceRules,
   ownRules,
   removeRule,
@@ -16,6 +17,10 @@ import {
 import {
   BELOW_REF,
   MAX_CUSTOM_RULES,
+  MAX_LEVEL_PRICE,
+  isLevelRuleId,
+  levelRuleId,
+  levelRuleProblems,
   dropRuleId,
   DROP_RULE_BOUNDS,
   riseRuleId,
@@ -52,6 +57,63 @@ function describeSubscription(sub: Subscription | undefined, config: Config, lan
   return `${say(lang, 'This channel receives', 'このチャンネルの通知')}: ${sub.kinds.join(', ')}${rules}${mention}\n${say(lang, 'Language', '言語')}: ${language}`;
 }
 
+/** The level rule ids of above/below, in the one series they are priced in. */
+function levelRules(
+  cmd: ParsedCommand,
+  config: Config,
+  above: number | undefined,
+  below: number | undefined,
+  seriesRaw: string | undefined,
+): string[] {
+  const lang = cmd.language;
+  const asked = [
+    ['above', above],
+    ['below', below],
+  ] as const;
+  if (above === undefined && below === undefined) {
+    if (seriesRaw !== undefined)
+      throw new CommandError(
+        say(lang, 'series needs above or below.', 'series には above か below が必要です。'),
+      );
+    return [];
+  }
+  const choice = chooseSeries(
+    config.sources.map((s) => s.symbol),
+    seriesRaw,
+  );
+  if ('unknown' in choice)
+    throw new CommandError(
+      say(
+        lang,
+        `series: no configured series is "${seriesRaw ?? ''}". Series: ${choice.series.join(', ') || 'none'}.`,
+        `series: "${seriesRaw ?? ''}" という設定済みのシリーズはありません。シリーズ: ${choice.series.join('、') || 'なし'}`,
+      ),
+    );
+  if ('ambiguous' in choice)
+    throw new CommandError(
+      say(
+        lang,
+        `Which series is the price in? Several are watched: ${choice.series.join(', ')}. Add series, e.g. series:${choice.series[0] ?? ''}.`,
+        `どのシリーズの価格ですか？ 複数あります: ${choice.series.join('、')}。series を指定してください（例: series:${choice.series[0] ?? ''}）。`,
+      ),
+    );
+  const ids: string[] = [];
+  for (const [direction, price] of asked) {
+    if (price === undefined) continue;
+    const rule = { direction, price, symbol: choice.symbol };
+    if (levelRuleProblems(rule).length)
+      throw new CommandError(
+        say(
+          lang,
+          `${direction} must be a price above 0 and at most ${MAX_LEVEL_PRICE} (got ${price}).`,
+          `${direction} は 0 より大きく ${MAX_LEVEL_PRICE} 以下の価格です（${price}）。`,
+        ),
+      );
+    ids.push(levelRuleId(rule));
+  }
+  return ids;
+}
+
 export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Promise<CommandReply> {
   const lang = cmd.language;
   requirePermission(cmd, REQUIRED_PERMISSION.alerts, { en: 'Manage Channels', ja: 'チャンネルの管理' });
@@ -84,6 +146,9 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
     const risePercent = numberOption(cmd, 'rise_percent');
     const windowMinutes = numberOption(cmd, 'window_minutes');
     const belowRef = booleanOption(cmd, 'below_reference');
+    const above = numberOption(cmd, 'above');
+    const below = numberOption(cmd, 'below');
+    const seriesRaw = stringOption(cmd, 'series');
     const languageRaw = stringOption(cmd, 'language');
     const roleId = stringOption(cmd, 'mention_role');
     const roleProblem = roleId !== undefined ? mentionRoleProblem(roleId, guildId) : undefined;
@@ -99,16 +164,13 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
       throw new CommandError(`language must be en or ja (got "${languageRaw}").`);
     if (
       kind !== 'price' &&
-      (percent !== undefined ||
-        risePercent !== undefined ||
-        windowMinutes !== undefined ||
-        belowRef !== undefined)
+      [percent, risePercent, windowMinutes, belowRef, above, below, seriesRaw].some((v) => v !== undefined)
     )
       throw new CommandError(
         say(
           lang,
-          'drop_percent, rise_percent, window_minutes and below_reference apply to kind price only.',
-          'drop_percent・rise_percent・window_minutes・below_reference は種類 price でのみ使えます。',
+          'drop_percent, rise_percent, window_minutes, below_reference, above, below and series apply to kind price only.',
+          'drop_percent・rise_percent・window_minutes・below_reference・above・below・series は種類 price でのみ使えます。',
         ),
       );
     for (const [name, value] of [
@@ -164,6 +226,7 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
     if (risePercent !== undefined)
       newRules.push(riseRuleId({ percent: risePercent, windowMinutes: windowMinutes ?? 60 }));
     if (belowRef) newRules.push(BELOW_REF);
+    newRules.push(...levelRules(cmd, deps.config, above, below, seriesRaw));
     const language =
       (languageRaw as Language | undefined) ??
       existing?.language ??
@@ -198,6 +261,8 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
       const checked = own.filter((r) => !capped.has(r));
       if (checked.length)
         note += `\n${say(lang, `${checked.join(', ')}: checked for this channel from the next price poll.`, `${checked.join('、')}: 次回の価格チェックからこのチャンネル向けに評価します。`)}`;
+      if (own.some(isLevelRuleId))
+        note += `\n${say(lang, 'A level alert fires when the price crosses the level; a price already beyond it waits until it comes back and crosses again.', '価格アラートは価格が設定価格をまたいだときに通知します。すでに超えている場合は、一度戻ってから再びまたいだときに通知します。')}`;
       if (waiting.length)
         note += `\n${say(lang, `Note: the bot checks at most ${MAX_CUSTOM_RULES} channel rules in all and has that many already; ${waiting.join(', ')} is stored and checked once fewer are in use.`, `注意: チャンネル独自のルールは全体で ${MAX_CUSTOM_RULES} 件までで、すでに上限です。${waiting.join('、')} は保存され、空きができると評価されます。`)}`;
     }
