@@ -1,8 +1,11 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { DeferredWork, HandOff } from '../discord/deferred';
 import { ENV } from './env';
 
-let client: LambdaClient | undefined;
+/** Loaded at the first hand-off, not with the bundle: a command answered at once never needs it. */
+let lambda:
+  | Promise<{ client: LambdaClient; InvokeCommand: typeof import('@aws-sdk/client-lambda').InvokeCommand }>
+  | undefined;
 
 /**
  * The AWS transport of the hand-off (docs/adr/0008): an asynchronous Invoke (InvocationType
@@ -13,10 +16,13 @@ let client: LambdaClient | undefined;
  */
 export function lambdaInvokeHandOff(functionName: string): HandOff {
   const endpoint = process.env[ENV.lambdaEndpoint];
-  client ??= new LambdaClient(endpoint ? { endpoint } : {});
-  const lambda = client;
   return async (work: DeferredWork) => {
-    const out = await lambda.send(
+    lambda ??= import('@aws-sdk/client-lambda').then(({ LambdaClient, InvokeCommand }) => ({
+      client: new LambdaClient(endpoint ? { endpoint } : {}),
+      InvokeCommand,
+    }));
+    const { client, InvokeCommand } = await lambda;
+    const out = await client.send(
       new InvokeCommand({
         FunctionName: functionName,
         InvocationType: 'Event',

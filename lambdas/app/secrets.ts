@@ -1,4 +1,3 @@
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { registerSecret } from '../domain/log';
 import { DEFAULT_DISCORD_API_BASE, ENV } from './env';
 
@@ -16,7 +15,20 @@ export interface DiscordSettings {
  */
 const MISSING_RECHECK_MS = 60_000;
 const cache = new Map<string, { value: string | undefined; until: number }>();
-let ssm: SSMClient | undefined;
+/**
+ * Loaded on the first parameter read, not with the bundle: local runs never need it, and in AWS
+ * the interactions endpoint's module load stays small (the read itself is once per instance).
+ */
+let ssm: Promise<(name: string) => Promise<string | undefined>> | undefined;
+
+function ssmReader(): Promise<(name: string) => Promise<string | undefined>> {
+  ssm ??= import('@aws-sdk/client-ssm').then(({ SSMClient, GetParameterCommand }) => {
+    const client = new SSMClient({});
+    return async (name: string) =>
+      (await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value;
+  });
+  return ssm;
+}
 
 /**
  * A secret's value: the plain env var when set (local runs, tests), else the SSM SecureString
@@ -30,11 +42,10 @@ async function secret(plainEnv: string, parameterEnv: string): Promise<string | 
   if (!name) return undefined;
   const cached = cache.get(name);
   if (cached && cached.until > Date.now()) return cached.value;
-  ssm ??= new SSMClient({});
+  const read = await ssmReader();
   let value: string | undefined;
   try {
-    const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
-    value = out.Parameter?.Value?.trim() || undefined;
+    value = (await read(name))?.trim() || undefined;
   } catch (err) {
     if (!(err instanceof Error && err.name === 'ParameterNotFound')) throw err;
   }

@@ -83,7 +83,27 @@ export class PriceRepo {
 
   /** Newest consensus of the symbol that has a price (polls without consensus are skipped). */
   async latestConsensus(symbol: string): Promise<ConsensusRecord | undefined> {
-    const items = await this.store.query<ConsensusItem>(`PRICE#${symbol}`, { descending: true, limit: 30 });
+    return this.firstWithPrice(symbol, { descending: true });
+  }
+
+  /**
+   * Oldest consensus with a price at or after `fromMs` (up to `toMs`): where a change over a
+   * window starts. One short read, where the whole window's series would be up to 1,440 points.
+   */
+  async firstConsensusSince(
+    symbol: string,
+    fromMs: number,
+    toMs: number,
+  ): Promise<ConsensusRecord | undefined> {
+    return this.firstWithPrice(symbol, { from: iso(fromMs), to: iso(toMs) });
+  }
+
+  /** Polls without consensus have no price: 30 items cover a long outage's worth of them. */
+  private async firstWithPrice(
+    symbol: string,
+    range: { from?: string; to?: string; descending?: boolean },
+  ): Promise<ConsensusRecord | undefined> {
+    const items = await this.store.query<ConsensusItem>(`PRICE#${symbol}`, { ...range, limit: 30 });
     const hit = items.find((i): i is ConsensusItem & { price: number } => typeof i.price === 'number');
     return hit ? toRecord(hit) : undefined;
   }

@@ -97,23 +97,34 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
   const now = clock.now();
 
   const fields: APIEmbedField[] = [];
+  // The endpoint leaves the chart to the deferred-work worker (deps.attachments 'later'): reading
+  // up to 30 days and drawing them is the slow part of /price, and the chart can only arrive by
+  // editing the answer anyway.
+  const drawChart = (deps.attachments ?? 'render') === 'render';
+  // The 24 h chart is the day's series, read once for the chart and the change; without a chart
+  // the change needs only the day's first point (one short read instead of up to 1,440 points).
   const daySeries = new Map<string, ConsensusPoint[]>();
   let latestAt: number | undefined;
   for (const symbol of symbols) {
     const { quote } = splitSymbol(symbol);
-    const [latest, quotes, day] = await Promise.all([
+    const withDay = drawChart && range === '24h' && symbol === primary;
+    const [latest, quotes, dayStart] = await Promise.all([
       deps.prices.latestConsensus(symbol),
       deps.prices.latestQuotes(symbol),
-      deps.prices.consensusSeries(symbol, now - DAY, now),
+      withDay
+        ? deps.prices.consensusSeries(symbol, now - DAY, now).then((day) => {
+            daySeries.set(symbol, day);
+            return day[0];
+          })
+        : deps.prices.firstConsensusSince(symbol, now - DAY, now),
     ]);
-    daySeries.set(symbol, day);
     const lines: string[] = [];
     if (latest) {
       latestAt = Math.max(latestAt ?? 0, latest.at);
       lines.push(
         `${say(lang, 'Consensus', '合意価格')}: **${formatPrice(latest.price, quote, lang)}** (${formatList(latest.venues, lang)})`,
       );
-      const first = day[0];
+      const first = dayStart;
       if (first && first.at < latest.at) {
         const change = formatPercent(((latest.price - first.price) / first.price) * 100, lang);
         // "24 h change" only when the series covers 24 h; after 70 s of data it is not one.
@@ -148,10 +159,6 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
   }
 
   const from = now - RANGE_MS[range];
-  // The endpoint leaves the chart to the deferred-work worker (deps.attachments 'later'): reading
-  // up to 30 days and drawing them is the slow part of /price, and the chart can only arrive by
-  // editing the answer anyway.
-  const drawChart = (deps.attachments ?? 'render') === 'render';
   // The 24 h chart is the series already read for the 24 h change.
   const series: ConsensusPoint[] =
     !primary || !drawChart
