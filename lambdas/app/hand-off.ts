@@ -4,8 +4,7 @@ import { ENV } from './env';
 
 /** Loaded at the first hand-off, not with the bundle: a command answered at once never needs it. */
 let lambda:
-  | Promise<{ client: LambdaClient; InvokeCommand: typeof import('@aws-sdk/client-lambda').InvokeCommand }>
-  | undefined;
+  { client: LambdaClient; InvokeCommand: typeof import('@aws-sdk/client-lambda').InvokeCommand } | undefined;
 
 /**
  * The AWS transport of the hand-off (docs/adr/0008): an asynchronous Invoke (InvocationType
@@ -17,11 +16,16 @@ let lambda:
 export function lambdaInvokeHandOff(functionName: string): HandOff {
   const endpoint = process.env[ENV.lambdaEndpoint];
   return async (work: DeferredWork) => {
-    lambda ??= import('@aws-sdk/client-lambda').then(({ LambdaClient, InvokeCommand }) => ({
-      client: new LambdaClient(endpoint ? { endpoint } : {}),
-      InvokeCommand,
-    }));
-    const { client, InvokeCommand } = await lambda;
+    if (!lambda) {
+      // require, not import(): node's ESM resolution skips NODE_PATH, where Lambda keeps the SDK.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const sdk = require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
+      lambda = {
+        client: new sdk.LambdaClient(endpoint ? { endpoint } : {}),
+        InvokeCommand: sdk.InvokeCommand,
+      };
+    }
+    const { client, InvokeCommand } = lambda;
     const out = await client.send(
       new InvokeCommand({
         FunctionName: functionName,

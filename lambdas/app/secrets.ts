@@ -19,14 +19,19 @@ const cache = new Map<string, { value: string | undefined; until: number }>();
  * Loaded on the first parameter read, not with the bundle: local runs never need it, and in AWS
  * the interactions endpoint's module load stays small (the read itself is once per instance).
  */
-let ssm: Promise<(name: string) => Promise<string | undefined>> | undefined;
+let ssm: ((name: string) => Promise<string | undefined>) | undefined;
 
-function ssmReader(): Promise<(name: string) => Promise<string | undefined>> {
-  ssm ??= import('@aws-sdk/client-ssm').then(({ SSMClient, GetParameterCommand }) => {
+function ssmReader(): (name: string) => Promise<string | undefined> {
+  if (!ssm) {
+    // require, not import(): the bundle keeps an import() as is, and node's ESM resolution does
+    // not search NODE_PATH, where the Lambda runtime keeps its SDK.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sdk = require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
+    const { SSMClient, GetParameterCommand } = sdk;
     const client = new SSMClient({});
-    return async (name: string) =>
+    ssm = async (name: string) =>
       (await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value;
-  });
+  }
   return ssm;
 }
 
@@ -42,7 +47,7 @@ async function secret(plainEnv: string, parameterEnv: string): Promise<string | 
   if (!name) return undefined;
   const cached = cache.get(name);
   if (cached && cached.until > Date.now()) return cached.value;
-  const read = await ssmReader();
+  const read = ssmReader();
   let value: string | undefined;
   try {
     value = (await read(name))?.trim() || undefined;
