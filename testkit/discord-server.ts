@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startLoopbackServer } from './loopback';
 import {
   CLOUDFLARE_1015_PAGE,
   messageObject,
@@ -154,16 +154,12 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
     return step;
   }
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      readBody(req.headers['content-type'] ?? '', Buffer.concat(chunks)).then(
-        ({ body, files }) => handle(req, res, body, files),
-        () => reply(req, res, undefined, 400, { message: 'Invalid Form Body', code: 50035 }),
-      );
-    });
-  });
+  const server = await startLoopbackServer((req, res, raw) =>
+    readBody(req.headers['content-type'] ?? '', raw).then(
+      ({ body, files }) => handle(req, res, body, files),
+      () => reply(req, res, undefined, 400, { message: 'Invalid Form Body', code: 50035 }),
+    ),
+  );
 
   function reply(
     req: IncomingMessage,
@@ -394,11 +390,8 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
     return reply(req, res, body, 404, { message: '404: Not Found', code: 0 });
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
   return {
-    apiBase: `http://127.0.0.1:${port}/api`,
+    apiBase: `${server.baseUrl}/api`,
     token,
     messages,
     webhookMessages,
@@ -419,12 +412,7 @@ export async function startDiscordServer(opts: DiscordServerOptions = {}): Promi
     clearScripts: () => void scripts.splice(0),
     forbid: (channelId, code = 50001) => void forbidden.set(channelId, code),
     removeChannel: (channelId) => void removed.add(channelId),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        // The client keeps connections alive; close them so the server can stop now.
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
+    close: server.close,
   };
 }
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Clock } from '../lambdas/domain/clock';
+import { startLoopbackServer, type LoopbackServer } from './loopback';
 
 /**
  * Loopback exchanges that speak the REST endpoints ccxt 4.5.84 calls for loadMarkets and
@@ -183,12 +183,10 @@ export function upbitTicker(symbol: string, price: number, nowMs: number): Json 
 
 interface Venue {
   id: LoopbackExchangeId;
-  server: Server;
-  port: number;
+  server: LoopbackServer;
   mode: ExchangeMode;
   /** Listed markets and their current price. */
   prices: Map<string, number>;
-  sockets: Set<Socket>;
   requests: Map<string, number>;
 }
 
@@ -207,22 +205,8 @@ export class LoopbackExchanges {
     const venues = new Map<LoopbackExchangeId, Venue>();
     const self = new LoopbackExchanges(clock, venues);
     for (const id of exchanges) {
-      const venue: Venue = {
-        id,
-        server: createServer(),
-        port: 0,
-        mode: 'up',
-        prices: new Map(),
-        sockets: new Set(),
-        requests: new Map(),
-      };
-      venue.server.on('request', (req, res) => self.handle(venue, req, res));
-      venue.server.on('connection', (socket) => {
-        venue.sockets.add(socket);
-        socket.on('close', () => venue.sockets.delete(socket));
-      });
-      await listen(venue.server, 0);
-      venue.port = (venue.server.address() as AddressInfo).port;
+      const server = await startLoopbackServer((req, res) => self.handle(venue, req, res));
+      const venue: Venue = { id, server, mode: 'up', prices: new Map(), requests: new Map() };
       venues.set(id, venue);
     }
     return self;
@@ -235,7 +219,7 @@ export class LoopbackExchanges {
   }
 
   baseUrl(id: LoopbackExchangeId): string {
-    return `http://127.0.0.1:${this.venue(id).port}`;
+    return this.venue(id).server.baseUrl;
   }
 
   /** The `urls` override for a source of this exchange (goes into config sources[].urls). */
@@ -268,15 +252,8 @@ export class LoopbackExchanges {
   /** 'refuse' stops listening (connection refused); 'up' listens again on the same port. */
   async setMode(id: LoopbackExchangeId, mode: ExchangeMode): Promise<void> {
     const v = this.venue(id);
-    const wasListening = v.server.listening;
     v.mode = mode;
-    if (mode === 'refuse' && wasListening) {
-      v.server.closeAllConnections();
-      for (const s of v.sockets) s.destroy();
-      await new Promise<void>((r) => v.server.close(() => r()));
-    } else if (mode !== 'refuse' && !wasListening) {
-      await listen(v.server, v.port);
-    }
+    await (mode === 'refuse' ? v.server.stopListening() : v.server.listenAgain());
   }
 
   /** Requests served (or refused with an error status) per path, e.g. "/api/1/ticker/xem_jpy". */
@@ -295,10 +272,7 @@ export class LoopbackExchanges {
   }
 
   async close(): Promise<void> {
-    for (const v of this.venues.values()) {
-      for (const s of v.sockets) s.destroy();
-      if (v.server.listening) await new Promise<void>((r) => v.server.close(() => r()));
-    }
+    for (const v of this.venues.values()) await v.server.close();
   }
 
   private handle(venue: Venue, req: IncomingMessage, res: ServerResponse): void {
@@ -366,16 +340,6 @@ export class LoopbackExchanges {
     }
     sendJson(res, { error: `no route ${url.pathname} on loopback ${venue.id}` }, 404);
   }
-}
-
-function listen(server: Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 function send(res: ServerResponse, status: number, body: string, type: string): void {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, relative } from 'node:path';
+import { startLoopbackServer } from './loopback';
 
 /**
  * A loopback feed server (127.0.0.1) for the feed tests and the bench. Serves every file in
@@ -20,7 +20,7 @@ import { join, relative } from 'node:path';
 
 export const FEED_FIXTURES = join(__dirname, '..', 'test', 'fixtures', 'feeds');
 
-export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => void;
+export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 
 export interface FeedServer {
   base: string;
@@ -70,8 +70,8 @@ export interface BodyOptions {
  * client's If-None-Match matches (or, without one, If-Modified-Since is not older).
  */
 export function sendWithValidators(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
+  req: IncomingMessage,
+  res: ServerResponse,
   body: Buffer,
   opts: BodyOptions = {},
 ): 'sent' | 'not-modified' {
@@ -116,7 +116,7 @@ export async function startFeedServer(): Promise<FeedServer> {
   const timers = new Set<NodeJS.Timeout>();
   const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
-  const server = http.createServer((req, res) => {
+  const server = await startLoopbackServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;
     bump(counts, path);
@@ -198,20 +198,16 @@ export async function startFeedServer(): Promise<FeedServer> {
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const base = `http://127.0.0.1:${port}`;
+  const base = server.baseUrl;
   return {
     base,
     url: (path) => `${base}${path}`,
     count: (path) => counts.get(path) ?? 0,
     notModified: (path) => notModified.get(path) ?? 0,
     route: (path, handler) => void routes.set(path, handler),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const t of timers) clearInterval(t);
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => {
+      for (const t of timers) clearInterval(t);
+      return server.close();
+    },
   };
 }

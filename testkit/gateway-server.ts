@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { startLoopbackServer } from './loopback';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 
 /**
@@ -111,9 +111,12 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
     for (const w of [...waiters]) w();
   };
 
-  const http = createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end());
+  // Plain requests get 426: this server speaks only websocket.
+  const loopback = await startLoopbackServer(
+    (_req, res) => void res.writeHead(426, { 'content-type': 'text/plain' }).end(),
+  );
   const wss = new WebSocketServer({ noServer: true });
-  http.on('upgrade', (req: IncomingMessage, socket, head) => {
+  loopback.server.on('upgrade', (req: IncomingMessage, socket, head) => {
     if (refuse > 0) {
       refuse--;
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
@@ -221,8 +224,7 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
     });
   }
 
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const { port } = http.address() as AddressInfo;
+  const { port } = loopback;
   const url = `ws://127.0.0.1:${port}`;
   const resumeUrl = `ws://127.0.0.1:${port}/resume`;
 
@@ -264,12 +266,10 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
     refuseConnections: (n) => {
       refuse = n;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const client of wss.clients) client.terminate();
-        wss.close();
-        http.closeAllConnections();
-        http.close(() => resolve());
-      }),
+    close: () => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      return loopback.close();
+    },
   };
 }

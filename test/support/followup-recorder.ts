@@ -1,5 +1,4 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startLoopbackServer } from '../../testkit/loopback';
 
 /** One edit of an original interaction response, as the loopback Discord received it. */
 export interface RecordedEdit {
@@ -25,65 +24,47 @@ export interface FollowUpRecorder {
  */
 export async function startFollowUpRecorder(): Promise<FollowUpRecorder> {
   const edits: RecordedEdit[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => void onEnd());
-    const onEnd = async () => {
-      const match = /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/.exec(req.url ?? '');
-      if (req.method !== 'PATCH' || !match) {
-        res
-          .writeHead(404, { 'content-type': 'application/json' })
-          .end('{"message":"404: Not Found","code":0}');
-        return;
-      }
-      if (req.headers.authorization) {
-        res
-          .writeHead(400, { 'content-type': 'application/json' })
-          .end('{"message":"webhook routes take no auth"}');
-        return;
-      }
-      const body = Buffer.concat(chunks);
-      const contentType = req.headers['content-type'] ?? '';
-      let payload: Record<string, unknown>;
-      const files: RecordedEdit['files'] = [];
-      if (contentType.startsWith('multipart/form-data')) {
-        // Parsed by undici's own form-data reader (fetch's Response), not by our encoder's counterpart.
-        const form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
-        payload = JSON.parse(String(form.get('payload_json') ?? '{}')) as Record<string, unknown>;
-        for (const [field, value] of form.entries()) {
-          if (!field.startsWith('files[') || typeof value === 'string') continue;
-          files.push({
-            field,
-            name: value.name,
-            type: value.type,
-            data: Buffer.from(await value.arrayBuffer()),
-          });
-        }
-      } else {
-        payload = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-      }
-      edits.push({
-        applicationId: match[1] ?? '',
-        token: decodeURIComponent(match[2] ?? ''),
-        contentType,
-        payload,
-        files,
-      });
+  const server = await startLoopbackServer(async (req, res, body) => {
+    const match = /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/.exec(req.url ?? '');
+    if (req.method !== 'PATCH' || !match) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"404: Not Found","code":0}');
+      return;
+    }
+    if (req.headers.authorization) {
       res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ id: String(edits.length), ...payload }));
-    };
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end('{"message":"webhook routes take no auth"}');
+      return;
+    }
+    const contentType = req.headers['content-type'] ?? '';
+    let payload: Record<string, unknown>;
+    const files: RecordedEdit['files'] = [];
+    if (contentType.startsWith('multipart/form-data')) {
+      // Parsed by undici's own form-data reader (fetch's Response), not by our encoder's counterpart.
+      const form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+      payload = JSON.parse(String(form.get('payload_json') ?? '{}')) as Record<string, unknown>;
+      for (const [field, value] of form.entries()) {
+        if (!field.startsWith('files[') || typeof value === 'string') continue;
+        files.push({
+          field,
+          name: value.name,
+          type: value.type,
+          data: Buffer.from(await value.arrayBuffer()),
+        });
+      }
+    } else {
+      payload = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    }
+    edits.push({
+      applicationId: match[1] ?? '',
+      token: decodeURIComponent(match[2] ?? ''),
+      contentType,
+      payload,
+      files,
+    });
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ id: String(edits.length), ...payload }));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    apiBase: `http://127.0.0.1:${port}/api`,
-    edits,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { apiBase: `${server.baseUrl}/api`, edits, close: server.close };
 }

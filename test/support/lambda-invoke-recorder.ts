@@ -1,5 +1,4 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startLoopbackServer } from '../../testkit/loopback';
 
 /** One Invoke as the loopback Lambda API received it. */
 export interface RecordedInvoke {
@@ -23,38 +22,22 @@ export interface LambdaInvokeRecorder {
  */
 export async function startLambdaInvokeRecorder(): Promise<LambdaInvokeRecorder> {
   const invokes: RecordedInvoke[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(
-        (req.url ?? '').split('?')[0] ?? '',
-      );
-      if (req.method !== 'POST' || !match) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end('{"Message":"not found"}');
-        return;
-      }
-      const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
-      invokes.push({
-        functionName: decodeURIComponent(match[1] ?? ''),
-        invocationType,
-        payload: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown,
-      });
-      res.writeHead(invocationType === 'Event' ? 202 : 200, { 'x-amzn-requestid': String(invokes.length) });
-      res.end();
+  const server = await startLoopbackServer((req, res, body) => {
+    const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec((req.url ?? '').split('?')[0] ?? '');
+    if (req.method !== 'POST' || !match) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"Message":"not found"}');
+      return;
+    }
+    const invocationType = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+    invokes.push({
+      functionName: decodeURIComponent(match[1] ?? ''),
+      invocationType,
+      payload: JSON.parse(body.toString('utf8')) as unknown,
     });
+    res.writeHead(invocationType === 'Event' ? 202 : 200, { 'x-amzn-requestid': String(invokes.length) });
+    res.end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    invokes,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
-  };
+  return { endpoint: server.baseUrl, invokes, close: server.close };
 }
 
 /**
@@ -66,44 +49,34 @@ export async function startSlowDynamoProxy(
   opts: { delayMs: number; slow: (amzTarget: string) => boolean },
 ): Promise<{ endpoint: string; held: number; close(): Promise<void> }> {
   const state = { held: 0 };
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const amzTarget = String(req.headers['x-amz-target'] ?? '');
-      const forward = () => {
-        const headers = Object.fromEntries(
-          Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k)),
-        ) as Record<string, string>;
-        fetch(target, { method: req.method ?? 'POST', headers, body: Buffer.concat(chunks) })
-          .then(async (up) => {
-            const body = Buffer.from(await up.arrayBuffer());
-            res.writeHead(up.status, {
-              'content-type': up.headers.get('content-type') ?? 'application/json',
-            });
-            res.end(body);
-          })
-          .catch(() => res.destroy());
-      };
-      if (opts.slow(amzTarget)) {
-        state.held++;
-        const timer = setTimeout(forward, opts.delayMs);
-        // A client that gave up (aborted) closes the socket: stop holding its request.
-        res.on('close', () => clearTimeout(timer));
-      } else forward();
-    });
+  const server = await startLoopbackServer((req, res, body) => {
+    const amzTarget = String(req.headers['x-amz-target'] ?? '');
+    const forward = () => {
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k)),
+      ) as Record<string, string>;
+      fetch(target, { method: req.method ?? 'POST', headers, body })
+        .then(async (up) => {
+          const answer = Buffer.from(await up.arrayBuffer());
+          res.writeHead(up.status, {
+            'content-type': up.headers.get('content-type') ?? 'application/json',
+          });
+          res.end(answer);
+        })
+        .catch(() => res.destroy());
+    };
+    if (opts.slow(amzTarget)) {
+      state.held++;
+      const timer = setTimeout(forward, opts.delayMs);
+      // A client that gave up (aborted) closes the socket: stop holding its request.
+      res.on('close', () => clearTimeout(timer));
+    } else forward();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.baseUrl,
     get held() {
       return state.held;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
+    close: server.close,
   };
 }
