@@ -35,11 +35,7 @@ interface Reply {
 }
 
 function commandDeps(h: Harness, discord: DiscordServer): InteractionDeps {
-  return localInteractions({
-    config: h.config,
-    store: h.db.store,
-    clock: h.clock,
-    logger: h.logger,
+  return localInteractions(h.container, {
     publicKey: keys.publicKeyHex,
     followUp: () => createFetchFollowUp({ apiBase: discord.apiBase }),
     budgetMs: 20_000,
