@@ -68,7 +68,7 @@ export async function benchDelivery(channels = 1000): Promise<DeliveryBench> {
 
     const announcement = newsAnnouncement(item, COINCHECK_NEM_2018, FEED);
     const p0 = performance.now();
-    const queued = await container.enqueue(announcement);
+    const queued = (await container.enqueue(announcement)).added;
     const enqueueMs = performance.now() - p0;
     const enqueueRequests = t.store.requests;
     if (queued !== channels)

@@ -7,7 +7,7 @@ import { DiscordGuard } from '../store/discord-guard';
 import { createRepositories, type Repositories } from '../store/repositories';
 import { Store, dynamoClient } from '../store/store';
 import { deployedConfig } from './deployed-config';
-import { enqueue } from './enqueue';
+import { enqueue, type EnqueueTarget, type Enqueued } from './enqueue';
 import { ENV } from './env';
 
 /**
@@ -23,7 +23,7 @@ export interface Container extends Repositories {
   /** The shared brakes on sending to Discord (Cloudflare ban backoff, invalid-request count). */
   guard: DiscordGuard;
   /** Bind an announcement (or alternatives about one event) to its channels as outbox entries. */
-  enqueue(announcements: Announcement | Announcement[]): Promise<number>;
+  enqueue(announcements: Announcement | Announcement[], target?: EnqueueTarget): Promise<Enqueued>;
 }
 
 export function createContainer(opts: {
@@ -43,8 +43,8 @@ export function createContainer(opts: {
     store,
     ...repositories,
     guard: new DiscordGuard(store, clock, logger),
-    enqueue: (a) =>
-      enqueue(a, { outbox, subscriptions, defaultLanguage: config.language, defaultPriceRules }),
+    enqueue: (a, target) =>
+      enqueue(a, { outbox, subscriptions, defaultLanguage: config.language, defaultPriceRules }, target),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Announcement } from '../domain/messages';
 import { withRoleMention } from '../domain/mentions';
 import type { Outbox } from '../store/outbox';
 import type { Subscriptions } from '../store/subscriptions';
+import type { Subscription } from '../domain/subscription';
 
 export interface EnqueueDeps {
   outbox: Outbox;
@@ -15,9 +16,21 @@ export interface EnqueueDeps {
   defaultPriceRules?: readonly string[];
 }
 
+export interface Enqueued {
+  /** Entries that were new (a re-run of the same event adds none). */
+  added: number;
+  /** Every channel the announcement is bound to, new or from an earlier run. */
+  channels: string[];
+}
+
+/** Channels an announcement goes to instead of its kind's subscribers (a correction). */
+export interface EnqueueTarget {
+  to?: readonly string[];
+}
+
 /**
- * Bind an announcement to every channel that takes it, in the channel's language, as outbox
- * entries. Returns how many entries were new (a re-run of the same event adds none).
+ * Bind an announcement to every channel that takes it (or to exactly `target.to`), in the
+ * channel's language, as outbox entries.
  *
  * An array is a set of alternatives about one event (several drop rules fired by the same fall):
  * each channel gets only the first one it takes, so one fall is one message per channel.
@@ -25,12 +38,16 @@ export interface EnqueueDeps {
 export async function enqueue(
   announcements: Announcement | Announcement[],
   deps: EnqueueDeps,
-): Promise<number> {
+  target: EnqueueTarget = {},
+): Promise<Enqueued> {
   const alternatives = Array.isArray(announcements) ? announcements : [announcements];
   const served = new Set<string>();
   let added = 0;
   for (const announcement of alternatives) {
-    for (const channel of await channelsTaking(announcement, deps)) {
+    const channels = target.to
+      ? await namedChannels(target.to, deps)
+      : await channelsTaking(announcement, deps);
+    for (const channel of channels) {
       if (served.has(channel.channelId)) continue;
       served.add(channel.channelId);
       const rendered = announcement.render(channel.language ?? deps.defaultLanguage);
@@ -42,7 +59,16 @@ export async function enqueue(
       if (await deps.outbox.enqueue(announcement.key, channel.channelId, announcement.kind, payload)) added++;
     }
   }
-  return added;
+  return { added, channels: [...served] };
+}
+
+/** The named channels, with their subscription's language and role when they still have one. */
+async function namedChannels(
+  ids: readonly string[],
+  deps: EnqueueDeps,
+): Promise<(Pick<Subscription, 'channelId'> & Partial<Subscription>)[]> {
+  const subs = await Promise.all(ids.map((id) => deps.subscriptions.get(id)));
+  return ids.map((channelId, i) => subs[i] ?? { channelId });
 }
 
 async function channelsTaking(announcement: Announcement, deps: EnqueueDeps) {

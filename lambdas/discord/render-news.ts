@@ -4,7 +4,8 @@ import { LIMITS, NO_MENTIONS, escapeUntrusted, truncate } from './text';
 import { formatNumber, formatPrice, formatTime } from '../domain/format';
 import type { Announcement, MessagePayload } from '../domain/messages';
 import { httpUrl, type NewsItem } from '../domain/news';
-import { stageLabel, type RefundChange } from '../domain/refund';
+import { stageLabel, type RefundChange, type RefundStage } from '../domain/refund';
+import { DEFAULT_CONFIRM_WINDOW_HOURS, type RefundClaim } from '../domain/refund-confirm';
 
 /** Discord embed colours: news blue, refund green (red when disputed), notices grey. */
 const COLOR = { news: 0x3b82f6, refund: 0x16a34a, disputed: 0xdc2626, notice: 0x6b7280 } as const;
@@ -114,11 +115,9 @@ export function refundCorrectionAnnouncement(
           value: truncate([quote, link ?? ''].filter(Boolean).join('\n'), LIMITS.fieldValue),
         });
       }
-      const who = untrusted(change.actor ?? '?', 100);
-      const why = untrusted(change.reason ?? '', 500);
       fields.push({
         name: ja ? '訂正' : 'Corrected by',
-        value: truncate(`${who}: ${why}`, LIMITS.fieldValue),
+        value: truncate(correctedBy(change, language), LIMITS.fieldValue),
       });
       return embedPayload({
         title: truncate(
@@ -132,6 +131,87 @@ export function refundCorrectionAnnouncement(
         fields,
         timestamp: new Date(change.at).toISOString(),
         footer: { text: ja ? 'goxwatch 返金状況の訂正' : 'goxwatch refund status correction' },
+      });
+    },
+  };
+}
+
+/** Who corrected: a maintainer (with the reason), or the official source (its sentence and link). */
+function correctedBy(change: RefundChange, language: Language): string {
+  if (!change.auto) return `${untrusted(change.actor ?? '?', 100)}: ${untrusted(change.reason ?? '', 500)}`;
+  const link = change.evidence.map(safeLink).find((l) => l !== undefined);
+  const quote = change.quote ? `> ${untrusted(change.quote, QUOTE_CHARS)}` : '';
+  return [language === 'ja' ? '公式発表' : 'the official source', quote, link ?? '']
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** Each source a change rests on: its sentence quoted, then its link. */
+function citationLines(change: RefundChange): string[] {
+  const cited = change.citations?.length
+    ? change.citations
+    : [{ quote: change.quote ?? '', ...(change.evidence[0] ? { link: change.evidence[0] } : {}) }];
+  const lines = cited.flatMap((c) => [
+    ...(c.quote ? [`> ${untrusted(c.quote, QUOTE_CHARS)}`] : []),
+    ...(safeLink(c.link) ? [safeLink(c.link) as string] : []),
+  ]);
+  const more = change.evidence
+    .map(safeLink)
+    .filter((l): l is string => l !== undefined && !lines.includes(l))
+    .slice(0, MAX_EVIDENCE_LINKS);
+  return [...lines, ...more];
+}
+
+/** Why the bot believes it: the incident's own source, or two independent ones. */
+function basisLine(change: RefundChange, language: Language): string | undefined {
+  const ja = language === 'ja';
+  if (change.basis === 'official') return ja ? '公式の発表' : 'the official source';
+  if (change.basis === 'confirmed')
+    return ja ? '独立した 2 つの情報源が一致' : 'two independent sources agree';
+  return undefined;
+}
+
+/**
+ * One unofficial source says the refund reached a stage: posted once as "reported, unconfirmed"
+ * with its sentence and link. The stage does not move until the incident's own source or a second,
+ * independent source (another feed and site) says the same within the window.
+ */
+export function refundUnconfirmedAnnouncement(
+  claim: Pick<RefundClaim, 'id' | 'stage' | 'quote' | 'link' | 'feedId' | 'at'>,
+  current: RefundStage,
+  incident: IncidentConfig,
+): Announcement {
+  return {
+    key: `refund-unconfirmed:${incident.id}:${claim.id}`,
+    kind: 'refund',
+    render(language: Language): MessagePayload {
+      const ja = language === 'ja';
+      const reported = stageLabel(claim.stage, language);
+      const hours = incident.confirmWindowHours ?? DEFAULT_CONFIRM_WINDOW_HOURS;
+      const link = safeLink(claim.link);
+      return embedPayload({
+        title: truncate(
+          ja
+            ? `未確認の報道: 返金状況 ${incident.name.ja}`
+            : `Reported, unconfirmed: refund status, ${incident.name.en}`,
+          LIMITS.embedTitle,
+        ),
+        description: ja
+          ? `1 つの情報源が「${reported}」と伝えています。公式発表か、${hours} 時間以内に別の独立した情報源が同じことを伝えるまで、段階は「${stageLabel(current, 'ja')}」のままです。`
+          : `One source reports "${reported}". The stage stays "${stageLabel(current, 'en')}" until the official source, or a second independent source within ${hours} h, says the same.`,
+        color: COLOR.notice,
+        fields: [
+          {
+            name: ja ? '報道の内容' : 'What it says',
+            value: truncate(
+              [`> ${untrusted(claim.quote, QUOTE_CHARS)}`, link ?? ''].filter(Boolean).join('\n'),
+              LIMITS.fieldValue,
+            ),
+          },
+          { name: ja ? '情報源' : 'Source', value: untrusted(claim.feedId, 100), inline: true },
+          { name: ja ? '日時' : 'Published', value: formatTime(claim.at, language), inline: true },
+        ],
+        footer: { text: ja ? 'goxwatch 未確認の報道' : 'goxwatch unconfirmed report' },
       });
     },
   };
@@ -198,18 +278,14 @@ export function refundStageAnnouncement(change: RefundChange, incident: Incident
           value: formatPaymentDate(change.paymentDate),
           inline: true,
         });
-      const links = change.evidence
-        .map(safeLink)
-        .filter((l): l is string => l !== undefined)
-        .slice(0, MAX_EVIDENCE_LINKS);
-      if (change.quote || links.length) {
-        // The sentence the stage was read from, quoted: the reader judges the evidence, not us.
-        const quote = change.quote ? `> ${untrusted(change.quote, QUOTE_CHARS)}` : '';
+      // The sentences the stage was read from, quoted: the reader judges the evidence, not us.
+      const cited = citationLines(change);
+      const basis = basisLine(change, language);
+      if (cited.length)
         fields.push({
           name: ja ? '根拠' : 'Evidence',
-          value: truncate([quote, ...links].filter(Boolean).join('\n'), LIMITS.fieldValue),
+          value: truncate([...(basis ? [`(${basis})`] : []), ...cited].join('\n'), LIMITS.fieldValue),
         });
-      }
       if (!change.auto) {
         const who = untrusted(change.actor ?? '?', 100);
         const why = untrusted(change.reason ?? '', 500);

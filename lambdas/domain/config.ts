@@ -165,6 +165,26 @@ const incidentSchema = z.strictObject({
   keywords: z.strictObject({ en: z.array(z.string().min(1)), ja: z.array(z.string().min(1)) }),
   /** Feed ids (from `feeds`) that report on this incident. */
   feeds: z.array(z.string()).default([]),
+  /**
+   * The incident's own voice (its exchange's press feed, its web domains): a refund stage they
+   * state moves at once, backwards too when they contradict it. Anyone else needs a second,
+   * independent source within confirmWindowHours (lambdas/domain/refund-confirm.ts).
+   */
+  officialSources: z
+    .strictObject({
+      feeds: z.array(z.string()).default([]),
+      /** Link hosts; a subdomain counts too ("coincheck.com" covers corporate.coincheck.com). */
+      domains: z
+        .array(
+          z
+            .string()
+            .regex(/^(?:[a-z0-9-]+\.)+[a-z]{2,}$/, 'must be a lower-case host name like coincheck.com'),
+        )
+        .default([]),
+    })
+    .optional(),
+  /** Hours within which a second independent source confirms an unofficial one (default 48). */
+  confirmWindowHours: z.number().positive().max(720).optional(),
   /** On-chain accounts to watch (needs `chains.nem`). */
   watch: z.array(watchSchema).optional(),
 });
@@ -204,6 +224,16 @@ export const configSchema = z
           ctx.addIssue({
             code: 'custom',
             path: ['incidents', i, 'feeds', j],
+            message: `unknown feed id "${id}"`,
+          });
+      }),
+    );
+    cfg.incidents.forEach((inc, i) =>
+      inc.officialSources?.feeds.forEach((id, j) => {
+        if (!feedIds.has(id))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['incidents', i, 'officialSources', 'feeds', j],
             message: `unknown feed id "${id}"`,
           });
       }),
@@ -354,6 +384,9 @@ export const COINCHECK_NEM_2018 = {
     en: ['Coincheck', 'NEM', 'XEM', 'hack', 'stolen', 'refund', 'compensation', 'reimburse'],
   },
   feeds: ['coinpost', 'cointelegraph-jp', 'cointelegraph', 'coindesk'],
+  // Coincheck's releases (corporate.coincheck.com, e.g. the 2018-03-12 compensation notice) and
+  // its service notices (coincheck.com): its own word moves the refund stage without a second source.
+  officialSources: { feeds: [], domains: ['coincheck.com'] },
   // Addresses as reported by ITmedia (2018-01-29) and Business Insider Japan (test/fixtures/nem/README.md).
   watch: [
     {

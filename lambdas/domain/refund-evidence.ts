@@ -289,3 +289,18 @@ export function classifyRefundEvidence(
     ...(withRate.rateSentence ? { rateSentence: withRate.rateSentence } : {}),
   };
 }
+
+/**
+ * The first sentence that doubts or denies the refund of this incident (a negation or a hedge:
+ * "補償の時期は検討中", "refunds have not begun"), or undefined. Not evidence of a stage: an
+ * official source saying it is what lets the stage go back (domain/refund-confirm.ts).
+ */
+export function refundDoubt(item: EvidenceText, incident: IncidentConfig): string | undefined {
+  const sentences = [item.title.trim(), ...splitSentences(item.body ?? '')].filter(Boolean);
+  return sentences.find((sentence) => {
+    const t = normalizeText(sentence);
+    if (!REFUND_TERMS.test(t) || isQuestion(sentence)) return false;
+    if (mentionsOtherVenue(t, incident) && !incidentTerms(incident).some((re) => re.test(t))) return false;
+    return NEGATION.test(t) || HEDGE.test(t);
+  });
+}

@@ -58,10 +58,28 @@ export interface RefundChange {
    * source, or set by a maintainer. Unset with no rate: the post uses the incident config's terms.
    */
   rateSource?: RateSource;
-  /** This change corrects change `corrects` (a maintainer moved the stage back): post a correction. */
+  /**
+   * Why news evidence was believed: an official source said it, or two independent sources did
+   * (then `citations` holds both). Unset on changes made by hand.
+   */
+  basis?: 'official' | 'confirmed';
+  /** Every source the change rests on, each with its link and sentence (quoted in the post). */
+  citations?: Citation[];
+  /**
+   * This change corrects change `corrects` (a maintainer or an official source moved the stage
+   * back): the channels that got that change's message get one correction.
+   */
   corrects?: number;
+  /** The channels this change's message was queued for (recorded when posted). */
+  postedTo?: string[];
   actor?: string;
   reason?: string;
+}
+
+export interface Citation {
+  feedId: string;
+  link?: string;
+  quote: string;
 }
 
 export type RateSource = 'source' | 'earlier-source' | 'maintainer';

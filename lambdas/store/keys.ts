@@ -13,6 +13,8 @@ export const PK = {
   interactions: 'INTERACTION',
   /** One incident's refund stage and its audit trail (refund-repo.ts). */
   refund: (incidentId: string) => `REFUND#${incidentId}`,
+  /** Unofficial refund evidence waiting for a second source (refund-repo.ts); news job only. */
+  refundClaims: (incidentId: string) => `REFUNDCLAIM#${incidentId}`,
   outbox: 'OUTBOX',
   jobRuns: 'JOBRUN',
   /** The brakes on sending to Discord (discord-guard.ts). */

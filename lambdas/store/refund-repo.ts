@@ -6,11 +6,13 @@ import {
   carriedRateSource,
   isBackward,
   isRefundStage,
+  type Citation,
   type RefundChange,
   type RefundRecord,
   type RefundStage,
 } from '../domain/refund';
-import type { Item, Store } from './store';
+import type { RefundClaim } from '../domain/refund-confirm';
+import { ttlAfter, type Item, type Store } from './store';
 import { PK } from './keys';
 
 /**
@@ -21,17 +23,25 @@ import { PK } from './keys';
  * A change is written first, with a conditional put on its seq: that put is the lock, only one
  * writer gets seq N+1. The STATE update follows; if a process dies between the two, the next
  * reader finds CHANGE#<version+1> and rolls the state forward, so the history and the state agree.
+ *
+ * Unofficial evidence waits in its own partition until a second source confirms it:
+ *   REFUNDCLAIM#<incident> / <claim id>   one per (stage, feed, item), put only if absent, so a
+ *                                         run that dies after the put finds it and goes on
  */
 
 const pk = PK.refund;
 const STATE = 'STATE';
 const changeSk = (seq: number) => `CHANGE#${String(seq).padStart(6, '0')}`;
 const MAX_ATTEMPTS = 5;
+/** Claims are read only within their window (at most 30 days); kept a little longer, then expire. */
+const CLAIM_RETENTION_DAYS = 35;
 
 /** The stored record; items written before any evidence may lack the list. */
 type StateItem = Item & Omit<RefundRecord, 'evidence'> & { evidence?: string[] };
 
 type ChangeItem = Item & RefundChange & { posted: boolean };
+
+type ClaimItem = Item & RefundClaim;
 
 /** Evidence from news that may move the stage automatically. */
 export interface RefundEvidence {
@@ -44,6 +54,11 @@ export interface RefundEvidence {
   because?: string;
   /** The source sentence that says it (kept and quoted). */
   quote?: string;
+  /** Official, or confirmed by two independent sources; with the sources it rests on. */
+  basis?: 'official' | 'confirmed';
+  citations?: Citation[];
+  /** An official source contradicts the current stage: go back to `stage` (a correction). */
+  backward?: boolean;
 }
 
 export class RefundRepo {
@@ -98,10 +113,15 @@ export class RefundRepo {
     });
   }
 
-  /** Move the stage from news evidence, forward only (see canAutoTransition). Undefined when not allowed. */
+  /**
+   * Move the stage from news evidence: forward (see canAutoTransition), or back along the main
+   * line when `ev.backward` (an official contradiction; the change corrects the current one).
+   * Undefined when not allowed.
+   */
   async applyEvidence(incidentId: string, ev: RefundEvidence): Promise<RefundChange | undefined> {
     return this.commit(incidentId, (current, seq) => {
-      if (!canAutoTransition(current.stage, ev.stage)) return undefined;
+      const back = !!ev.backward && isBackward(current.stage, ev.stage) && current.version > 0;
+      if (!back && !canAutoTransition(current.stage, ev.stage)) return undefined;
       const rate = ev.rate ?? current.rate;
       const currency = ev.rate !== undefined ? ev.currency : current.currency;
       const rateSource = ev.rate !== undefined ? 'source' : carriedRateSource(current.rateSource);
@@ -120,6 +140,9 @@ export class RefundRepo {
         evidence: ev.evidence,
         ...(ev.quote ? { quote: ev.quote } : {}),
         ...(ev.because ? { reason: ev.because } : {}),
+        ...(ev.basis ? { basis: ev.basis } : {}),
+        ...(ev.citations?.length ? { citations: ev.citations } : {}),
+        ...(back ? { corrects: current.version } : {}),
       };
     });
   }
@@ -136,8 +159,36 @@ export class RefundRepo {
       .map(toChange);
   }
 
-  async markPosted(incidentId: string, seq: number): Promise<void> {
-    await this.store.update(pk(incidentId), changeSk(seq), { posted: true }, { expected: { seq } });
+  /** The change's message is queued, for these channels (a correction goes to exactly them). */
+  async markPosted(incidentId: string, seq: number, channels: readonly string[]): Promise<void> {
+    await this.store.update(
+      pk(incidentId),
+      changeSk(seq),
+      { posted: true, postedTo: [...channels] },
+      { expected: { seq } },
+    );
+  }
+
+  /** Keep an unofficial claim; false when it was kept before (a re-run reads the same item). */
+  async putClaim(claim: RefundClaim): Promise<boolean> {
+    const item: ClaimItem = {
+      pk: PK.refundClaims(claim.incidentId),
+      sk: claim.id,
+      ...claim,
+      expiresAt: ttlAfter(claim.seenAt, CLAIM_RETENTION_DAYS),
+    };
+    return this.store.put(item, { ifAbsent: true });
+  }
+
+  async claims(incidentId: string): Promise<RefundClaim[]> {
+    return (await this.store.query<ClaimItem>(PK.refundClaims(incidentId))).map(
+      ({ pk: _pk, sk: _sk, gsi1pk: _g, gsi1sk: _gs, expiresAt: _e, ...claim }) => claim,
+    );
+  }
+
+  /** Its "reported, unconfirmed" message is queued. */
+  async markClaimPosted(incidentId: string, id: string): Promise<void> {
+    await this.store.update(PK.refundClaims(incidentId), id, { posted: true }, { expected: { id } });
   }
 
   private async commit(

@@ -14,7 +14,14 @@ import type { Clock } from '../../lambdas/domain/clock';
  *
  * Each `<item>…</item>` block is served verbatim; the channel head and tail are kept, with the
  * channel's own lastBuildDate/pubDate set to the newest visible item (or left out when none is).
+ *
+ * An item with an RSS `<source url="…">` came from another site's feed: it is served on a feed of
+ * its own (one per source host), so the news job sees it as a separate source, as a second
+ * outlet's report is (lambdas/domain/refund-confirm.ts: a claim needs a second feed and domain).
  */
+
+/** The feed id of the items without a `<source>`. */
+export const TIMELINE_FEED = 'replay-timeline';
 
 export interface TimelineItem {
   /** Epoch ms of the item's pubDate. */
@@ -22,6 +29,8 @@ export interface TimelineItem {
   title: string;
   /** The item's XML, verbatim. */
   xml: string;
+  /** The feed it is served on: TIMELINE_FEED, or `replay-<source host>` for an item with a `<source>`. */
+  feed: string;
 }
 
 export interface Timeline {
@@ -87,10 +96,27 @@ export async function loadTimeline(bytes: Uint8Array, where: string): Promise<Ti
       );
       return;
     }
-    items.push({ at, title, xml: b[0] });
+    items.push({ at, title, xml: b[0], feed: sourceFeed(b[0]) });
   });
   items.sort((a, b) => a.at - b.at);
   return { head, tail, items, problems };
+}
+
+/** `replay-k-taimiler-com` for `<source url="https://www.k-taimiler.com/feed">`. */
+function sourceFeed(xml: string): string {
+  const url = /<source\s[^>]*url="([^"]+)"/.exec(xml)?.[1];
+  let host: string | undefined;
+  try {
+    host = url ? new URL(url).hostname.replace(/^www\./, '') : undefined;
+  } catch {
+    host = undefined;
+  }
+  return host ? `replay-${host.replace(/[^a-z0-9]+/g, '-')}` : TIMELINE_FEED;
+}
+
+/** The feeds a timeline is served on, TIMELINE_FEED first. */
+export function timelineFeeds(timeline: Timeline): string[] {
+  return [...new Set([TIMELINE_FEED, ...timeline.items.map((i) => i.feed)])];
 }
 
 export async function readTimelineFile(path: string): Promise<Timeline> {
@@ -105,9 +131,13 @@ export async function readTimelineFile(path: string): Promise<Timeline> {
   return loadTimeline(bytes, path);
 }
 
-/** The feed document at `now`: items dated ≤ now, newest first. */
-export function feedAt(timeline: Timeline, now: number): { xml: string; visible: TimelineItem[] } {
-  const visible = timeline.items.filter((i) => i.at <= now).reverse();
+/** The feed document at `now`: the feed's items dated ≤ now, newest first. */
+export function feedAt(
+  timeline: Timeline,
+  now: number,
+  feed = TIMELINE_FEED,
+): { xml: string; visible: TimelineItem[] } {
+  const visible = timeline.items.filter((i) => i.feed === feed && i.at <= now).reverse();
   const newest = visible[0];
   const stamp = newest ? new Date(newest.at).toUTCString() : undefined;
   const head = timeline.head.replace(/<(lastBuildDate|pubDate)>[\s\S]*?<\/\1>\s*/g, (_m, tag: string) =>
@@ -118,7 +148,10 @@ export function feedAt(timeline: Timeline, now: number): { xml: string; visible:
 }
 
 export interface ReplayFeed {
+  /** The timeline's own feed (items without a `<source>`). */
   url: string;
+  /** Every feed served: TIMELINE_FEED and one per `<source>` host. */
+  feeds: { id: string; url: string }[];
   /** Requests served, and how many were answered 304. */
   requests: number;
   notModified: number;
@@ -128,15 +161,18 @@ export interface ReplayFeed {
 /** Start the loopback feed on 127.0.0.1 (random port), serving `timeline` at the clock's time. */
 export async function startReplayFeed(opts: { clock: Clock; timeline: Timeline }): Promise<ReplayFeed> {
   const state = { requests: 0, notModified: 0 };
+  const ids = timelineFeeds(opts.timeline);
+  const pathOf = (id: string) => (id === TIMELINE_FEED ? '/feed.rss' : `/feeds/${id}.rss`);
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     state.requests++;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname !== '/feed.rss') {
+    const feed = ids.find((id) => pathOf(id) === url.pathname);
+    if (!feed) {
       res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end(`no feed at ${url.pathname}; the replay feed is /feed.rss`);
+      res.end(`no feed at ${url.pathname}; the replay feeds are ${ids.map(pathOf).join(', ')}`);
       return;
     }
-    const { xml, visible } = feedAt(opts.timeline, opts.clock.now());
+    const { xml, visible } = feedAt(opts.timeline, opts.clock.now(), feed);
     const etag = `"${createHash('sha256')
       .update(visible.map((i) => i.xml).join('\n'))
       .digest('base64url')
@@ -162,6 +198,7 @@ export async function startReplayFeed(opts: { clock: Clock; timeline: Timeline }
   const url = `${server.baseUrl}/feed.rss`;
   return {
     url,
+    feeds: ids.map((id) => ({ id, url: `${server.baseUrl}${pathOf(id)}` })),
     get requests() {
       return state.requests;
     },

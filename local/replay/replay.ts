@@ -143,6 +143,8 @@ export interface ReplaySummary {
   priceMessages: number;
   newsPosts: number;
   refundChanges: ReplayStageChange[];
+  /** "Reported, unconfirmed" posts: one unofficial source, the stage not moved. */
+  unconfirmed: number;
   /** Messages printed (no Discord) or sent to Discord. */
   delivered: number;
   /** Outbox entries still pending at the end (Discord refused or was down). */
@@ -183,7 +185,8 @@ function formatPrice(p: number): string {
 export function replayConfig(opts: {
   sources: { symbol: string; urls: Record<string, unknown> }[];
   exchange: string;
-  feedUrl: string;
+  /** The loopback feeds: the timeline's, and one per `<source>` of its items. */
+  feeds: { id: string; url: string }[];
   channelId: string;
   stepMinutes: number;
   language?: Language;
@@ -204,11 +207,11 @@ export function replayConfig(opts: {
         ...(opts.language ? { language: opts.language } : {}),
       },
     ],
-    feeds: [{ id: 'replay-timeline', url: opts.feedUrl }],
+    feeds: opts.feeds,
     // Without a loopback NEM node nothing is watched: the real nodes are not the replay's.
     incidents: incidents.map((i) => ({
       ...i,
-      feeds: ['replay-timeline'],
+      feeds: opts.feeds.map((f) => f.id),
       ...(opts.nemNodeUrl ? {} : { watch: undefined }),
     })),
     intervals: { priceSeconds: opts.stepMinutes * 60, newsSeconds: Math.max(30, opts.stepMinutes * 60) },
@@ -292,7 +295,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     const config = replayConfig({
       sources: polled.map((s) => ({ symbol: s.symbol, urls: exchange.urls })),
       exchange: exchange.exchange,
-      feedUrl: feed.url,
+      feeds: feed.feeds,
       channelId,
       stepMinutes,
       ...(opts.language ? { language: opts.language } : {}),
@@ -327,7 +330,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
           : `  prices: ${s.symbol} for the summary only (too coarse to poll) ← ${s.origin}`,
       );
     say(
-      `  news: ${timeline.items.length} items on a loopback feed ← ${opts.newsRss ?? REPLAY_DEFAULTS.newsFile}`,
+      `  news: ${timeline.items.length} items on ${feed.feeds.length === 1 ? 'a loopback feed' : `${feed.feeds.length} loopback feeds (one per <source>)`} ← ${opts.newsRss ?? REPLAY_DEFAULTS.newsFile}`,
     );
     if (chainReader)
       say(
@@ -351,6 +354,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       priceMessages: 0,
       newsPosts: 0,
       refundChanges: [],
+      unconfirmed: 0,
       delivered: 0,
       pending: 0,
       jobErrors: 0,
@@ -456,6 +460,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
         const { news: r, delivery } = await newsCycle(bot, cycle);
         summary.jobErrors += r.errors.length;
         summary.newsPosts += r.newsPosted;
+        summary.unconfirmed += r.unconfirmedPosted;
         for (const c of r.stageChanges) summary.refundChanges.push({ at: t, from: c.from, to: c.to });
         delivered(t, delivery);
       }
@@ -524,6 +529,7 @@ function summaryLines(s: Omit<ReplaySummary, 'lines'> & { hackAt: number; stepMi
     ...chainLines(s.chain),
     `  refund stage changes: ${s.refundChanges.length}`,
     ...s.refundChanges.map((c) => `    ${jst(c.at)}  ${c.from} → ${c.to}`),
+    ...(s.unconfirmed ? [`  reported, unconfirmed (stage not moved): ${s.unconfirmed}`] : []),
     `  messages ${s.delivered > 0 && s.pending === 0 ? 'delivered' : 'delivered so far'}: ${s.delivered}${s.pending ? `, ${s.pending} still pending` : ''}${s.jobErrors ? `; ${s.jobErrors} job error(s)` : ''}`,
     `  the hack began ${jst(s.hackAt)}; the refund: ${s.refund.rate} ${s.refund.currency} per ${s.refund.asset} ${s.refund.referenceVenue && s.refund.referenceWindow ? ` (reference ${s.refund.referenceVenue} ${s.refund.asset}/${s.refund.currency}, ${jst(Date.parse(s.refund.referenceWindow.from))} → ${jst(Date.parse(s.refund.referenceWindow.to))})` : ''}`,
   ];

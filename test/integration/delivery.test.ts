@@ -66,7 +66,7 @@ async function start(serverOpts: DiscordServerOptions = {}): Promise<World> {
     jobRuns,
     printed,
     client,
-    enqueue: (a) => container.enqueue(a),
+    enqueue: async (a) => (await container.enqueue(a)).added,
     deliver: (o = {}) =>
       runDelivery(container, {
         discord: o.client === null ? undefined : (o.client ?? defaultClient),

@@ -45,7 +45,7 @@ interface World {
 /** dynalite + the loopback feed server + the container (real outbox, subscriptions and enqueue). */
 async function world(
   feeds: (server: FeedServer, clock: ManualClock) => FeedConfig[],
-  opts: { at: string; adminChannel?: string; options?: Partial<NewsJobOptions> },
+  opts: { at: string; adminChannel?: string; options?: Partial<NewsJobOptions>; officialFeeds?: string[] },
 ): Promise<World> {
   const clock = new ManualClock(Date.parse(opts.at));
   const t = await startTestStore(clock);
@@ -59,7 +59,14 @@ async function world(
     ],
     ...(opts.adminChannel ? { adminChannel: opts.adminChannel } : {}),
     feeds: feedList,
-    incidents: [{ ...COINCHECK_NEM_2018, feeds: feedList.map((f) => f.id) }],
+    incidents: [
+      {
+        ...COINCHECK_NEM_2018,
+        feeds: feedList.map((f) => f.id),
+        // The fixture feeds link to example domains: a test that moves stages names its feed official.
+        officialSources: { feeds: opts.officialFeeds ?? [], domains: ['coincheck.com'] },
+      },
+    ],
   };
   const logger = new MemoryLogger();
   const container = createContainer({ config, store: t.store, clock, logger });
@@ -125,7 +132,7 @@ const keysOf = (entries: OutboxEntry[], channelId: string, prefix: string) =>
     .map((e) => e.messageKey);
 
 describe('news job on loopback feeds, dynalite and the real outbox', () => {
-  it('the incident feed moves the stage announced → paid and posts each change once', async () => {
+  it('an official feed moves the stage announced → paid and posts each change once', async () => {
     const w = await world(
       (s, c) => [
         {
@@ -134,7 +141,7 @@ describe('news job on loopback feeds, dynalite and the real outbox', () => {
           language: 'ja',
         },
       ],
-      { at: '2018-01-26T04:00:00Z' },
+      { at: '2018-01-26T04:00:00Z', officialFeeds: ['ja-news'] },
     );
     try {
       const at = (iso: string) => w.clock.set(Date.parse(iso));
@@ -339,7 +346,7 @@ describe('news job on loopback feeds, dynalite and the real outbox', () => {
   it('a run that dies mid-way is retried without posting anything twice or losing a stage change', async () => {
     const w = await world(
       (s, c) => [{ id: 'wire', url: growingFixture(s, '/en/rss', 'incident/coincheck-en.rss.xml', c) }],
-      { at: '2018-01-26T05:00:00Z' },
+      { at: '2018-01-26T05:00:00Z', officialFeeds: ['wire'] },
     );
     try {
       await w.run(); // first fetch: the halt item

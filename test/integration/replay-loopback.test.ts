@@ -102,7 +102,7 @@ describe('replay feed', () => {
   it('has only the items dated at or before the simulated time, newest first, and 304s in between', async () => {
     const clock = new ManualClock(at('2018-01-25T00:00:00Z'));
     const timeline = await readTimelineFile(`${DEFAULT_DATA_DIR}/coincheck-2018.rss`);
-    expect(timeline.items).toHaveLength(10);
+    expect(timeline.items).toHaveLength(11);
     const feed = await startReplayFeed({ clock, timeline });
     try {
       const titles = async (validators = {}) => {
@@ -126,6 +126,23 @@ describe('replay feed', () => {
       expect((await titles(halt.validators)).kind).toBe('not-modified');
       clock.set(at('2018-03-13T00:00:00Z'));
       expect((await titles(halt.validators)).titles).toHaveLength(10);
+    } finally {
+      await feed.close();
+    }
+  });
+
+  it('serves an item with a <source> on a feed of its own, as another site would', async () => {
+    const clock = new ManualClock(at('2018-03-13T00:00:00Z'));
+    const timeline = await readTimelineFile(`${DEFAULT_DATA_DIR}/coincheck-2018.rss`);
+    const feed = await startReplayFeed({ clock, timeline });
+    try {
+      expect(feed.feeds.map((f) => f.id)).toEqual(['replay-timeline', 'replay-k-taimiler-com']);
+      const other = feed.feeds[1];
+      const res = await fetchFeed(other?.url ?? '', { now: clock.now() });
+      if (res.kind !== 'ok') throw new Error(`feed ${other?.id}: ${res.kind}`);
+      expect((await parseFeed(res.text)).items.map((i) => i.link)).toEqual([
+        'https://www.k-taimiler.com/entry/2018-01-27-105516',
+      ]);
     } finally {
       await feed.close();
     }

@@ -47,7 +47,7 @@ describe('offline replay of the 2018 Coincheck NEM hack', () => {
     refunds = await runReplay({
       speed: 0,
       from: '2018-03-11T12:00:00Z',
-      to: '2018-03-12T12:00:00Z',
+      to: '2018-03-12T16:00:00Z',
       storeEndpoint: dynamo.endpoint,
       progress: 'lines',
       print: (l) => printedRefunds.push(l),
@@ -103,22 +103,41 @@ describe('offline replay of the 2018 Coincheck NEM hack', () => {
 
   it('moves the refund stage once per change, as the record has it: terms fixed, then paying, then paid', () => {
     // The release of 2018-01-27 23:00 JST fixed the rate. No payment date was announced ahead (the
-    // 8 March press conference said "next week"), so there is no "scheduled": the 12 March notice
-    // starts the payments and the day's distribution completes them.
+    // 8 March press conference said "next week"), so there is no "scheduled". The release and the
+    // 12 March notice are Coincheck's own pages (official: at once); no official word says the
+    // payout was complete, so "paid" waits, posted as unconfirmed, for a second source: a
+    // holder's report on another site and feed at 00:29 JST on the 13th.
     expect(hack.refundChanges.map((c) => [jst(c.at), c.from, c.to])).toEqual([
       ['2018-01-27 23:00 JST', 'none', 'terms-fixed'],
     ]);
+    expect(hack.unconfirmed).toBe(0);
     expect(refunds.refundChanges.map((c) => [jst(c.at), c.from, c.to])).toEqual([
       ['2018-03-12 09:00 JST', 'terms-fixed', 'paying'],
-      ['2018-03-12 18:00 JST', 'paying', 'paid'],
+      ['2018-03-13 00:30 JST', 'paying', 'paid'],
     ]);
+    expect(refunds.unconfirmed).toBe(1);
+    const unconfirmed = messagesOn(printedRefunds, '2018-03-12').filter((m) => m.includes('未確認'));
+    expect(unconfirmed).toHaveLength(1);
+    expect(unconfirmed[0]).toContain('coincheck-2018/10-refund-paid');
+    const paid = messagesOn(printedRefunds, '2018-03-13').find((m) => m.includes('返金完了'));
+    expect(paid).toContain('coincheck-2018/10-refund-paid');
+    expect(paid).toContain('k-taimiler.com/entry/2018-01-27-105516');
   });
 
   it('posts every timeline item once as news, as it happens', () => {
     expect(hack.newsPosts).toBe(7);
-    expect(refunds.newsPosts).toBe(2);
+    expect(refunds.newsPosts).toBe(3);
+    const OFFICIAL: Record<string, string> = {
+      'corporate.coincheck.com/2018/01/28/30.html': '06-refund-terms',
+      'corporate.coincheck.com/2018/03/12/47.html': '09-refund-paying',
+    };
     const links = [...boxes(printedHack), ...boxes(printedRefunds)]
-      .map((b) => /goxwatch-replay\.invalid\/coincheck-2018\/([\w-]+)/.exec(b)?.[1])
+      .map(
+        (b) =>
+          /goxwatch-replay\.invalid\/coincheck-2018\/([\w-]+)/.exec(b)?.[1] ??
+          Object.entries(OFFICIAL).find(([url]) => b.includes(url))?.[1] ??
+          (b.includes('k-taimiler.com') ? '11-holder-refunded' : undefined),
+      )
       .filter((l) => l !== undefined);
     expect(links).toEqual([
       '01-outflow',
@@ -131,8 +150,10 @@ describe('offline replay of the 2018 Coincheck NEM hack', () => {
       '07-fsa-order',
       '09-refund-paying',
       '09-refund-paying',
-      '10-refund-paid',
-      '10-refund-paid',
+      '10-refund-paid', // reported, unconfirmed
+      '10-refund-paid', // the news item
+      '10-refund-paid', // the stage change, citing both sources
+      '11-holder-refunded', // the news item
     ]);
     // The hack's first outflow (00:02 JST) is seen by the next 15-minute news poll.
     const outflow = printedHack.findIndex((l) => l.includes('coincheck-2018/01-outflow'));
@@ -154,6 +175,7 @@ describe('offline replay of the 2018 Coincheck NEM hack', () => {
         summary.priceMessages +
           summary.newsPosts +
           summary.refundChanges.length +
+          summary.unconfirmed +
           (summary.chain?.messages ?? 0),
       );
       expect(summary.pending).toBe(0);

@@ -236,7 +236,7 @@ export async function runChainJob(c: Container, opts: ChainJobOptions): Promise<
 
   const publish = async (what: string, a: Announcement | Announcement[], after: () => Promise<void>) => {
     try {
-      result.enqueued += await c.enqueue(a);
+      result.enqueued += (await c.enqueue(a)).added;
       await after();
       return true;
     } catch (err) {

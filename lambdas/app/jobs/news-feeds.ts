@@ -178,6 +178,6 @@ async function noticeFeedDisabled(run: NewsRun, feed: FeedConfig, reason: string
     );
     if (added) run.result.outboxEntries++;
   } else {
-    run.result.outboxEntries += await run.container.enqueue(notice);
+    run.result.outboxEntries += (await run.container.enqueue(notice)).added;
   }
 }

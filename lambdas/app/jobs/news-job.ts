@@ -5,15 +5,12 @@ import type { FeedConfig, IncidentConfig } from '../../domain/config';
 import { errorMessage } from '../../domain/log';
 import { isFeedDue } from '../../domain/feed-health';
 import { sameStory, type NewsItem } from '../../domain/news';
-import { classifyRefundEvidence } from '../../domain/refund-evidence';
+import { classifyRefundEvidence, refundDoubt } from '../../domain/refund-evidence';
 import type { RefundChange } from '../../domain/refund';
-import {
-  newsAnnouncement,
-  refundCorrectionAnnouncement,
-  refundStageAnnouncement,
-} from '../../discord/render-news';
+import { newsAnnouncement } from '../../discord/render-news';
 import type { Container } from '../container';
 import { readFeedGuarded } from './news-feeds';
+import { handleRefundEvidence, postChange } from './news-refund';
 
 export interface NewsJobOptions {
   /** Feeds fetched at the same time. */
@@ -67,6 +64,8 @@ export interface NewsJobResult {
   duplicates: number;
   newsPosted: number;
   stageChanges: RefundChange[];
+  /** "Reported, unconfirmed" messages queued (one unofficial source, stage not moved). */
+  unconfirmedPosted: number;
   /** Outbox entries added (news, refund changes, notices). */
   outboxEntries: number;
   errors: string[];
@@ -142,6 +141,7 @@ function startRun(container: Container, input: NewsJobInput): NewsRun {
     duplicates: 0,
     newsPosted: 0,
     stageChanges: [],
+    unconfirmedPosted: 0,
     outboxEntries: 0,
     errors: [],
     summary: '',
@@ -208,7 +208,7 @@ async function handleItem(
   stories: NewsItemRecord[],
   nowMs: number,
 ): Promise<void> {
-  const { news, refunds } = run.container;
+  const { news } = run.container;
   const { result } = run;
   // Stored already: a run that died before saving the feed's seen keys handled it. The
   // post and the stage move happen before the item is stored, so nothing was lost.
@@ -217,16 +217,12 @@ async function handleItem(
   const lead = stories.find((s) => sameStory(s, m.item));
   // Evidence is read from the whole text, not the display excerpt; the body is not stored.
   const { body, ...stored } = m.item;
-  const signal = m.silent
-    ? undefined
-    : classifyRefundEvidence(
-        {
-          title: m.item.title,
-          body: body ?? m.item.summary ?? '',
-          ...(m.item.publishedAt !== undefined ? { publishedAt: m.item.publishedAt } : {}),
-        },
-        incident,
-      );
+  const text = {
+    title: m.item.title,
+    body: body ?? m.item.summary ?? '',
+    ...(m.item.publishedAt !== undefined ? { publishedAt: m.item.publishedAt } : {}),
+  };
+  const signal = m.silent ? undefined : classifyRefundEvidence(text, incident);
   const record: NewsItemRecord = {
     ...stored,
     incidentId: incident.id,
@@ -240,43 +236,16 @@ async function handleItem(
   else stories.unshift(record);
   if (m.silent) result.itemsBaseline++;
   // Enqueue, then move the stage, then store: a retry after a crash repeats the first two
-  // harmlessly (the outbox refuses a known key; the stage moves forward only).
+  // harmlessly (the outbox refuses a known key; claims and stage changes are conditional puts).
   if (record.posted) {
-    result.outboxEntries += await run.container.enqueue(newsAnnouncement(m.item, incident, m.feed));
+    result.outboxEntries += (await run.container.enqueue(newsAnnouncement(m.item, incident, m.feed))).added;
     result.newsPosted++;
   }
   if (signal) {
-    const change = await refunds.applyEvidence(incident.id, {
-      stage: signal.stage,
-      ...(signal.rate !== undefined ? { rate: signal.rate } : {}),
-      ...(signal.currency ? { currency: signal.currency } : {}),
-      ...(signal.paymentDate ? { paymentDate: signal.paymentDate } : {}),
-      evidence: m.item.link ? [m.item.link] : [],
-      quote: signal.sentence,
-      because: signal.because,
-    });
-    if (change) await postChange(run, change, incident);
+    const doubt = refundDoubt(text, incident);
+    await handleRefundEvidence(run, incident, m.item, signal, doubt, nowMs);
   }
   await news.saveItem(record);
-}
-
-async function postChange(run: NewsRun, change: RefundChange, incident: IncidentConfig): Promise<void> {
-  // A change back along the main line corrects an earlier one: the channels get one correction
-  // that quotes what was wrong, not a plain stage post.
-  const wrong =
-    change.corrects !== undefined
-      ? (await run.container.refunds.history(incident.id)).find((c) => c.seq === change.corrects)
-      : undefined;
-  run.result.outboxEntries += await run.container.enqueue(
-    change.corrects !== undefined
-      ? refundCorrectionAnnouncement(change, wrong, incident)
-      : refundStageAnnouncement(change, incident),
-  );
-  await run.container.refunds.markPosted(incident.id, change.seq);
-  run.result.stageChanges.push(change);
-  run.container.logger.info(
-    `news: refund ${incident.id} ${change.from} → ${change.to}${change.auto ? '' : ` (by ${change.actor})`}`,
-  );
 }
 
 /** Store each fetched feed's seen keys and validators (see FeedOutcome.commit). */
@@ -308,7 +277,7 @@ function summarize(r: NewsJobResult): string {
     `news: ${r.feedsDue}/${r.feedsConfigured} feeds due, ${r.feedsFetched} fetched, ${r.feedsNotModified} not modified, ` +
     `${r.feedsFailed} failed, ${r.feedsDisabled} disabled; ${r.itemsParsed} items parsed, ${r.itemsNew} new matched ` +
     `(${r.itemsBaseline} silent, ${r.duplicates} duplicate), ${r.newsPosted} posted; ` +
-    `refund ${stages || 'unchanged'}; ${r.outboxEntries} outbox entries; ${r.requests} requests`
+    `refund ${stages || 'unchanged'}${r.unconfirmedPosted ? ` (${r.unconfirmedPosted} unconfirmed)` : ''}; ${r.outboxEntries} outbox entries; ${r.requests} requests`
   );
 }
 

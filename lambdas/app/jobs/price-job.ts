@@ -166,7 +166,7 @@ export async function runPriceJob(container: Container, input: PriceJobInput): P
       const state: Record<string, RuleState> = { ...evaluated.state };
       for (const group of alertGroups(evaluated.alerts)) {
         try {
-          enqueued += await container.enqueue(group.map(priceAlertAnnouncement));
+          enqueued += (await container.enqueue(group.map(priceAlertAnnouncement))).added;
           outcome.alerts.push(...group);
           alerts.push(...group);
         } catch (err) {
