@@ -78,6 +78,7 @@ export async function startCommandTransports(
     publicKey: settings.publicKey,
     apiBase: settings.apiBase,
     logger,
+    guard: container.guard,
   });
   const http = localInteractions(container, {
     ...shared,
@@ -98,7 +99,8 @@ export async function startCommandTransports(
   const real = localInteractions(container, {
     ...shared,
     publicKey: undefined,
-    followUp: (window) => createFetchFollowUp({ apiBase: settings.apiBase, retries: window }),
+    followUp: (window) =>
+      createFetchFollowUp({ apiBase: settings.apiBase, retries: window, guard: container.guard }),
   });
   const gateway = startGatewayTransport({
     token: settings.token,

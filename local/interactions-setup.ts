@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { WorkerDeps } from '../lambdas/discord/deferred';
 import { createFetchFollowUp, printFollowUp } from '../lambdas/discord/followup';
 import type { FollowUp } from '../lambdas/discord/interaction-reply';
+import type { SendGuard } from '../lambdas/discord/rest-client';
 import type { Logger } from '../lambdas/domain/log';
 import { DEV_KEY_FILE, loadOrCreateDevKey } from './dev-client';
 
@@ -18,11 +19,18 @@ export function localInteractionSetup(opts: {
   logger: Logger;
   /** Save the first file of each printed follow-up (the /price chart) here. */
   saveFileTo?: string;
+  /** The container's brakes on sending to Discord, for real follow-ups. */
+  guard?: SendGuard;
 }): { publicKey: string; followUp: WorkerDeps['followUp']; devKey: boolean } {
   if (opts.publicKey)
     return {
       publicKey: opts.publicKey,
-      followUp: (window) => createFetchFollowUp({ apiBase: opts.apiBase, retries: window }),
+      followUp: (window) =>
+        createFetchFollowUp({
+          apiBase: opts.apiBase,
+          retries: window,
+          ...(opts.guard ? { guard: opts.guard } : {}),
+        }),
       devKey: false,
     };
   const key = loadOrCreateDevKey(opts.dataDir);

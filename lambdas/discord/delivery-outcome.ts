@@ -175,3 +175,16 @@ function asRecord(v: unknown): Record<string, unknown> | undefined {
 function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`;
 }
+
+/** The first words of a non-JSON answer, for the log line ("error code: 1015"). */
+export function replyText(reply: DiscordReply): string {
+  const body = 'status' in reply ? reply.body : undefined;
+  const text =
+    typeof body === 'string'
+      ? body
+          .replace(/<[^>]*>/g, ' ')
+          .replace(/\s+/g, ' ')
+          .trim()
+      : '';
+  return text ? `"${text.slice(0, 80)}"` : 'no body';
+}

@@ -1,5 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { deliveryOutcome, replyText, type DiscordReply } from './delivery-outcome';
 import { encodeMultipart, type FollowUp } from './interaction-reply';
+import type { SendGuard } from './rest-client';
+import { withNoMentions } from './text';
 import type { Logger } from '../domain/log';
 import type { MessagePayload } from '../domain/messages';
 import { renderForTerminal } from './terminal-render';
@@ -33,6 +36,8 @@ export interface FetchFollowUpOptions {
   /** Retries of 5xx, network errors, timeouts and an early Unknown Webhook. Unset: 429 only, once. */
   retries?: FollowUpRetries;
   now?: () => number;
+  /** The shared brakes the REST client takes (a Cloudflare ban stops every request to Discord). */
+  guard?: SendGuard;
 }
 
 export const DEFAULT_FOLLOWUP_RETRY_DELAYS_MS = [250, 1_000, 3_000, 8_000] as const;
@@ -49,30 +54,36 @@ class AttemptError extends Error {
 }
 
 /**
- * The follow-up sender: PATCH /webhooks/{app}/{token}/messages/@original with plain fetch,
- * JSON or multipart (files). Plain fetch instead of @discordjs/rest keeps the interactions
- * bundles small and quick to load; webhook routes need no bot token (the interaction token in the
- * URL authenticates). Errors name the route, never the token.
+ * The one client for the webhook route: PATCH /webhooks/{app}/{token}/messages/@original with
+ * plain fetch, JSON or multipart (files). Plain fetch instead of @discordjs/rest keeps the
+ * interactions bundles small and quick to load; webhook routes need no bot token (the interaction
+ * token in the URL authenticates). Errors name the route, never the token.
  *
- * With `retries`, this is the one retrying follow-up: a 5xx, a network error or timeout, a 429
- * (waiting its retry_after) and an early Unknown Webhook are retried with the given delays; any
- * other 4xx fails at once (the request itself is wrong). An edit is a PUT-like replace of
- * @original, so a retry after a lost answer cannot post twice.
+ * What an answer means is deliveryOutcome's, as for the REST client: a 429 waits its retry_after
+ * when that fits in `maxRateLimitWaitMs`; a 429 without Discord's JSON body is Cloudflare's ban
+ * (error 1015): never retried, and told to the guard, which then stops all sending.
+ * With `retries`, a 5xx, a network error or timeout and an early Unknown Webhook are retried with
+ * the given delays too; any other 4xx fails at once (the request itself is wrong). An edit is a
+ * PUT-like replace of @original, so a retry after a lost answer cannot post twice.
  */
 export function createFetchFollowUp(opts: FetchFollowUpOptions): FollowUp {
   const base = opts.apiBase.replace(/\/+$/, '');
   const now = opts.now ?? Date.now;
   const maxWait = opts.maxRateLimitWaitMs ?? 5_000;
+  const { guard } = opts;
   const route = 'PATCH /webhooks/:application/:token/messages/@original';
   return async (applicationId, token, message) => {
     const url = `${base}/v10/webhooks/${encodeURIComponent(applicationId)}/${encodeURIComponent(token)}/messages/@original`;
     const retries = opts.retries;
     const delays = retries ? (retries.delaysMs ?? DEFAULT_FOLLOWUP_RETRY_DELAYS_MS) : [];
     const receivedAt = retries?.receivedAt ?? now();
+    const data = withNoMentions(message.data);
     const attempt = async (): Promise<void> => {
+      const paused = guard?.pausedReason();
+      if (paused !== undefined) throw new AttemptError(`${route}: sending paused: ${paused}`, false);
       const { body, contentType } = message.files?.length
-        ? encodeMultipart(message.data, message.files)
-        : { body: Buffer.from(JSON.stringify(message.data)), contentType: 'application/json' };
+        ? encodeMultipart(data, message.files)
+        : { body: Buffer.from(JSON.stringify(data)), contentType: 'application/json' };
       let res: Response;
       try {
         res = await fetch(url, {
@@ -91,12 +102,21 @@ export function createFetchFollowUp(opts: FetchFollowUpOptions): FollowUp {
         return;
       }
       const text = (await res.text()).slice(0, 300);
-      const failure = `${route}: HTTP ${res.status} ${text}`;
-      if (res.status === 429) {
-        const retryAfter = Number(res.headers.get('retry-after') ?? jsonField(text, 'retry_after'));
-        const waitMs = Number.isFinite(retryAfter) ? retryAfter * 1000 : Infinity;
-        throw new AttemptError(failure, waitMs <= maxWait, waitMs);
+      if (res.status === 401 || res.status === 403 || res.status === 429)
+        await guard?.invalidResponse(res.status);
+      const reply: DiscordReply = {
+        status: res.status,
+        body: jsonBody(text) ?? text,
+        headers: Object.fromEntries(res.headers),
+      };
+      const outcome = deliveryOutcome(reply, { maxWaitMs: maxWait });
+      const failure = `${route}: HTTP ${res.status}: ${outcome.kind === 'sent' ? text : outcome.reason}`;
+      if (outcome.kind === 'retry-now') throw new AttemptError(failure, true, outcome.waitMs);
+      if (outcome.kind === 'stop-sending') {
+        await guard?.cloudflareBan(replyText(reply));
+        throw new AttemptError(failure, false);
       }
+      if (res.status === 429) throw new AttemptError(failure, false);
       if (res.status >= 500) throw new AttemptError(failure, true);
       const early = now() - receivedAt < UNKNOWN_WEBHOOK_RETRY_WINDOW_MS;
       throw new AttemptError(
@@ -123,15 +143,19 @@ export function createFetchFollowUp(opts: FetchFollowUpOptions): FollowUp {
   };
 }
 
-function jsonField(text: string, field: string): number {
+function jsonBody(text: string): unknown {
   try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && field in parsed)
-      return Number((parsed as Record<string, unknown>)[field]);
+    return JSON.parse(text) as unknown;
   } catch {
-    // not JSON: no hint
+    return undefined; // not JSON (Cloudflare's HTML page)
   }
-  return NaN;
+}
+
+function jsonField(text: string, field: string): number {
+  const parsed = jsonBody(text);
+  return typeof parsed === 'object' && parsed !== null && field in parsed
+    ? Number((parsed as Record<string, unknown>)[field])
+    : NaN;
 }
 
 /**

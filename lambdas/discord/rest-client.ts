@@ -10,13 +10,11 @@ import {
 import {
   Routes,
   type APIApplicationCommand,
-  type RESTPatchAPIWebhookWithTokenMessageJSONBody,
-  type RESTPostAPIWebhookWithTokenJSONBody,
   type RESTPutAPIApplicationCommandsJSONBody,
   type RESTPutAPIApplicationGuildCommandsJSONBody,
 } from 'discord-api-types/v10';
-import { NO_MENTIONS } from './text';
-import { deliveryOutcome, type DeliveryOutcome, type DiscordReply } from './delivery-outcome';
+import { withNoMentions } from './text';
+import { deliveryOutcome, replyText, type DeliveryOutcome, type DiscordReply } from './delivery-outcome';
 import { errorMessage, registerSecret } from '../domain/log';
 import type { MessagePayload } from '../domain/messages';
 
@@ -53,24 +51,9 @@ export interface CallOptions {
   deadline?: number;
 }
 
-export type WebhookEditPayload = RESTPatchAPIWebhookWithTokenMessageJSONBody;
-export type WebhookPostPayload = RESTPostAPIWebhookWithTokenJSONBody;
-
 export interface DiscordClient {
   /** POST /channels/:id/messages. Throws DiscordRequestError when Discord (or the network) says no. */
   postMessage(channelId: string, payload: MessagePayload, call?: CallOptions): Promise<{ id: string }>;
-  /** PATCH /webhooks/:app/:token/messages/@original: finish a deferred interaction reply. */
-  editOriginalResponse(
-    applicationId: string,
-    interactionToken: string,
-    payload: WebhookEditPayload,
-  ): Promise<{ id: string }>;
-  /** POST /webhooks/:app/:token: an interaction follow-up message. */
-  postFollowup(
-    applicationId: string,
-    interactionToken: string,
-    payload: WebhookPostPayload,
-  ): Promise<{ id: string }>;
   /** PUT /applications/:app/commands (replaces the global command set). */
   putGlobalCommands(
     applicationId: string,
@@ -158,11 +141,10 @@ export function createDiscordClient(opts: DiscordClientOptions): DiscordClient {
 
   async function call<T>(
     route: string,
-    secret: string | undefined,
     send: () => Promise<unknown>,
     callOpts: CallOptions = {},
   ): Promise<T> {
-    if (badToken && secret === undefined) throw badToken;
+    if (badToken) throw badToken;
     const { deadline } = callOpts;
     let waited = 0;
     for (;;) {
@@ -183,7 +165,7 @@ export function createDiscordClient(opts: DiscordClientOptions): DiscordClient {
       try {
         return (await send()) as T;
       } catch (err) {
-        reply = toReply(err, secret);
+        reply = toReply(err);
       }
       // A wait never outlasts the deadline: what does not fit is left for the next run.
       const untilDeadline = deadline === undefined ? Infinity : deadline - Date.now();
@@ -197,7 +179,7 @@ export function createDiscordClient(opts: DiscordClientOptions): DiscordClient {
       if (outcome.kind === 'stop-sending' && outcome.cause === 'cloudflare')
         await guard?.cloudflareBan(replyText(reply));
       const error = new DiscordRequestError(route, reply, outcome);
-      if (outcome.kind === 'bad-token' && secret === undefined) badToken = error;
+      if (outcome.kind === 'bad-token') badToken = error;
       throw error;
     }
   }
@@ -206,56 +188,22 @@ export function createDiscordClient(opts: DiscordClientOptions): DiscordClient {
     postMessage: (channelId, payload, callOpts) =>
       call(
         'POST /channels/:id/messages',
-        undefined,
         () => rest.post(Routes.channelMessages(channelId), { body: withNoMentions(payload) }),
         callOpts,
       ),
-    // Webhook routes authenticate with the interaction token in the URL, not the bot token.
-    editOriginalResponse: (applicationId, interactionToken, payload) =>
-      call('PATCH /webhooks/:application/:token/messages/@original', interactionToken, () =>
-        rest.patch(Routes.webhookMessage(applicationId, interactionToken, '@original'), {
-          body: withNoMentions(payload),
-          auth: false,
-        }),
-      ),
-    postFollowup: (applicationId, interactionToken, payload) =>
-      call('POST /webhooks/:application/:token', interactionToken, () =>
-        rest.post(Routes.webhook(applicationId, interactionToken), {
-          body: withNoMentions(payload),
-          auth: false,
-        }),
-      ),
     putGlobalCommands: (applicationId, commands) =>
-      call('PUT /applications/:id/commands', undefined, () =>
+      call('PUT /applications/:id/commands', () =>
         rest.put(Routes.applicationCommands(applicationId), { body: commands }),
       ),
     putGuildCommands: (applicationId, guildId, commands) =>
-      call('PUT /applications/:id/guilds/:guild/commands', undefined, () =>
+      call('PUT /applications/:id/guilds/:guild/commands', () =>
         rest.put(Routes.applicationGuildCommands(applicationId, guildId), { body: commands }),
       ),
   };
 }
 
-/** Every message keeps allowed_mentions; when the caller set none, nobody is pinged. */
-function withNoMentions<P extends { allowed_mentions?: unknown }>(payload: P): P {
-  return payload.allowed_mentions === undefined ? { ...payload, allowed_mentions: NO_MENTIONS } : payload;
-}
-
-/** The first words of a non-JSON answer, for the log line ("error code: 1015"). */
-function replyText(reply: DiscordReply): string {
-  const body = 'status' in reply ? reply.body : undefined;
-  const text =
-    typeof body === 'string'
-      ? body
-          .replace(/<[^>]*>/g, ' ')
-          .replace(/\s+/g, ' ')
-          .trim()
-      : '';
-  return text ? `"${text.slice(0, 80)}"` : 'no body';
-}
-
 /** What the library's error says Discord answered, in the shape deliveryOutcome reads. */
-function toReply(err: unknown, secret: string | undefined): DiscordReply {
+function toReply(err: unknown): DiscordReply {
   if (err instanceof BareRateLimit) return { status: 429, body: err.body, headers: err.headers };
   if (err instanceof RateLimitError) {
     // With rejectOnRateLimit the library throws before reading the 429 body, so rebuild the part we use.
@@ -269,6 +217,5 @@ function toReply(err: unknown, secret: string | undefined): DiscordReply {
   }
   if (err instanceof DiscordAPIError) return { status: err.status, body: err.rawError };
   if (err instanceof HTTPError) return { status: err.status, body: { message: err.message } };
-  const message = errorMessage(err);
-  return { networkError: secret ? message.split(secret).join('***') : message };
+  return { networkError: errorMessage(err) };
 }

@@ -39,3 +39,8 @@ export function escapeUntrusted(text: string): string {
 
 /** Every message we send sets this: nobody is pinged by anything the bot posts. */
 export const NO_MENTIONS = { parse: [] as never[] };
+
+/** Every message keeps allowed_mentions; when the caller set none, nobody is pinged. */
+export function withNoMentions<P extends { allowed_mentions?: unknown }>(payload: P): P {
+  return payload.allowed_mentions === undefined ? { ...payload, allowed_mentions: NO_MENTIONS } : payload;
+}

@@ -1,6 +1,9 @@
 import { createFetchFollowUp, printFollowUp } from '../../lambdas/discord/followup';
+import { ManualClock } from '../../lambdas/domain/clock';
 import { MemoryLogger } from '../../lambdas/domain/log';
+import { DiscordGuard } from '../../lambdas/store/discord-guard';
 import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
+import { startTestStore } from '../../testkit/dynamo';
 
 const APP = '775799577604522054';
 const TOKEN = 'aW50ZXJhY3Rpb246ODY3NzkzODczMzM2OTI2MjQ5OnNlY3JldA';
@@ -41,6 +44,45 @@ describe('interaction follow-up sender (fetch) against the loopback Discord', ()
     expect(error?.message).toContain('PATCH /webhooks/:application/:token/messages/@original: HTTP 429');
     expect(error?.message).not.toContain(TOKEN);
     expect(discord.webhookMessages).toHaveLength(0);
+  });
+
+  it('a reply without allowed_mentions is sent with parse [] (nobody pinged), like every message', async () => {
+    const followUp = createFetchFollowUp({ apiBase: discord.apiBase });
+    await followUp(APP, TOKEN, { data: { content: 'XEM 79.20 JPY' } });
+    expect(discord.webhookMessages.map((m) => m.payload.allowed_mentions)).toEqual([{ parse: [] }]);
+  });
+
+  it('a refused edit names the route and what Discord refused, never the interaction token', async () => {
+    const followUp = createFetchFollowUp({ apiBase: discord.apiBase });
+    const error = await followUp(APP, TOKEN, { data: { content: 'x'.repeat(2001) } }).then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    expect(error?.message).toContain('PATCH /webhooks/:application/:token/messages/@original: HTTP 400');
+    expect(error?.message).toContain('content: Must be 2000 or fewer in length.');
+    expect(error?.message).not.toContain(TOKEN);
+  });
+
+  it("a 429 without Discord's JSON body (Cloudflare 1015) is not retried, and the guard stops all sending", async () => {
+    const clock = new ManualClock(Date.now());
+    const db = await startTestStore(clock);
+    try {
+      const guard = new DiscordGuard(db.store, clock, new MemoryLogger());
+      discord.script([{ cloudflare1015: true }], { forever: true });
+      const followUp = createFetchFollowUp({
+        apiBase: discord.apiBase,
+        guard,
+        retries: { delaysMs: [1, 1, 1], receivedAt: clock.now(), deadline: clock.now() + 60_000 },
+      });
+      await expect(followUp(APP, TOKEN, { data: { content: 'x' } })).rejects.toThrow('Cloudflare');
+      expect(discord.requests).toHaveLength(1);
+      expect(guard.pausedReason()).toContain('Cloudflare ban');
+      // Paused: the next edit is not even tried.
+      await expect(followUp(APP, TOKEN, { data: { content: 'y' } })).rejects.toThrow('sending paused');
+      expect(discord.requests).toHaveLength(1);
+    } finally {
+      await db.close();
+    }
   });
 
   it('a 5xx is reported as an error with its status', async () => {
