@@ -200,6 +200,24 @@ export function rateIn(t: string, assets: string[]): { rate: number; currency: s
   return undefined;
 }
 
+/** A payment already under way or done: "having already begun receiving", "すでに返金は開始". */
+const ALREADY =
+  /\balready\b(?: \w+){0,2} (?:begun|began|started|received|receiving|been (?:paid|refunded|repaid|reimbursed))|(?:既に|すでに)[^。]{0,12}(?:返金|補償|支払|返済|弁済)/u;
+/** Where a second clause starts: "begins paying small claims, with bigger payments scheduled". */
+const CLAUSE = /\b(?:with|while|whereas)\b|;/u;
+
+/**
+ * Does the sentence put the payment in the future? Not when it says the payment is already
+ * under way, nor when the only future word sits in a later clause than the payment verb.
+ */
+function isFuture(t: string): boolean {
+  const future = FUTURE.exec(t);
+  if (!future || ALREADY.test(t)) return false;
+  const paying = PAYING.exec(t) ?? PAID.exec(t);
+  if (!paying || paying.index > future.index) return true;
+  return !CLAUSE.test(t.slice(paying.index + paying[0].length, future.index));
+}
+
 function isQuestion(sentence: string): boolean {
   const s = sentence.trim();
   return /[?？]\s*[」』"”)）]?$/u.test(s) || /[?？]/u.test(s) || /(?:のか|か)[」』]?$/u.test(s);
@@ -227,7 +245,7 @@ export function classifySentence(sentence: string, ctx: SentenceContext): Refund
       ? { ...base, stage: 'announced', because: 'refund announced (hedged)' }
       : undefined;
   }
-  const future = FUTURE.test(t);
+  const future = isFuture(t);
   if (DISPUTE.test(t)) return { ...base, stage: 'disputed', because: 'dispute or lawsuit' };
   if (PAID.test(t) && !future)
     return PARTIAL.test(t)

@@ -81,6 +81,18 @@ describe('config validation', () => {
     expect(problems).toEqual(['incidents.0.feeds.4: unknown feed id "nope"']);
   });
 
+  it('official sources naming an unknown feed or a domain that is not a host name are refused', () => {
+    const problems = problemsOf(
+      withChanges((c) => (c.incidents[0]!.officialSources = { feeds: [], domains: ['https://x.jp/'] })),
+    );
+    expect(problems).toEqual([
+      'incidents.0.officialSources.domains.0: must be a lower-case host name like coincheck.com',
+    ]);
+    expect(
+      problemsOf(withChanges((c) => (c.incidents[0]!.officialSources = { feeds: ['nope'], domains: [] }))),
+    ).toEqual(['incidents.0.officialSources.feeds.0: unknown feed id "nope"']);
+  });
+
   it('a config file with broken JSON says which file and why', () => {
     const dir = mkdtempSync(join(tmpdir(), 'goxwatch-config-'));
     const file = join(dir, 'bad.json');
