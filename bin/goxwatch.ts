@@ -45,6 +45,9 @@ const USAGE = `usage: goxwatch <command> [options]
                                      --locale: the user's Discord locale; --save: write the reply's file (the /price chart)
   refund set-stage <stage> --reason <text> [--incident <id>] [--evidence <url>]...
                                      correct the refund record by hand (audited)
+  refund set-terms --rate <n> --currency <code> --reason <text> [--venue <name>] [--window-from <iso> --window-to <iso>]
+                   [--holders <n>] [--total <n>] [--incident <id>]
+                                     set the refund terms by hand (audited); the rate is the reference price from then on
   feeds enable <feed id>             turn a feed that was disabled after repeated failures back on
   config print                       print the effective config (the file merged over the default) as JSON
   config check [file]                validate a config file (default: --config / GOXWATCH_CONFIG / the default)
@@ -87,6 +90,13 @@ async function main(argv: string[]): Promise<number> {
         reason: { type: 'string' },
         incident: { type: 'string' },
         evidence: { type: 'string', multiple: true },
+        rate: { type: 'string' },
+        currency: { type: 'string' },
+        venue: { type: 'string' },
+        'window-from': { type: 'string' },
+        'window-to': { type: 'string' },
+        holders: { type: 'string' },
+        total: { type: 'string' },
         locale: { type: 'string' },
         save: { type: 'string' },
         help: { type: 'boolean', short: 'h' },

@@ -16,7 +16,7 @@ import {
  * Permissions:
  * - /alerts carries default_member_permissions = Manage Channels, so Discord hides it from others,
  *   and the handler checks member.permissions again (server admins can override the default).
- * - /refund set-stage is admins only. Discord's default_member_permissions applies to a whole
+ * - /refund set-stage and set-terms are admins only. Discord's default_member_permissions applies to a whole
  *   top-level command, and /refund show|calc are for everyone, so set-stage stays a subcommand
  *   of /refund and the handler refuses it unless member.permissions has Administrator. Server
  *   owners can additionally restrict it in Server Settings > Integrations.
@@ -37,6 +37,7 @@ export const SUB = {
   refundShow: 'show',
   refundCalc: 'calc',
   refundSetStage: 'set-stage',
+  refundSetTerms: 'set-terms',
   alertsSubscribe: 'subscribe',
   alertsUnsubscribe: 'unsubscribe',
   alertsList: 'list',
@@ -158,6 +159,57 @@ const refund: RESTPostAPIChatInputApplicationCommandsJSONBody = {
         str('evidence', '根拠', 'Evidence links, separated by spaces', '根拠リンク（空白区切り）', {
           max_length: 1000,
         }),
+        incidentOption,
+      ],
+    ),
+    sub(
+      SUB.refundSetTerms,
+      '条件設定',
+      'Admins only: set the refund terms (rate, currency, …; audited)',
+      '管理者のみ: 返金条件（レート・通貨など）を設定（記録されます）',
+      [
+        {
+          type: ApplicationCommandOptionType.Number,
+          name: 'rate',
+          name_localizations: { ja: 'レート' },
+          description: 'Refund rate per unit of the asset, e.g. 88.549',
+          description_localizations: { ja: '1 単位あたりの返金レート（例: 88.549）' },
+          required: true,
+          min_value: 0,
+        },
+        str('currency', '通貨', 'Currency of the rate, e.g. JPY', 'レートの通貨（例: JPY）', {
+          required: true,
+          max_length: 10,
+        }),
+        str('reason', '理由', 'Why (kept in the audit log)', '理由（監査記録に残ります）', {
+          required: true,
+          max_length: 500,
+        }),
+        str('venue', '取引所', 'Venue the rate was taken on', 'レートの基準取引所', { max_length: 100 }),
+        str('window_from', '期間開始', 'Reference window start (ISO time)', '基準期間の開始（ISO 時刻）', {
+          max_length: 40,
+        }),
+        str('window_to', '期間終了', 'Reference window end (ISO time)', '基準期間の終了（ISO 時刻）', {
+          max_length: 40,
+        }),
+        {
+          type: ApplicationCommandOptionType.Integer,
+          name: 'holders',
+          name_localizations: { ja: '対象者数' },
+          description: 'About how many holders are refunded',
+          description_localizations: { ja: '返金対象者のおおよその数' },
+          required: false,
+          min_value: 1,
+        },
+        {
+          type: ApplicationCommandOptionType.Number,
+          name: 'total',
+          name_localizations: { ja: '総額' },
+          description: 'Total refunded, in the currency',
+          description_localizations: { ja: '返金総額（通貨建て）' },
+          required: false,
+          min_value: 0,
+        },
         incidentOption,
       ],
     ),

@@ -65,6 +65,8 @@ export interface RefundChange {
   basis?: 'official' | 'confirmed';
   /** Every source the change rests on, each with its link and sentence (quoted in the post). */
   citations?: Citation[];
+  /** Terms beyond the rate, set by hand (`refund set-terms`); carried while the rate stays. */
+  terms?: RefundTermsDetail;
   /**
    * This change corrects change `corrects` (a maintainer or an official source moved the stage
    * back): the channels that got that change's message get one correction.
@@ -97,6 +99,56 @@ export interface RefundRecord {
   /** Evidence links of the last change. */
   evidence: string[];
   rateSource?: RateSource;
+  terms?: RefundTermsDetail;
+}
+
+/** Refund terms beyond rate and currency, as a maintainer sets them (all optional). */
+export interface RefundTermsDetail {
+  /** The venue the reference rate was taken on, e.g. "Zaif". */
+  venue?: string;
+  /** The reference window, ISO times. */
+  window?: { from: string; to: string };
+  /** About how many holders are refunded. */
+  holders?: number;
+  /** The total refunded, in the currency. */
+  total?: number;
+}
+
+/** Terms a maintainer sets by hand: rate and currency, and what else is known. */
+export interface ManualTerms extends RefundTermsDetail {
+  rate: number;
+  currency: string;
+}
+
+/** What is wrong with terms set by hand, each naming the field; empty when none. */
+export function manualTermsProblems(t: ManualTerms): string[] {
+  const problems: string[] = [];
+  if (!(Number.isFinite(t.rate) && t.rate > 0))
+    problems.push(`rate must be a number above 0 (got ${t.rate})`);
+  if (!/^[A-Z][A-Z0-9]{1,9}$/.test(t.currency))
+    problems.push(`currency must be a code like JPY or USDT (got "${t.currency}")`);
+  if (t.venue !== undefined && !t.venue.trim()) problems.push('venue must not be empty');
+  if (t.window) {
+    const from = Date.parse(t.window.from);
+    const to = Date.parse(t.window.to);
+    if (!Number.isFinite(from)) problems.push(`window from must be an ISO time (got "${t.window.from}")`);
+    if (!Number.isFinite(to)) problems.push(`window to must be an ISO time (got "${t.window.to}")`);
+    if (Number.isFinite(from) && Number.isFinite(to) && !(from < to))
+      problems.push('window from must be before window to');
+  }
+  if (t.holders !== undefined && !(Number.isInteger(t.holders) && t.holders > 0))
+    problems.push(`holders must be a whole number above 0 (got ${t.holders})`);
+  if (t.total !== undefined && !(Number.isFinite(t.total) && t.total > 0))
+    problems.push(`total must be a number above 0 (got ${t.total})`);
+  return problems;
+}
+
+/**
+ * The stage after a maintainer sets the terms: terms-fixed, unless the main line is already at
+ * or past it (scheduled, paying …), which stays. The reference price exists from that change on.
+ */
+export function stageAfterTerms(current: RefundStage): RefundStage {
+  return FROM_TERMS.includes(current) ? current : 'terms-fixed';
 }
 
 /** Does a change from `from` to `to` go back along the main line (a correction)? */
@@ -145,13 +197,20 @@ const FROM_TERMS: readonly RefundStage[] = ['terms-fixed', 'scheduled', 'paying'
 /**
  * Since when the refund terms (and so the reference price) exist, from the history: the time of
  * the change that reached terms-fixed or later, unless a later change (a correction) went back
- * before it. Undefined while no terms are fixed.
+ * before it; and not before the change that set the current rate, when a change carries one (a
+ * maintainer's `refund set-terms` while the stage was already past terms-fixed). Undefined while
+ * no terms are fixed.
  */
 export function termsFixedAt(history: readonly RefundChange[]): number | undefined {
   let since: number | undefined;
+  let rate: number | undefined;
+  let rateSince: number | undefined;
   for (const c of [...history].sort((a, b) => a.seq - b.seq)) {
     if (FROM_TERMS.includes(c.to)) since ??= c.at;
     else if (c.to !== 'disputed') since = undefined;
+    if (c.rate !== rate) rateSince = c.at;
+    rate = c.rate;
   }
-  return since;
+  if (since === undefined) return undefined;
+  return rate === undefined || rateSince === undefined ? since : Math.max(since, rateSince);
 }

@@ -7,6 +7,10 @@ import {
   isBackward,
   isRefundStage,
   type Citation,
+  manualTermsProblems,
+  stageAfterTerms,
+  type ManualTerms,
+  type RefundTermsDetail,
   type RefundChange,
   type RefundRecord,
   type RefundStage,
@@ -114,6 +118,55 @@ export class RefundRepo {
   }
 
   /**
+   * Set the refund terms by hand (CLI, slash command), audited like setStage: rate and currency
+   * (rateSource 'maintainer'), optional venue, window, holders, total. Moves the stage to
+   * terms-fixed unless it is already at or past it (stageAfterTerms); the reference price exists
+   * from this change's time. Undefined when the record already has exactly these terms.
+   */
+  async setTerms(
+    incidentId: string,
+    terms: ManualTerms,
+    by: { actor: string; reason: string; evidence?: string[] },
+  ): Promise<RefundChange | undefined> {
+    const problems = manualTermsProblems(terms);
+    if (problems.length) throw new Error(`refund ${incidentId}: ${problems.join('; ')}`);
+    if (!by.actor.trim()) throw new Error(`refund ${incidentId}: a manual change needs an actor (who)`);
+    if (!by.reason.trim()) throw new Error(`refund ${incidentId}: a manual change needs a reason (why)`);
+    const { rate, currency, ...rest } = terms;
+    const detail: RefundTermsDetail = {
+      ...(rest.venue ? { venue: rest.venue.trim() } : {}),
+      ...(rest.window ? { window: rest.window } : {}),
+      ...(rest.holders !== undefined ? { holders: rest.holders } : {}),
+      ...(rest.total !== undefined ? { total: rest.total } : {}),
+    };
+    return this.commit(incidentId, (current, seq) => {
+      const to = stageAfterTerms(current.stage);
+      const same =
+        to === current.stage &&
+        current.rate === rate &&
+        current.currency === currency &&
+        JSON.stringify(current.terms ?? {}) === JSON.stringify(detail);
+      if (same) return undefined;
+      return {
+        incidentId,
+        seq,
+        from: current.stage,
+        to,
+        at: this.clock.now(),
+        auto: false,
+        rate,
+        currency,
+        rateSource: 'maintainer',
+        ...(current.paymentDate ? { paymentDate: current.paymentDate } : {}),
+        ...(Object.keys(detail).length ? { terms: detail } : {}),
+        evidence: by.evidence ?? [],
+        actor: by.actor.trim(),
+        reason: by.reason.trim(),
+      };
+    });
+  }
+
+  /**
    * Move the stage from news evidence: forward (see canAutoTransition), or back along the main
    * line when `ev.backward` (an official contradiction; the change corrects the current one).
    * Undefined when not allowed.
@@ -137,6 +190,8 @@ export class RefundRepo {
         ...(currency ? { currency } : {}),
         ...(paymentDate ? { paymentDate } : {}),
         ...(rate !== undefined && rateSource ? { rateSource } : {}),
+        // A maintainer's venue, window … describe their rate; a new rate from a source drops them.
+        ...(ev.rate === undefined && current.terms ? { terms: current.terms } : {}),
         evidence: ev.evidence,
         ...(ev.quote ? { quote: ev.quote } : {}),
         ...(ev.because ? { reason: ev.because } : {}),
@@ -220,6 +275,7 @@ export class RefundRepo {
         currency: change.currency,
         paymentDate: change.paymentDate,
         rateSource: change.rateSource,
+        terms: change.terms,
         updatedAt: change.at,
         evidence: change.evidence,
       },
@@ -229,6 +285,7 @@ export class RefundRepo {
           ...(change.currency === undefined ? ['currency'] : []),
           ...(change.paymentDate === undefined ? ['paymentDate'] : []),
           ...(change.rateSource === undefined ? ['rateSource'] : []),
+          ...(change.terms === undefined ? ['terms'] : []),
         ],
         expected: { version: version === 0 ? null : version },
       },
@@ -238,13 +295,14 @@ export class RefundRepo {
 
 function carry(
   current: RefundRecord,
-): Pick<RefundChange, 'rate' | 'currency' | 'paymentDate' | 'rateSource'> {
+): Pick<RefundChange, 'rate' | 'currency' | 'paymentDate' | 'rateSource' | 'terms'> {
   const rateSource = carriedRateSource(current.rateSource);
   return {
     ...(current.rate !== undefined ? { rate: current.rate } : {}),
     ...(current.rate !== undefined && rateSource ? { rateSource } : {}),
     ...(current.currency ? { currency: current.currency } : {}),
     ...(current.paymentDate ? { paymentDate: current.paymentDate } : {}),
+    ...(current.terms ? { terms: current.terms } : {}),
   };
 }
 
@@ -258,6 +316,7 @@ function toRecord(incidentId: string, state: StateItem | undefined): RefundRecor
     ...(state.currency ? { currency: state.currency } : {}),
     ...(state.paymentDate ? { paymentDate: state.paymentDate } : {}),
     ...(state.rateSource ? { rateSource: state.rateSource } : {}),
+    ...(state.terms ? { terms: state.terms } : {}),
     ...(state.updatedAt !== undefined ? { updatedAt: state.updatedAt } : {}),
     evidence: state.evidence ?? [],
   };

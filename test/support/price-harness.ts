@@ -73,14 +73,21 @@ export function testConfig(exchanges: LoopbackExchanges, withJpy: boolean): Conf
   });
 }
 
-export async function startHarness(
-  opts: { withJpy?: boolean; dataDir?: string; history?: boolean } = {},
-): Promise<Harness> {
+export interface HarnessOptions {
+  withJpy?: boolean;
+  dataDir?: string;
+  history?: boolean;
+  /** Change the test config (e.g. an incident without refund terms); validated again. */
+  configure?: (config: Config) => Config;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const clock = new ManualClock(START);
   const exchanges = await LoopbackExchanges.start(clock);
   for (const id of VENUES) exchanges.setPrice(id, XEM_BTC, BASE);
   exchanges.setPrice('zaif', 'XEM/JPY', 120);
-  const config = testConfig(exchanges, opts.withJpy ?? false);
+  const base = testConfig(exchanges, opts.withJpy ?? false);
+  const config = opts.configure ? parseConfig(opts.configure(base)) : base;
   const logger = new MemoryLogger();
   const makeSources = () =>
     createPriceSources(config.sources, logger, {
@@ -153,10 +160,7 @@ async function seedHistory(h: Harness, withJpy: boolean): Promise<void> {
   }
 }
 
-export async function withHarness(
-  opts: { withJpy?: boolean; dataDir?: string; history?: boolean },
-  fn: (h: Harness) => Promise<void>,
-): Promise<void> {
+export async function withHarness(opts: HarnessOptions, fn: (h: Harness) => Promise<void>): Promise<void> {
   const h = await startHarness(opts);
   try {
     await fn(h);

@@ -89,7 +89,7 @@ describe('command definitions', () => {
     const refundSubs = COMMAND_DEFINITIONS.find((c) => c.name === COMMAND.refund)?.options?.map(
       (o) => o.name,
     );
-    expect(refundSubs).toEqual([SUB.refundShow, SUB.refundCalc, SUB.refundSetStage]);
+    expect(refundSubs).toEqual([SUB.refundShow, SUB.refundCalc, SUB.refundSetStage, SUB.refundSetTerms]);
     const range = COMMAND_DEFINITIONS.find((c) => c.name === COMMAND.price)?.options?.find(
       (o) => o.name === 'range',
     );

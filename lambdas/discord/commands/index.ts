@@ -6,6 +6,7 @@ import { chainCommand } from './chain';
 import { newsCommand } from './news';
 import { priceCommand } from './price';
 import { refundCalc, refundSetStage, refundShow } from './refund';
+import { refundSetTerms } from './refund-terms';
 import { statusCommand } from './status';
 
 export {
@@ -30,6 +31,7 @@ export async function runCommand(cmd: ParsedCommand, deps: CommandDeps): Promise
         if (cmd.sub === SUB.refundShow) return await refundShow(cmd, deps);
         if (cmd.sub === SUB.refundCalc) return await refundCalc(cmd, deps);
         if (cmd.sub === SUB.refundSetStage) return await refundSetStage(cmd, deps);
+        if (cmd.sub === SUB.refundSetTerms) return await refundSetTerms(cmd, deps);
         break;
       case COMMAND.news:
         return await newsCommand(cmd, deps);

@@ -10,7 +10,13 @@ import {
   formatTime,
 } from '../../domain/format';
 import type { CommandReply } from '../interaction-reply';
-import { REFUND_STAGES, isRefundStage, stageLabel, type RefundRecord } from '../../domain/refund';
+import {
+  REFUND_STAGES,
+  isRefundStage,
+  stageLabel,
+  type RefundRecord,
+  type RefundTermsDetail,
+} from '../../domain/refund';
 import { knownTermsOf, refundRateOf } from '../../domain/reference';
 import {
   COLOR,
@@ -40,20 +46,36 @@ function termsLines(incident: IncidentConfig, record: RefundRecord, lang: Langua
     ];
   const r = incident.refund;
   const configured = r && r.rate === terms.rate && r.currency === terms.currency ? r : undefined;
+  // The configured terms' details, or those a maintainer stored with the rate (refund set-terms).
+  const detail: RefundTermsDetail = configured
+    ? {
+        ...(configured.referenceVenue ? { venue: configured.referenceVenue } : {}),
+        ...(configured.referenceWindow ? { window: configured.referenceWindow } : {}),
+        ...(configured.holders !== undefined ? { holders: configured.holders } : {}),
+        ...(configured.totalAmount !== undefined ? { total: configured.totalAmount } : {}),
+      }
+    : (record.terms ?? {});
+  const origin = configured
+    ? ''
+    : record.rateSource === 'maintainer'
+      ? say(lang, ' (set by a maintainer)', '（管理者が設定）')
+      : say(lang, ' (from the refund record)', '（返金記録より）');
   return [
-    `${say(lang, 'Rate', '返金レート')}: **${formatNumber(terms.rate, lang)} ${terms.currency} / ${incident.asset}**${configured ? '' : say(lang, ' (from the refund record)', '（返金記録より）')}`,
-    ...(configured?.referenceVenue && configured.referenceWindow
+    `${say(lang, 'Rate', '返金レート')}: **${formatNumber(terms.rate, lang)} ${terms.currency} / ${incident.asset}**${origin}`,
+    ...(detail.venue && detail.window
       ? [
-          `${say(lang, 'Reference', '基準')}: ${say(lang, 'volume-weighted average on', '出来高加重平均')} ${configured.referenceVenue} ${formatTime(Date.parse(configured.referenceWindow.from), lang)} – ${formatTime(Date.parse(configured.referenceWindow.to), lang)}`,
+          `${say(lang, 'Reference', '基準')}: ${configured ? `${say(lang, 'volume-weighted average on', '出来高加重平均')} ` : ''}${escapeUntrusted(detail.venue)} ${formatTime(Date.parse(detail.window.from), lang)} – ${formatTime(Date.parse(detail.window.to), lang)}`,
+        ]
+      : detail.venue
+        ? [`${say(lang, 'Reference venue', '基準取引所')}: ${escapeUntrusted(detail.venue)}`]
+        : []),
+    ...(detail.holders !== undefined
+      ? [
+          `${say(lang, 'Holders', '対象者')}: ${say(lang, `about ${formatNumber(detail.holders, lang)}`, `約${formatNumber(detail.holders, lang)}人`)}`,
         ]
       : []),
-    ...(configured?.holders !== undefined
-      ? [
-          `${say(lang, 'Holders', '対象者')}: ${say(lang, `about ${formatNumber(configured.holders, lang)}`, `約${formatNumber(configured.holders, lang)}人`)}`,
-        ]
-      : []),
-    ...(configured?.totalAmount !== undefined
-      ? [`${say(lang, 'Total', '総額')}: ${formatApproxAmount(configured.totalAmount, terms.currency, lang)}`]
+    ...(detail.total !== undefined
+      ? [`${say(lang, 'Total', '総額')}: ${formatApproxAmount(detail.total, terms.currency, lang)}`]
       : []),
   ];
 }

@@ -61,7 +61,7 @@ export function isEphemeralCommand(name: string, sub?: string): boolean {
   return (
     name === COMMAND.alerts ||
     name === COMMAND.status ||
-    (name === COMMAND.refund && sub === SUB.refundSetStage)
+    (name === COMMAND.refund && (sub === SUB.refundSetStage || sub === SUB.refundSetTerms))
   );
 }
 
