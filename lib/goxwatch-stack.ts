@@ -259,6 +259,8 @@ export class GoxwatchStack extends Stack {
           actions: [
             'dynamodb:GetItem',
             'dynamodb:PutItem',
+            // Store.putAll: the price job's samples, latest quotes and source health in one request.
+            'dynamodb:BatchWriteItem',
             'dynamodb:UpdateItem',
             'dynamodb:DeleteItem',
             'dynamodb:Query',

@@ -58,11 +58,30 @@ type HealthItem = Item & SourceHealth;
 const HEALTH = PK.priceHealth;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Per store (its identity: scoped copies share it) and symbol, the series last read (see consensusSeries). */
+/**
+ * Per store (its identity: scoped copies share it) and symbol, the series last read (see
+ * consensusSeries). `written`: the point at upTo is this process's own last write, not re-read.
+ */
 const seriesCache = new WeakMap<
   object,
-  Map<string, { from: number; upTo: number; points: ConsensusPoint[] }>
+  Map<string, { from: number; upTo: number; points: ConsensusPoint[]; written?: boolean }>
 >();
+
+/**
+ * Per store (identity), the source health this process last wrote or read: the price job, the
+ * one writer (see consensusSeries), reads it from the store once, then keeps what it writes.
+ */
+const healthCache = new WeakMap<object, Map<string, SourceHealth>>();
+
+/** One source's outcome of a poll, as the price job records it (recordPoll). */
+export type PolledSource =
+  | { ok: true; quote: Quote }
+  | {
+      ok: false;
+      source: { sourceId: string; exchange: string; symbol: string };
+      reason: SourceFailureReason;
+      message: string;
+    };
 
 /** Per store (identity) and symbol, the hour whose rollup this process has written or found. */
 const rollupHours = new WeakMap<object, Map<string, number>>();
@@ -119,6 +138,12 @@ export class PriceRepo {
     if (!bySymbol) seriesCache.set(this.store.identity, (bySymbol = new Map()));
     const cached = bySymbol.get(symbol);
     const incremental = cached !== undefined && cached.from <= fromMs && cached.upTo <= toMs;
+    if (incremental && cached.written && cached.upTo === toMs) {
+      // The price job reading back the point it has just written: nothing newer can exist.
+      const points = cached.points.filter((p) => p.at >= fromMs);
+      bySymbol.set(symbol, { from: fromMs, upTo: toMs, points, written: true });
+      return points;
+    }
     const readFrom = incremental ? cached.upTo : fromMs;
     const items = await this.store.query<ConsensusItem>(`PRICE#${symbol}`, {
       from: iso(readFrom),
@@ -126,12 +151,7 @@ export class PriceRepo {
     });
     const fresh = items
       .filter((i): i is ConsensusItem & { price: number } => typeof i.price === 'number')
-      .map((i) => ({
-        at: i.at,
-        price: i.price,
-        venues: i.venues,
-        ...(i.used.length ? { sampledAt: Math.max(...i.used.map((u) => u.timestamp)) } : {}),
-      }));
+      .map(toPoint);
     // The point at readFrom itself is read again: a re-run at the same time may have rewritten it.
     const kept = incremental ? cached.points.filter((p) => p.at >= fromMs && p.at < readFrom) : [];
     const points = [...kept, ...fresh];
@@ -173,9 +193,17 @@ export class PriceRepo {
     return items.map(toQuote);
   }
 
-  async sourceHealth(): Promise<SourceHealth[]> {
+  /**
+   * Every source's health. `ownWrites`: the price job (the one writer) takes what this process
+   * last wrote or read instead of reading it again each poll.
+   */
+  async sourceHealth(opts: { ownWrites?: boolean } = {}): Promise<SourceHealth[]> {
+    const known = opts.ownWrites ? healthCache.get(this.store.identity) : undefined;
+    if (known) return [...known.values()];
     const items = await this.store.query<HealthItem>(HEALTH);
-    return items.map(({ pk: _pk, sk: _sk, expiresAt: _e, gsi1pk: _g, gsi1sk: _s, ...h }) => h);
+    const health = items.map(({ pk: _pk, sk: _sk, expiresAt: _e, gsi1pk: _g, gsi1sk: _s, ...h }) => h);
+    healthCache.set(this.store.identity, new Map(health.map((h) => [h.sourceId, h])));
+    return health;
   }
 
   /** Samples of the symbol in a time range (replay, charts), oldest first. */
@@ -191,14 +219,31 @@ export class PriceRepo {
 
   /** Store one sample (TTL) and make it the source's latest quote. */
   async putSample(quote: Quote, retentionDays: number): Promise<void> {
-    const data = toQuote(quote);
-    await this.store.put({
-      pk: `PRICE#SAMPLE#${quote.symbol}`,
-      sk: `${iso(quote.fetchedAt)}#${quote.sourceId}`,
-      ...data,
-      expiresAt: ttlAfter(quote.fetchedAt, retentionDays),
-    });
-    await this.store.put({ pk: `PRICE#LATEST#${quote.symbol}`, sk: quote.sourceId, ...data });
+    await this.store.putAll(sampleItems(quote, retentionDays));
+  }
+
+  /**
+   * A poll's samples, latest quotes and source health in one batch write (25 items a request)
+   * rather than three requests per source. `previous`: each source's health before this poll.
+   */
+  async recordPoll(
+    polled: PolledSource[],
+    previous: Map<string, SourceHealth>,
+    retentionDays: number,
+  ): Promise<void> {
+    const items: Item[] = [];
+    const health: SourceHealth[] = [];
+    for (const p of polled) {
+      const sourceId = p.ok ? p.quote.sourceId : p.source.sourceId;
+      const h = p.ok
+        ? this.okHealth(p.quote, previous.get(sourceId))
+        : this.failedHealth(p.source, p.reason, p.message, previous.get(sourceId));
+      if (p.ok) items.push(...sampleItems(p.quote, retentionDays));
+      items.push({ pk: HEALTH, sk: sourceId, ...h });
+      health.push(h);
+    }
+    await this.store.putAll(items);
+    this.keepHealth(health);
   }
 
   /** Store this poll's consensus (or its absence) at `at`. A re-run at the same time overwrites it. */
@@ -217,8 +262,23 @@ export class PriceRepo {
       expiresAt: ttlAfter(at, retentionDays),
     };
     await this.store.put(item);
+    this.keepOwnPoint(item);
     if (result.price !== undefined)
       await this.putHourRollup(result.symbol, at, result.price, venues, retentionDays);
+  }
+
+  /** The series cache follows this process's own write forward; an earlier time drops it. */
+  private keepOwnPoint(item: ConsensusItem): void {
+    const bySymbol = seriesCache.get(this.store.identity);
+    const cached = bySymbol?.get(item.symbol);
+    if (!bySymbol || !cached) return;
+    if (item.at < cached.upTo) {
+      bySymbol.delete(item.symbol);
+      return;
+    }
+    const points = cached.points.filter((p) => p.at < item.at);
+    if (typeof item.price === 'number') points.push(toPoint({ ...item, price: item.price }));
+    bySymbol.set(item.symbol, { from: cached.from, upTo: item.at, points, written: true });
   }
 
   /**
@@ -269,7 +329,32 @@ export class PriceRepo {
   }
 
   async recordSourceOk(quote: Quote, previous: SourceHealth | undefined): Promise<SourceHealth> {
-    const health: SourceHealth = {
+    return this.putHealth(this.okHealth(quote, previous));
+  }
+
+  async recordSourceFailure(
+    source: { sourceId: string; exchange: string; symbol: string },
+    reason: SourceFailureReason,
+    message: string,
+    previous: SourceHealth | undefined,
+  ): Promise<SourceHealth> {
+    return this.putHealth(this.failedHealth(source, reason, message, previous));
+  }
+
+  private async putHealth(health: SourceHealth): Promise<SourceHealth> {
+    await this.store.put({ pk: HEALTH, sk: health.sourceId, ...health });
+    this.keepHealth([health]);
+    return health;
+  }
+
+  /** What this process wrote, for sourceHealth({ ownWrites }) (only once it has read them all). */
+  private keepHealth(written: SourceHealth[]): void {
+    const known = healthCache.get(this.store.identity);
+    for (const h of written) known?.set(h.sourceId, h);
+  }
+
+  private okHealth(quote: Quote, previous: SourceHealth | undefined): SourceHealth {
+    return {
       ...(previous ?? {}),
       sourceId: quote.sourceId,
       exchange: quote.exchange,
@@ -280,18 +365,16 @@ export class PriceRepo {
       marketMissing: false,
       updatedAt: this.clock.now(),
     };
-    await this.store.put({ pk: HEALTH, sk: quote.sourceId, ...health });
-    return health;
   }
 
-  async recordSourceFailure(
+  private failedHealth(
     source: { sourceId: string; exchange: string; symbol: string },
     reason: SourceFailureReason,
     message: string,
     previous: SourceHealth | undefined,
-  ): Promise<SourceHealth> {
+  ): SourceHealth {
     const now = this.clock.now();
-    const health: SourceHealth = {
+    return {
       ...(previous ?? {}),
       ...source,
       lastErrorAt: now,
@@ -301,9 +384,21 @@ export class PriceRepo {
       marketMissing: reason === 'market-missing',
       updatedAt: now,
     };
-    await this.store.put({ pk: HEALTH, sk: source.sourceId, ...health });
-    return health;
   }
+}
+
+/** A sample (TTL) and the source's latest quote. */
+function sampleItems(quote: Quote, retentionDays: number): Item[] {
+  const data = toQuote(quote);
+  return [
+    {
+      pk: `PRICE#SAMPLE#${quote.symbol}`,
+      sk: `${iso(quote.fetchedAt)}#${quote.sourceId}`,
+      ...data,
+      expiresAt: ttlAfter(quote.fetchedAt, retentionDays),
+    },
+    { pk: `PRICE#LATEST#${quote.symbol}`, sk: quote.sourceId, ...data },
+  ];
 }
 
 function sameState(a: RuleState, b: RuleState): boolean {
@@ -323,6 +418,15 @@ function toQuote(q: Quote): Quote {
     price: q.price,
     timestamp: q.timestamp,
     fetchedAt: q.fetchedAt,
+  };
+}
+
+function toPoint(i: ConsensusItem & { price: number }): ConsensusPoint {
+  return {
+    at: i.at,
+    price: i.price,
+    venues: i.venues,
+    ...(i.used.length ? { sampledAt: Math.max(...i.used.map((u) => u.timestamp)) } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import {
+  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   CreateTableCommand,
   DeleteItemCommand,
@@ -118,6 +119,30 @@ export class Store {
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;
       throw err;
+    }
+  }
+
+  /**
+   * Put several items unconditionally, 25 to a BatchWriteItem request (DynamoDB's limit) instead
+   * of one request each. Items DynamoDB leaves unprocessed (throttling) are sent again, a few
+   * times with a short pause; still unprocessed after that is an error. Keys must be distinct.
+   */
+  async putAll(items: Item[]): Promise<void> {
+    for (let at = 0; at < items.length; at += 25) {
+      let requests = items
+        .slice(at, at + 25)
+        .map((item) => ({ PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) } }));
+      for (let attempt = 0; requests.length; attempt++) {
+        if (attempt === 4) throw new Error(`${requests.length} item(s) left unprocessed by BatchWriteItem`);
+        if (attempt) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+        const out = await this.client.send(
+          new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }),
+          this.sendOptions,
+        );
+        requests = (out.UnprocessedItems?.[this.tableName] ?? []).flatMap((r) =>
+          r.PutRequest?.Item ? [{ PutRequest: { Item: r.PutRequest.Item } }] : [],
+        );
+      }
     }
   }
 

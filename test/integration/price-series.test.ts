@@ -50,4 +50,36 @@ describe('stored consensus series', () => {
       await t.close();
     }
   });
+
+  it('the writer reads back neither the point it has just written nor the health it wrote, and sees what a cold reader sees', async () => {
+    const clock = new ManualClock(T0);
+    const t = await startTestStore(clock);
+    try {
+      const writer = new PriceRepo(t.store, clock);
+      const window = 60 * MINUTE;
+      const poll = async (price: number) => {
+        const q = quote(price, clock.now());
+        const health = new Map((await writer.sourceHealth({ ownWrites: true })).map((h) => [h.sourceId, h]));
+        await writer.recordPoll([{ ok: true, quote: q }], health, 35);
+        const c = computeConsensus([q], clock.now(), DEFAULT_CONFIG.rules, SYMBOL);
+        await writer.putConsensus(c, clock.now(), 35);
+        return writer.consensusSeries(SYMBOL, clock.now() - window, clock.now());
+      };
+      for (let i = 0; i < 5; i++) {
+        await poll(100 + i);
+        clock.advance(MINUTE);
+      }
+      const before = t.store.requests;
+      const series = await poll(120);
+      // One batch (sample, latest quote, health) and the consensus put: no read at all.
+      expect(t.store.requests - before).toBe(2);
+      const cold = new PriceRepo(new Store(t.store.client, t.store.tableName, clock), clock);
+      expect(series).toEqual(await cold.consensusSeries(SYMBOL, clock.now() - window, clock.now()));
+      expect(series.map((p) => p.price)).toEqual([100, 101, 102, 103, 104, 120]);
+      expect(await writer.sourceHealth({ ownWrites: true })).toEqual(await cold.sourceHealth());
+      expect((await cold.sourceHealth())[0]).toMatchObject({ lastPrice: 120, consecutiveFailures: 0 });
+    } finally {
+      await t.close();
+    }
+  });
 });

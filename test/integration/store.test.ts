@@ -19,6 +19,19 @@ describe('store on dynalite', () => {
     }
   });
 
+  it('putAll writes more items than one batch request takes (25), each readable after', async () => {
+    const t = await startTestStore(clock);
+    try {
+      const items = Array.from({ length: 60 }, (_, i) => ({ pk: 'B', sk: String(i).padStart(2, '0'), v: i }));
+      const before = t.store.requests;
+      await t.store.putAll(items);
+      expect(t.store.requests - before).toBe(3);
+      expect((await t.store.query('B')).map((i) => i.v)).toEqual(items.map((i) => i.v));
+    } finally {
+      await t.close();
+    }
+  });
+
   it('expired items are invisible to get and query and can be overwritten', async () => {
     const t = await startTestStore(clock);
     try {

@@ -1,4 +1,4 @@
-import type { SourceFailureReason, SourceHealth } from '../../store/price-repo';
+import type { PolledSource, SourceFailureReason, SourceHealth } from '../../store/price-repo';
 import { QuoteError, type PriceSource } from '../../sources/exchanges';
 import { MINUTE } from '../../domain/clock';
 import type { RulesConfig } from '../../domain/config';
@@ -91,21 +91,19 @@ export async function runPriceJob(container: Container, input: PriceJobInput): P
 
   let health = new Map<string, SourceHealth>();
   try {
-    health = new Map((await repo.sourceHealth()).map((h) => [h.sourceId, h]));
+    health = new Map((await repo.sourceHealth({ ownWrites: true })).map((h) => [h.sourceId, h]));
   } catch (err) {
     errors.push(`reading source health: ${errorMessage(err)}`);
   }
 
   const outcomes: SourceOutcome[] = [];
   const quotes: Quote[] = [];
+  const polled: PolledSource[] = [];
   for (const { source, quote, error } of fetched) {
     if (quote) {
       quotes.push(quote);
       outcomes.push({ sourceId: source.id, ok: true, price: quote.price });
-      await guard(errors, `storing sample of ${source.id}`, async () => {
-        await repo.putSample(quote, rules.sampleRetentionDays);
-        await repo.recordSourceOk(quote, health.get(source.id));
-      });
+      polled.push({ ok: true, quote });
       continue;
     }
     const reason: SourceFailureReason = error instanceof QuoteError ? error.reason : 'permanent';
@@ -113,17 +111,12 @@ export async function runPriceJob(container: Container, input: PriceJobInput): P
     outcomes.push({ sourceId: source.id, ok: false, reason, error: message });
     // A missing market was reported once by the adapter; repeating it every poll is noise.
     if (reason !== 'market-missing') logger.warn(`price source ${message}`);
-    await guard(errors, `storing health of ${source.id}`, () =>
-      repo
-        .recordSourceFailure(
-          { sourceId: source.id, exchange: source.exchange, symbol: source.symbol },
-          reason,
-          message,
-          health.get(source.id),
-        )
-        .then(() => undefined),
-    );
+    const { id: sourceId, exchange, symbol } = source;
+    polled.push({ ok: false, source: { sourceId, exchange, symbol }, reason, message });
   }
+  await guard(errors, 'storing samples and source health', () =>
+    repo.recordPoll(polled, health, rules.sampleRetentionDays),
+  );
 
   const symbols: SymbolOutcome[] = [];
   const alerts: PriceAlert[] = [];
