@@ -140,9 +140,13 @@ export function feedAt(
   const visible = timeline.items.filter((i) => i.feed === feed && i.at <= now).reverse();
   const newest = visible[0];
   const stamp = newest ? new Date(newest.at).toUTCString() : undefined;
-  const head = timeline.head.replace(/<(lastBuildDate|pubDate)>[\s\S]*?<\/\1>\s*/g, (_m, tag: string) =>
+  let head = timeline.head.replace(/<(lastBuildDate|pubDate)>[\s\S]*?<\/\1>\s*/g, (_m, tag: string) =>
     stamp ? `<${tag}>${stamp}</${tag}>\n    ` : '',
   );
+  // Another site's feed is titled with its <source> name, not as our timeline.
+  const source = timeline.items.find((i) => i.feed === feed && i.feed !== TIMELINE_FEED);
+  const name = source && /<source\s[^>]*>([^<]+)<\/source>/.exec(source.xml)?.[1];
+  if (name) head = head.replace(/<title>[\s\S]*?<\/title>/, `<title>${name}</title>`);
   const body = visible.map((i) => `    ${i.xml}\n`).join('\n');
   return { xml: `${head}\n${body}${timeline.tail.replace(/^\s*/, '  ')}`, visible };
 }
