@@ -54,6 +54,8 @@ interface World {
   publish(feed: FeedId, item: RssItemSpec): void;
   /** One news run, then delivery to loopback Discord. */
   run(): Promise<Awaited<ReturnType<typeof runNewsJob>>>;
+  /** When set and true for a message key, queueing it throws (a crash mid-run). */
+  crashOn?: (key: string) => boolean;
   /** The embed titles each channel got, in order. */
   titles(channelId: string): string[];
   text(channelId: string): string;
@@ -105,7 +107,14 @@ async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
           pubDate: new Date(clock.now()).toUTCString(),
         }),
       run: async () => {
-        const r = await runNewsJob(container);
+        const r = await runNewsJob({
+          ...container,
+          enqueue: async (a, target) => {
+            const key = (Array.isArray(a) ? a[0] : a)?.key ?? '';
+            if (w.crashOn?.(key)) throw new Error(`simulated crash queueing ${key}`);
+            return container.enqueue(a, target);
+          },
+        });
         await runDelivery(container, { discord: client, print: () => undefined });
         return r;
       },
@@ -217,6 +226,25 @@ describe('refund stages need an official source or two independent ones', () => 
       });
     },
   );
+
+  it('a run that dies after keeping the claim posts the unconfirmed message once on the retry', async () => {
+    await withWorld(async (w) => {
+      later(w, HOUR);
+      w.publish('wire-a', PAYING_A);
+      w.crashOn = (key) => key.startsWith('refund-unconfirmed:');
+      const crashed = await w.run();
+      expect(crashed.errors.join()).toContain('simulated crash');
+      expect(await w.container.refunds.claims(INCIDENT)).toHaveLength(1);
+      w.crashOn = undefined;
+      later(w, 5 * MINUTE);
+      expect((await w.run()).unconfirmedPosted).toBe(1);
+      later(w, 5 * MINUTE);
+      await w.run();
+      expect(w.titles(CHANNEL_EN)).toEqual([
+        'Reported, unconfirmed: refund status, Coincheck NEM hack (January 2018)',
+      ]);
+    });
+  });
 
   it('a second source outside the window is unconfirmed again, with a post of its own', async () => {
     await withWorld(async (w) => {

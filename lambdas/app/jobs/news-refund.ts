@@ -157,7 +157,12 @@ async function stillDelivered(
   incident: IncidentConfig,
   outbox: NewsRun['container']['outbox'],
 ): Promise<string[]> {
-  const key = refundStageAnnouncement(wrong, incident).key;
+  // The wrong message may itself have been a correction (a correction of a correction).
+  const key = (
+    wrong.corrects !== undefined
+      ? refundCorrectionAnnouncement(wrong, undefined, incident)
+      : refundStageAnnouncement(wrong, incident)
+  ).key;
   const entries = await Promise.all(channels.map((c) => outbox.get(outboxId(key, c))));
   return channels.filter((_c, i) => entries[i]?.status !== 'dropped');
 }
