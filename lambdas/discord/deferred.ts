@@ -1,3 +1,4 @@
+import { say } from '../domain/i18n';
 import type { Language } from '../domain/config';
 import { errorMessage, type Logger } from '../domain/log';
 import {
@@ -141,9 +142,10 @@ export async function completeDeferredWork(work: DeferredWork, deps: WorkerDeps)
   } catch (err) {
     deps.logger.error(`interactions worker: ${label} ${work.interactionId} failed: ${errorMessage(err)}`);
     reply = errorReply(
-      cmd.language === 'ja'
-        ? 'エラーが発生しました（記録済み）。しばらくしてからお試しください。'
-        : 'Something went wrong on our side; the error was logged. Please try again later.',
+      say(cmd.language, {
+        en: 'Something went wrong on our side; the error was logged. Please try again later.',
+        ja: 'エラーが発生しました（記録済み）。しばらくしてからお試しください。',
+      }),
     );
   }
   await deps.followUp({ receivedAt: work.receivedAt, deadline })(

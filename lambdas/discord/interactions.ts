@@ -1,3 +1,4 @@
+import { say } from '../domain/i18n';
 import {
   ApplicationCommandOptionType,
   InteractionResponseType,
@@ -255,9 +256,10 @@ export async function answerInteraction(
       return {
         response: messageResponse(
           errorReply(
-            lang === 'ja'
-              ? 'この操作には対応していません。'
-              : 'This bot does not handle that kind of interaction.',
+            say(lang, {
+              en: 'This bot does not handle that kind of interaction.',
+              ja: 'この操作には対応していません。',
+            }),
           ),
         ),
       };
@@ -287,16 +289,17 @@ async function dispatch(
     );
     return {
       response: messageResponse(
-        errorReply(lang === 'ja' ? 'コマンドを読み取れませんでした。' : 'Could not read this command.'),
+        errorReply(say(lang, { en: 'Could not read this command.', ja: 'コマンドを読み取れませんでした。' })),
       ),
     };
   }
   const label = parsed.sub ? `/${parsed.name} ${parsed.sub}` : `/${parsed.name}`;
   const failed = () =>
     errorReply(
-      lang === 'ja'
-        ? 'エラーが発生しました（記録済み）。しばらくしてからお試しください。'
-        : 'Something went wrong on our side; the error was logged. Please try again later.',
+      say(lang, {
+        en: 'Something went wrong on our side; the error was logged. Please try again later.',
+        ja: 'エラーが発生しました（記録済み）。しばらくしてからお試しください。',
+      }),
     );
 
   // The command's requests stop when the budget runs out: a command must not run on after the
@@ -316,7 +319,7 @@ async function dispatch(
     if (!first) {
       deps.logger.info(`interactions: ${label} ${id} seen before; not run again`);
       const reply = errorReply(
-        lang === 'ja' ? 'このコマンドはすでに処理されました。' : 'This command was already handled.',
+        say(lang, { en: 'This command was already handled.', ja: 'このコマンドはすでに処理されました。' }),
       );
       return { reply, duplicate: true as const };
     }

@@ -1,3 +1,4 @@
+import { say } from '../domain/i18n';
 import type { APIEmbed, APIEmbedField } from 'discord-api-types/v10';
 import { shortNemAddress } from '../domain/chain-address';
 import { toXem, type ChainTransfer } from '../domain/chain';
@@ -30,62 +31,66 @@ const COLOR_FOLLOW = 0x9b59b6;
 
 const TEXT = {
   ja: {
-    moveTitle: (xem: string, from: string, to: string) => `盗難 XEM の移動: ${from} → ${to}（${xem}）`,
+    moveTitle: (xem: string, from: string, to: string): string =>
+      `盗難 XEM の移動: ${from} → ${to}（${xem}）`,
     amount: '金額',
-    value: (v: string, at: string) => `≈ ${v}（${at} 時点の合意価格）`,
+    value: (v: string, at: string): string => `≈ ${v}（${at} 時点の合意価格）`,
     from: '送金元',
     to: '送金先',
     block: 'ブロック',
     tx: '取引',
     multisig: '（マルチシグ経由）',
-    holdings: (h: Holdings, stolen: string) =>
+    holdings: (h: Holdings, stolen: string): string =>
       `攻撃者の口座 ${h.attackerAccounts} 件のうち ${h.holding} 件が、流出した ${stolen} XEM の ${formatPercent(h.heldPercent, 'ja', false)} を保有（最後に読んだ残高）`,
-    drainTitle: (xem: string, who: string, span: string) =>
+    drainTitle: (xem: string, who: string, span: string): string =>
       `🚨 不正流出の可能性: ${who} から ${span}で ${xem} が出金`,
-    drainBody: (share: string, n: number, since: string) =>
+    drainBody: (share: string, n: number, since: string): string =>
       `残高の ${share} が ${n} 件の送金で出ました（最初の出金 ${since}）。チェーンが示すのは送金だけで、原因はまだ確認されていません。`,
     balanceNow: '現在の残高',
     share: '残高に対する割合',
-    span: (min: number) => `${min}分`,
-    followTitle: (who: string) => `新たに監視: ${who}`,
-    followBody: (xem: string, funder: string, depth: number) =>
+    span: (min: number): string => `${min}分`,
+    followTitle: (who: string): string => `新たに監視: ${who}`,
+    followBody: (xem: string, funder: string, depth: number): string =>
       `攻撃者の口座 ${funder} から ${xem} を受け取ったため、攻撃者側の口座（第${depth}階層）として監視します。`,
-    burstTitle: (n: number, xem: string) => `盗難 XEM の移動 ${n} 件（合計 ${xem}）`,
-    burstBody: (senders: string, recipients: number) => `送金元: ${senders} → 送金先 ${recipients} 口座`,
-    more: (n: number) => `…ほか ${n} 件`,
-    attacker: (depth: number) => (depth === 0 ? '攻撃者の口座' : `攻撃者側の口座（第${depth}階層）`),
+    burstTitle: (n: number, xem: string): string => `盗難 XEM の移動 ${n} 件（合計 ${xem}）`,
+    burstBody: (senders: string, recipients: number): string =>
+      `送金元: ${senders} → 送金先 ${recipients} 口座`,
+    more: (n: number): string => `…ほか ${n} 件`,
+    attacker: (depth: number): string => (depth === 0 ? '攻撃者の口座' : `攻撃者側の口座（第${depth}階層）`),
     victim: '被害口座',
     footer: 'NEM チェーン（NIS1）より',
   },
   en: {
-    moveTitle: (xem: string, from: string, to: string) => `Stolen XEM moved: ${from} → ${to} (${xem})`,
+    moveTitle: (xem: string, from: string, to: string): string =>
+      `Stolen XEM moved: ${from} → ${to} (${xem})`,
     amount: 'Amount',
-    value: (v: string, at: string) => `≈ ${v} (consensus price at ${at})`,
+    value: (v: string, at: string): string => `≈ ${v} (consensus price at ${at})`,
     from: 'From',
     to: 'To',
     block: 'Block',
     tx: 'Transaction',
     multisig: ' (via multisig)',
-    holdings: (h: Holdings, stolen: string) =>
+    holdings: (h: Holdings, stolen: string): string =>
       `${h.holding} of ${h.attackerAccounts} attacker accounts hold ${formatPercent(h.heldPercent, 'en', false)} of the stolen ${stolen} XEM (last balances read)`,
-    drainTitle: (xem: string, who: string, span: string) =>
+    drainTitle: (xem: string, who: string, span: string): string =>
       `🚨 Possible theft in progress: ${xem} left ${who} in ${span}`,
-    drainBody: (share: string, n: number, since: string) =>
+    drainBody: (share: string, n: number, since: string): string =>
       `${share} of its balance left in ${n} transfer(s), the first at ${since}. The chain shows the transfers, not their cause: unconfirmed.`,
     balanceNow: 'Balance now',
     share: 'Share of balance',
-    span: (min: number) => `${min} min`,
-    followTitle: (who: string) => `Now watching ${who}`,
-    followBody: (xem: string, funder: string, depth: number) =>
+    span: (min: number): string => `${min} min`,
+    followTitle: (who: string): string => `Now watching ${who}`,
+    followBody: (xem: string, funder: string, depth: number): string =>
       `It received ${xem} from the attacker account ${funder}, so it is watched as an attacker account (level ${depth}).`,
-    burstTitle: (n: number, xem: string) => `${n} movements of stolen XEM (${xem} in all)`,
-    burstBody: (senders: string, recipients: number) => `From ${senders} to ${recipients} account(s)`,
-    more: (n: number) => `… and ${n} more`,
-    attacker: (depth: number) => (depth === 0 ? 'attacker account' : `attacker account (level ${depth})`),
+    burstTitle: (n: number, xem: string): string => `${n} movements of stolen XEM (${xem} in all)`,
+    burstBody: (senders: string, recipients: number): string => `From ${senders} to ${recipients} account(s)`,
+    more: (n: number): string => `… and ${n} more`,
+    attacker: (depth: number): string =>
+      depth === 0 ? 'attacker account' : `attacker account (level ${depth})`,
     victim: 'victim account',
     footer: 'From the NEM chain (NIS1)',
   },
-} as const;
+};
 
 function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (m, k: string) =>
@@ -99,7 +104,7 @@ export function xemText(micro: number, language: Language): string {
 
 /** A label from config, else the role and a short address, linked to the explorer. */
 export function accountName(address: string, view: ChainView, language: Language, link = true): string {
-  const t = TEXT[language];
+  const t = say(language, TEXT);
   const a = view.accounts.get(address);
   const short = shortNemAddress(address);
   const name = a?.label
@@ -117,13 +122,13 @@ function txLink(t: ChainTransfer, view: ChainView): string {
 function valueText(micro: number, view: ChainView, language: Language): string | undefined {
   if (!view.price) return undefined;
   const value = formatPrice(toXem(micro) * view.price.value, view.price.currency, language);
-  return TEXT[language].value(value, formatTime(view.price.at, language));
+  return say(language, TEXT).value(value, formatTime(view.price.at, language));
 }
 
 function holdingsText(view: ChainView, language: Language): string | undefined {
   const h = view.holdings;
   if (!h || h.attackerAccounts === 0) return undefined;
-  return TEXT[language].holdings(h, formatNumber(view.stolenXem, language));
+  return say(language, TEXT).holdings(h, formatNumber(view.stolenXem, language));
 }
 
 function embedOf(
@@ -139,13 +144,13 @@ function embedOf(
       name: truncate(f.name, LIMITS.fieldName),
       value: truncate(f.value, LIMITS.fieldValue),
     })),
-    footer: { text: TEXT[language].footer },
+    footer: { text: say(language, TEXT).footer },
     timestamp: new Date(e.at).toISOString(),
   };
 }
 
 export function renderMovement(t: ChainTransfer, view: ChainView, language: Language): MessagePayload {
-  const tx = TEXT[language];
+  const tx = say(language, TEXT);
   const amount = xemText(t.microXem, language);
   const value = valueText(t.microXem, view, language);
   const fields: APIEmbedField[] = [
@@ -181,7 +186,7 @@ export function renderMovement(t: ChainTransfer, view: ChainView, language: Lang
 }
 
 export function renderDrain(alert: DrainAlert, view: ChainView, language: Language): MessagePayload {
-  const tx = TEXT[language];
+  const tx = say(language, TEXT);
   const who = accountName(alert.address, view, language, false);
   const minutes = Math.max(1, Math.ceil((alert.lastAt - alert.firstAt) / 60_000));
   const title = tx.drainTitle(xemText(alert.outMicro, language), who, tx.span(minutes));
@@ -224,7 +229,7 @@ export function renderNewAccount(
   view: ChainView,
   language: Language,
 ): MessagePayload {
-  const tx = TEXT[language];
+  const tx = say(language, TEXT);
   const who = accountName(account.address, view, language, false);
   const funder = account.fundedBy ? accountName(account.fundedBy, view, language) : '?';
   const description = funding
@@ -256,7 +261,7 @@ export function renderBurst(
   view: ChainView,
   language: Language,
 ): MessagePayload {
-  const tx = TEXT[language];
+  const tx = say(language, TEXT);
   const sorted = [...transfers].sort((a, b) => a.at - b.at);
   const total = sorted.reduce((s, t) => s + t.microXem, 0);
   const senders = [...new Set(sorted.map((t) => t.from))].map((a) => accountName(a, view, language, false));

@@ -1,3 +1,4 @@
+import { say } from '../domain/i18n';
 import type { APIEmbed, APIEmbedField } from 'discord-api-types/v10';
 import type { FeedConfig, IncidentConfig, Language } from '../domain/config';
 import { LIMITS, NO_MENTIONS, escapeUntrusted, truncate } from './text';
@@ -44,32 +45,41 @@ export function newsAnnouncement(item: NewsItem, incident: IncidentConfig, feed:
     key: `news:${incident.id}:${feed.id}:${item.key}`,
     kind: 'news',
     render(language: Language): MessagePayload {
-      const ja = language === 'ja';
       const link = safeLink(item.link);
       const fields: APIEmbedField[] = [
         {
-          name: ja ? '出典' : 'Source',
+          name: say(language, { en: 'Source', ja: '出典' }),
           value: untrusted(item.feedTitle || feed.id, LIMITS.fieldValue),
           inline: true,
         },
         {
-          name: ja ? '日時' : 'Published',
+          name: say(language, { en: 'Published', ja: '日時' }),
           value:
-            item.publishedAt !== undefined ? formatTime(item.publishedAt, language) : ja ? '不明' : 'unknown',
+            item.publishedAt !== undefined
+              ? formatTime(item.publishedAt, language)
+              : say(language, { en: 'unknown', ja: '不明' }),
           inline: true,
         },
-        { name: ja ? '事件' : 'Incident', value: truncate(incident.name[language], LIMITS.fieldValue) },
+        {
+          name: say(language, { en: 'Incident', ja: '事件' }),
+          value: truncate(incident.name[language], LIMITS.fieldValue),
+        },
       ];
-      if (link) fields.push({ name: ja ? 'リンク' : 'Link', value: link });
+      if (link) fields.push({ name: say(language, { en: 'Link', ja: 'リンク' }), value: link });
       const excerpt = item.summary ? untrusted(item.summary, EXCERPT_CHARS) : '';
       return embedPayload({
-        title: untrusted(item.title || (ja ? '（無題）' : '(untitled)'), LIMITS.embedTitle),
+        title: untrusted(
+          item.title || say(language, { en: '(untitled)', ja: '（無題）' }),
+          LIMITS.embedTitle,
+        ),
         ...(link ? { url: link } : {}),
         ...(excerpt ? { description: excerpt } : {}),
         color: COLOR.news,
         fields,
         ...(item.publishedAt !== undefined ? { timestamp: new Date(item.publishedAt).toISOString() } : {}),
-        footer: { text: ja ? `goxwatch ニュース・${feed.id}` : `goxwatch news · ${feed.id}` },
+        footer: {
+          text: say(language, { en: `goxwatch news · ${feed.id}`, ja: `goxwatch ニュース・${feed.id}` }),
+        },
       });
     },
   };
@@ -79,10 +89,10 @@ const QUOTE_CHARS = 400;
 
 /** Where a rate the change carries came from (the config's case is worded at the call). */
 function rateNote(source: RefundChange['rateSource'], language: Language): string {
-  const ja = language === 'ja';
-  if (source === 'source') return ja ? '（記事に記載）' : ' (stated in the source)';
-  if (source === 'earlier-source') return ja ? '（以前の記事に記載）' : ' (stated in an earlier source)';
-  if (source === 'maintainer') return ja ? '（管理者が設定）' : ' (set by a maintainer)';
+  if (source === 'source') return say(language, { en: ' (stated in the source)', ja: '（記事に記載）' });
+  if (source === 'earlier-source')
+    return say(language, { en: ' (stated in an earlier source)', ja: '（以前の記事に記載）' });
+  if (source === 'maintainer') return say(language, { en: ' (set by a maintainer)', ja: '（管理者が設定）' });
   return '';
 }
 
@@ -100,37 +110,42 @@ export function refundCorrectionAnnouncement(
     key: `refund-correction:${incident.id}:${change.seq}`,
     kind: 'refund',
     render(language: Language): MessagePayload {
-      const ja = language === 'ja';
       const was = stageLabel(wrong?.to ?? change.from, language);
       const now = stageLabel(change.to, language);
       const fields: APIEmbedField[] = [
-        { name: ja ? '誤り' : 'What was wrong', value: `~~${was}~~` },
-        { name: ja ? '現在の段階' : 'Stage now', value: `**${now}**` },
+        { name: say(language, { en: 'What was wrong', ja: '誤り' }), value: `~~${was}~~` },
+        { name: say(language, { en: 'Stage now', ja: '現在の段階' }), value: `**${now}**` },
       ];
       if (wrong?.quote || wrong?.evidence.length) {
         const link = wrong.evidence.map(safeLink).find((l) => l !== undefined);
         const quote = wrong.quote ? `> ${untrusted(wrong.quote, QUOTE_CHARS)}` : '';
         fields.push({
-          name: ja ? '誤った根拠' : 'The evidence it was read from',
+          name: say(language, { en: 'The evidence it was read from', ja: '誤った根拠' }),
           value: truncate([quote, link ?? ''].filter(Boolean).join('\n'), LIMITS.fieldValue),
         });
       }
       fields.push({
-        name: ja ? '訂正' : 'Corrected by',
+        name: say(language, { en: 'Corrected by', ja: '訂正' }),
         value: truncate(correctedBy(change, language), LIMITS.fieldValue),
       });
       return embedPayload({
         title: truncate(
-          ja ? `訂正: 返金状況 ${incident.name.ja}` : `Correction: refund status, ${incident.name.en}`,
+          say(language, {
+            en: `Correction: refund status, ${incident.name.en}`,
+            ja: `訂正: 返金状況 ${incident.name.ja}`,
+          }),
           LIMITS.embedTitle,
         ),
-        description: ja
-          ? `先の投稿の「${was}」は誤りでした。現在の段階は「${now}」です。`
-          : `Our earlier message said "${was}". That was wrong: the stage is now "${now}".`,
+        description: say(language, {
+          en: `Our earlier message said "${was}". That was wrong: the stage is now "${now}".`,
+          ja: `先の投稿の「${was}」は誤りでした。現在の段階は「${now}」です。`,
+        }),
         color: COLOR.disputed,
         fields,
         timestamp: new Date(change.at).toISOString(),
-        footer: { text: ja ? 'goxwatch 返金状況の訂正' : 'goxwatch refund status correction' },
+        footer: {
+          text: say(language, { en: 'goxwatch refund status correction', ja: 'goxwatch 返金状況の訂正' }),
+        },
       });
     },
   };
@@ -141,7 +156,7 @@ function correctedBy(change: RefundChange, language: Language): string {
   if (!change.auto) return `${untrusted(change.actor ?? '?', 100)}: ${untrusted(change.reason ?? '', 500)}`;
   const link = change.evidence.map(safeLink).find((l) => l !== undefined);
   const quote = change.quote ? `> ${untrusted(change.quote, QUOTE_CHARS)}` : '';
-  return [language === 'ja' ? '公式発表' : 'the official source', quote, link ?? '']
+  return [say(language, { en: 'the official source', ja: '公式発表' }), quote, link ?? '']
     .filter(Boolean)
     .join('\n');
 }
@@ -164,10 +179,9 @@ function citationLines(change: RefundChange): string[] {
 
 /** Why the bot believes it: the incident's own source, or two independent ones. */
 function basisLine(change: RefundChange, language: Language): string | undefined {
-  const ja = language === 'ja';
-  if (change.basis === 'official') return ja ? '公式の発表' : 'the official source';
+  if (change.basis === 'official') return say(language, { en: 'the official source', ja: '公式の発表' });
   if (change.basis === 'confirmed')
-    return ja ? '独立した 2 つの情報源が一致' : 'two independent sources agree';
+    return say(language, { en: 'two independent sources agree', ja: '独立した 2 つの情報源が一致' });
   return undefined;
 }
 
@@ -185,33 +199,42 @@ export function refundUnconfirmedAnnouncement(
     key: `refund-unconfirmed:${incident.id}:${claim.id}`,
     kind: 'refund',
     render(language: Language): MessagePayload {
-      const ja = language === 'ja';
       const reported = stageLabel(claim.stage, language);
       const hours = incident.confirmWindowHours ?? DEFAULT_CONFIRM_WINDOW_HOURS;
       const link = safeLink(claim.link);
       return embedPayload({
         title: truncate(
-          ja
-            ? `未確認の報道: 返金状況 ${incident.name.ja}`
-            : `Reported, unconfirmed: refund status, ${incident.name.en}`,
+          say(language, {
+            en: `Reported, unconfirmed: refund status, ${incident.name.en}`,
+            ja: `未確認の報道: 返金状況 ${incident.name.ja}`,
+          }),
           LIMITS.embedTitle,
         ),
-        description: ja
-          ? `1 つの情報源が「${reported}」と伝えています。公式発表か、${hours} 時間以内に別の独立した情報源が同じことを伝えるまで、段階は「${stageLabel(current, 'ja')}」のままです。`
-          : `One source reports "${reported}". The stage stays "${stageLabel(current, 'en')}" until the official source, or a second independent source within ${hours} h, says the same.`,
+        description: say(language, {
+          en: `One source reports "${reported}". The stage stays "${stageLabel(current, 'en')}" until the official source, or a second independent source within ${hours} h, says the same.`,
+          ja: `1 つの情報源が「${reported}」と伝えています。公式発表か、${hours} 時間以内に別の独立した情報源が同じことを伝えるまで、段階は「${stageLabel(current, 'ja')}」のままです。`,
+        }),
         color: COLOR.notice,
         fields: [
           {
-            name: ja ? '報道の内容' : 'What it says',
+            name: say(language, { en: 'What it says', ja: '報道の内容' }),
             value: truncate(
               [`> ${untrusted(claim.quote, QUOTE_CHARS)}`, link ?? ''].filter(Boolean).join('\n'),
               LIMITS.fieldValue,
             ),
           },
-          { name: ja ? '情報源' : 'Source', value: untrusted(claim.feedId, 100), inline: true },
-          { name: ja ? '日時' : 'Published', value: formatTime(claim.at, language), inline: true },
+          {
+            name: say(language, { en: 'Source', ja: '情報源' }),
+            value: untrusted(claim.feedId, 100),
+            inline: true,
+          },
+          {
+            name: say(language, { en: 'Published', ja: '日時' }),
+            value: formatTime(claim.at, language),
+            inline: true,
+          },
         ],
-        footer: { text: ja ? 'goxwatch 未確認の報道' : 'goxwatch unconfirmed report' },
+        footer: { text: say(language, { en: 'goxwatch unconfirmed report', ja: 'goxwatch 未確認の報道' }) },
       });
     },
   };
@@ -234,7 +257,6 @@ export function refundStageAnnouncement(change: RefundChange, incident: Incident
     key: `refund:${incident.id}:${change.seq}:${change.to}`,
     kind: 'refund',
     render(language: Language): MessagePayload {
-      const ja = language === 'ja';
       // The change's own rate (from its evidence), else the configured terms, else none announced yet.
       const terms =
         change.rate !== undefined && change.currency
@@ -244,37 +266,35 @@ export function refundStageAnnouncement(change: RefundChange, incident: Incident
             : undefined;
       const rateSource = terms?.stated
         ? rateNote(change.rateSource, language)
-        : ja
-          ? '（設定値。記事に記載なし）'
-          : ' (configured; not stated in the source)';
+        : say(language, { en: ' (configured; not stated in the source)', ja: '（設定値。記事に記載なし）' });
       const fields: APIEmbedField[] = [
         {
-          name: ja ? '段階' : 'Stage',
+          name: say(language, { en: 'Stage', ja: '段階' }),
           value: `${stageLabel(change.from, language)} → **${stageLabel(change.to, language)}**`,
         },
       ];
       if (terms)
         fields.push(
           {
-            name: ja ? 'レート' : 'Rate',
+            name: say(language, { en: 'Rate', ja: 'レート' }),
             value: `${formatPrice(terms.rate, terms.currency, language)} / ${incident.asset}${rateSource}`,
             inline: true,
           },
           {
-            name: ja ? '保有者の受取額' : 'A holder gets',
+            name: say(language, { en: 'A holder gets', ja: '保有者の受取額' }),
             value: holderExample(terms.rate, terms.currency, incident.asset, language),
             inline: true,
           },
         );
       else
         fields.push({
-          name: ja ? 'レート' : 'Rate',
-          value: ja ? '未発表' : 'not announced yet',
+          name: say(language, { en: 'Rate', ja: 'レート' }),
+          value: say(language, { en: 'not announced yet', ja: '未発表' }),
           inline: true,
         });
       if (change.paymentDate)
         fields.push({
-          name: ja ? '支払日' : 'Payment date',
+          name: say(language, { en: 'Payment date', ja: '支払日' }),
           value: formatPaymentDate(change.paymentDate),
           inline: true,
         });
@@ -283,32 +303,34 @@ export function refundStageAnnouncement(change: RefundChange, incident: Incident
       const basis = basisLine(change, language);
       if (cited.length)
         fields.push({
-          name: ja ? '根拠' : 'Evidence',
+          name: say(language, { en: 'Evidence', ja: '根拠' }),
           value: truncate([...(basis ? [`(${basis})`] : []), ...cited].join('\n'), LIMITS.fieldValue),
         });
       if (!change.auto) {
         const who = untrusted(change.actor ?? '?', 100);
         const why = untrusted(change.reason ?? '', 500);
         fields.push({
-          name: ja ? '手動で変更' : 'Set by hand',
+          name: say(language, { en: 'Set by hand', ja: '手動で変更' }),
           value: truncate(`${who}: ${why}`, LIMITS.fieldValue),
         });
       }
       return embedPayload({
         title: truncate(
-          ja ? `返金状況: ${incident.name.ja}` : `Refund status: ${incident.name.en}`,
+          say(language, { en: `Refund status: ${incident.name.en}`, ja: `返金状況: ${incident.name.ja}` }),
           LIMITS.embedTitle,
         ),
-        description: ja
-          ? `${stageLabel(change.from, 'ja')} → ${stageLabel(change.to, 'ja')}`
-          : `${stageLabel(change.from, 'en')} → ${stageLabel(change.to, 'en')}`,
+        description: say(language, {
+          en: `${stageLabel(change.from, 'en')} → ${stageLabel(change.to, 'en')}`,
+          ja: `${stageLabel(change.from, 'ja')} → ${stageLabel(change.to, 'ja')}`,
+        }),
         color: change.to === 'disputed' ? COLOR.disputed : COLOR.refund,
         fields,
         timestamp: new Date(change.at).toISOString(),
         footer: {
-          text: ja
-            ? `goxwatch 返金状況・${formatTime(change.at, 'ja')}`
-            : `goxwatch refund status · ${formatTime(change.at, 'en')}`,
+          text: say(language, {
+            en: `goxwatch refund status · ${formatTime(change.at, 'en')}`,
+            ja: `goxwatch 返金状況・${formatTime(change.at, 'ja')}`,
+          }),
         },
       });
     },
@@ -324,13 +346,13 @@ export function feedDisabledAnnouncement(feed: FeedConfig, reason: string, at?: 
     key: `feed-disabled:${feed.id}:${at ?? 0}`,
     kind: 'refund',
     render(language: Language): MessagePayload {
-      const ja = language === 'ja';
       return embedPayload({
-        title: ja ? `フィードを停止しました: ${feed.id}` : `Feed disabled: ${feed.id}`,
+        title: say(language, { en: `Feed disabled: ${feed.id}`, ja: `フィードを停止しました: ${feed.id}` }),
         description: truncate(
-          ja
-            ? `このフィードの取得を停止しました。理由: ${escapeUntrusted(reason)}\n再開するには設定を確認し、管理者がフィードを有効に戻してください。`
-            : `This feed is no longer fetched. Reason: ${escapeUntrusted(reason)}\nCheck its URL; a maintainer can re-enable it.`,
+          say(language, {
+            en: `This feed is no longer fetched. Reason: ${escapeUntrusted(reason)}\nCheck its URL; a maintainer can re-enable it.`,
+            ja: `このフィードの取得を停止しました。理由: ${escapeUntrusted(reason)}\n再開するには設定を確認し、管理者がフィードを有効に戻してください。`,
+          }),
           LIMITS.embedDescription,
         ),
         color: COLOR.notice,

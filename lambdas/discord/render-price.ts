@@ -1,3 +1,4 @@
+import { say } from '../domain/i18n';
 import type { APIEmbed, APIEmbedField } from 'discord-api-types/v10';
 import type { Language } from '../domain/config';
 import { LIMITS, NO_MENTIONS, escapeUntrusted, truncate } from './text';
@@ -15,74 +16,80 @@ const COLOR_LEVEL = 0x2980b9;
 
 const TEXT = {
   ja: {
-    dropTitle: (asset: string, change: string, window: string) => `${asset} 価格下落: ${window}で ${change}`,
-    sinceLast: (gap: string) => `前回の価格（${gap}前）から`,
-    sinceLastTitle: (asset: string, change: string, gap: string) =>
+    dropTitle: (asset: string, change: string, window: string): string =>
+      `${asset} 価格下落: ${window}で ${change}`,
+    sinceLast: (gap: string): string => `前回の価格（${gap}前）から`,
+    sinceLastTitle: (asset: string, change: string, gap: string): string =>
       `${asset} 価格下落: 前回の価格（${gap}前）から ${change}`,
-    sinceLastDescription: (threshold: string, gap: string) =>
+    sinceLastDescription: (threshold: string, gap: string): string =>
       `前回の価格（${gap}前）から ${threshold} 以上下落しました。その間の価格はデータにありません。`,
-    belowRefTitle: (asset: string) => `${asset} が返金価格を下回りました`,
-    inWindow: (window: string) => `${window}で`,
-    riseTitle: (asset: string, change: string, phrase: string) => `${asset} 価格上昇: ${phrase} ${change}`,
-    riseDescription: (threshold: string, phrase: string) => `${phrase} ${threshold} 以上上昇しました。`,
-    fromLow: (low: string) => `安値 ${low} から`,
-    levelTitle: (asset: string, up: boolean, level: string) =>
+    belowRefTitle: (asset: string): string => `${asset} が返金価格を下回りました`,
+    inWindow: (window: string): string => `${window}で`,
+    riseTitle: (asset: string, change: string, phrase: string): string =>
+      `${asset} 価格上昇: ${phrase} ${change}`,
+    riseDescription: (threshold: string, phrase: string): string =>
+      `${phrase} ${threshold} 以上上昇しました。`,
+    fromLow: (low: string): string => `安値 ${low} から`,
+    levelTitle: (asset: string, up: boolean, level: string): string =>
       `${asset} が ${level} を${up ? '上回りました' : '下回りました'}`,
-    levelDescription: (up: boolean, level: string) =>
+    levelDescription: (up: boolean, level: string): string =>
       `合意価格が、このチャンネルで設定した ${level} を${up ? '上回りました' : '下回りました'}。`,
     level: '設定価格',
     price: '価格',
     change: '変化',
-    fromHigh: (high: string) => `高値 ${high} から`,
+    fromHigh: (high: string): string => `高値 ${high} から`,
     window: '期間',
     venues: '取引所',
     refund: '返金価格',
     refundEquivalent: '返金価格（相当）',
-    refundNote: (cur: string) => (cur === 'JPY' ? 'コインチェックの返金レート' : 'JPY 返金レートの換算値'),
-    per: (asset: string) => `/${asset}`,
+    refundNote: (cur: string): string =>
+      cur === 'JPY' ? 'コインチェックの返金レート' : 'JPY 返金レートの換算値',
+    per: (asset: string): string => `/${asset}`,
     distance: '返金価格との差',
     time: '時刻',
-    source: (venues: string) => `出典: ${venues} のティッカー（ccxt 経由、取引所間の中央値）`,
-    dropDescription: (threshold: string, window: string) =>
+    source: (venues: string): string => `出典: ${venues} のティッカー（ccxt 経由、取引所間の中央値）`,
+    dropDescription: (threshold: string, window: string): string =>
       `${window}の高値から ${threshold} 以上下落しました。`,
-    belowRefDescription: (ref: string) => `合意価格が返金価格 ${ref} を下回りました。`,
+    belowRefDescription: (ref: string): string => `合意価格が返金価格 ${ref} を下回りました。`,
   },
   en: {
-    dropTitle: (asset: string, change: string, window: string) =>
+    dropTitle: (asset: string, change: string, window: string): string =>
       `${asset} price drop: ${change} in ${window}`,
-    sinceLast: (gap: string) => `since the last price ${gap} ago`,
-    sinceLastTitle: (asset: string, change: string, gap: string) =>
+    sinceLast: (gap: string): string => `since the last price ${gap} ago`,
+    sinceLastTitle: (asset: string, change: string, gap: string): string =>
       `${asset} price drop: ${change} since the last price ${gap} ago`,
-    sinceLastDescription: (threshold: string, gap: string) =>
+    sinceLastDescription: (threshold: string, gap: string): string =>
       `Fell ${threshold} or more since the last price, ${gap} earlier; the data has no price in between.`,
-    belowRefTitle: (asset: string) => `${asset} fell below the refund price`,
-    inWindow: (window: string) => `in ${window}`,
-    riseTitle: (asset: string, change: string, phrase: string) => `${asset} price rise: ${change} ${phrase}`,
-    riseDescription: (threshold: string, phrase: string) => `Rose ${threshold} or more ${phrase}.`,
-    fromLow: (low: string) => `from the low of ${low}`,
-    levelTitle: (asset: string, up: boolean, level: string) =>
+    belowRefTitle: (asset: string): string => `${asset} fell below the refund price`,
+    inWindow: (window: string): string => `in ${window}`,
+    riseTitle: (asset: string, change: string, phrase: string): string =>
+      `${asset} price rise: ${change} ${phrase}`,
+    riseDescription: (threshold: string, phrase: string): string => `Rose ${threshold} or more ${phrase}.`,
+    fromLow: (low: string): string => `from the low of ${low}`,
+    levelTitle: (asset: string, up: boolean, level: string): string =>
       `${asset} ${up ? 'rose above' : 'fell below'} ${level}`,
-    levelDescription: (up: boolean, level: string) =>
+    levelDescription: (up: boolean, level: string): string =>
       `The consensus price crossed ${up ? 'above' : 'below'} ${level}, the level set for this channel.`,
     level: 'Level',
     price: 'Price',
     change: 'Change',
-    fromHigh: (high: string) => `from the high of ${high}`,
+    fromHigh: (high: string): string => `from the high of ${high}`,
     window: 'Window',
     venues: 'Venues',
     refund: 'Refund price',
     refundEquivalent: 'Refund price (equivalent)',
-    refundNote: (cur: string) =>
+    refundNote: (cur: string): string =>
       cur === 'JPY' ? 'Coincheck refund rate' : 'converted from the JPY refund rate',
-    per: (asset: string) => ` per ${asset}`,
+    per: (asset: string): string => ` per ${asset}`,
     distance: 'Distance to refund price',
     time: 'Time',
-    source: (venues: string) => `Source: ${venues} tickers via ccxt, median across venues`,
-    dropDescription: (threshold: string, window: string) =>
+    source: (venues: string): string => `Source: ${venues} tickers via ccxt, median across venues`,
+    dropDescription: (threshold: string, window: string): string =>
       `Fell ${threshold} or more from the ${window} high.`,
-    belowRefDescription: (ref: string) => `The consensus price fell below the refund price of ${ref}.`,
+    belowRefDescription: (ref: string): string =>
+      `The consensus price fell below the refund price of ${ref}.`,
   },
-} as const;
+};
 
 const COLORS: Record<PriceAlert['rule'], number> = {
   drop: COLOR_DROP,
@@ -101,7 +108,7 @@ function roughMinutes(minutes: number): number {
 
 /** The Discord message for a price alert, in a channel's language. */
 export function renderPriceAlert(alert: PriceAlert, language: Language): MessagePayload {
-  const t = TEXT[language];
+  const t = say(language, TEXT);
   const cur = alert.quoteCurrency;
   const price = formatPrice(alert.price, cur, language);
   // Venue and asset names come from config, but keep them inert anyway: a config is user input too.

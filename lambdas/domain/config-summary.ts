@@ -1,3 +1,4 @@
+import type { Localized } from './i18n';
 import type { Config } from './config';
 import { splitSymbol } from './consensus';
 import { referenceFor } from './reference';
@@ -53,10 +54,7 @@ export interface BlindSpotInput {
 }
 
 /** One reason a message would go nowhere, in both languages. */
-export interface BlindSpot {
-  en: string;
-  ja: string;
-}
+export type BlindSpot = Localized;
 
 /**
  * "Say when nothing will be seen": one line for each reason a message would go nowhere.

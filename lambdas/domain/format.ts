@@ -1,3 +1,4 @@
+import { say } from './i18n';
 import type { Language } from './config';
 
 /**
@@ -42,10 +43,10 @@ export function formatPercent(value: number, _language: Language, signed = true)
 
 /** A window length: "1時間" / "1 h", "24時間" / "24 h", "30分" / "30 min", "2日" / "2 d". */
 export function formatDuration(minutes: number, language: Language): string {
-  const ja = language === 'ja';
-  if (minutes % 1440 === 0 && minutes >= 2880) return ja ? `${minutes / 1440}日` : `${minutes / 1440} d`;
-  if (minutes % 60 === 0) return ja ? `${minutes / 60}時間` : `${minutes / 60} h`;
-  return ja ? `${minutes}分` : `${minutes} min`;
+  if (minutes % 1440 === 0 && minutes >= 2880)
+    return say(language, { en: `${minutes / 1440} d`, ja: `${minutes / 1440}日` });
+  if (minutes % 60 === 0) return say(language, { en: `${minutes / 60} h`, ja: `${minutes / 60}時間` });
+  return say(language, { en: `${minutes} min`, ja: `${minutes}分` });
 }
 
 /**
@@ -71,14 +72,15 @@ export function formatClock(
 
 /** Wall-clock time in messages: Japanese in JST (the incident's and the readers' zone), English in UTC. */
 export function formatTime(ms: number, language: Language): string {
-  return language === 'ja'
-    ? formatClock(ms, 'YYYY/MM/DD hh:mm JST', ZONE_OFFSET_MINUTES.JST)
-    : formatClock(ms, 'YYYY-MM-DD hh:mm UTC');
+  return say(language, {
+    en: formatClock(ms, 'YYYY-MM-DD hh:mm UTC'),
+    ja: formatClock(ms, 'YYYY/MM/DD hh:mm JST', ZONE_OFFSET_MINUTES.JST),
+  });
 }
 
 /** A list of names: "zaif、binance" / "zaif, binance". */
 export function formatList(items: string[], language: Language): string {
-  return items.join(language === 'ja' ? '、' : ', ');
+  return items.join(say(language, { en: ', ', ja: '、' }));
 }
 
 function pad(n: number): string {

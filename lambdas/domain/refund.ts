@@ -1,3 +1,4 @@
+import { say, type Localized } from './i18n';
 import type { Language } from './config';
 
 /**
@@ -177,7 +178,7 @@ export function canManualTransition(from: RefundStage, to: RefundStage): boolean
   return from !== to;
 }
 
-const LABELS: Record<RefundStage, Record<Language, string>> = {
+const LABELS: Record<RefundStage, Localized> = {
   none: { en: 'no refund announced', ja: '返金の発表なし' },
   announced: { en: 'refund announced', ja: '返金を発表' },
   'terms-fixed': { en: 'terms fixed', ja: '返金条件が確定' },
@@ -189,7 +190,7 @@ const LABELS: Record<RefundStage, Record<Language, string>> = {
 };
 
 export function stageLabel(stage: RefundStage, language: Language): string {
-  return LABELS[stage][language];
+  return say(language, LABELS[stage]);
 }
 
 const FROM_TERMS: readonly RefundStage[] = ['terms-fixed', 'scheduled', 'paying', 'partial', 'paid'];

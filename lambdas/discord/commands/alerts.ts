@@ -1,3 +1,4 @@
+import { say } from '../../domain/i18n';
 import { REQUIRED_PERMISSION, SUB } from '../command-definitions';
 import type { Config, Language, MessageKind } from '../../domain/config';
 import { LIMITS, NO_MENTIONS, truncate } from '../text';
@@ -36,7 +37,6 @@ import {
   booleanOption,
   numberOption,
   requirePermission,
-  say,
   stringOption,
 } from './shared';
 // ---- /alerts ------------------------------------------------------------------------------------
@@ -45,16 +45,19 @@ const { percentAbove, percentBelow, minWindowMinutes, maxWindowMinutes } = DROP_
 
 function describeSubscription(sub: Subscription | undefined, config: Config, lang: Language): string {
   if (!sub || !sub.kinds.length)
-    return say(lang, 'This channel receives no alerts.', 'このチャンネルは通知を受け取っていません。');
+    return say(lang, {
+      en: 'This channel receives no alerts.',
+      ja: 'このチャンネルは通知を受け取っていません。',
+    });
   const rules = sub.kinds.includes('price')
-    ? `\n${say(lang, 'Price rules', '価格ルール')}: ${channelPriceRules(sub, ruleIdsFor(config.rules)).join(', ')}${usesDefaultRules(sub) ? say(lang, ' (defaults)', '（既定）') : ''}`
+    ? `\n${say(lang, { en: 'Price rules', ja: '価格ルール' })}: ${channelPriceRules(sub, ruleIdsFor(config.rules)).join(', ')}${usesDefaultRules(sub) ? say(lang, { en: ' (defaults)', ja: '（既定）' }) : ''}`
     : '';
   const language = sub.language ?? config.language;
   // Shown as <@&id>: the reply's allowed_mentions is empty, so it names the role without pinging it.
   const mention = sub.mentionRole
-    ? `\n${say(lang, 'Mentions', 'メンション')}: <@&${sub.mentionRole.roleId}> (${sub.mentionRole.kinds.join(', ')})`
+    ? `\n${say(lang, { en: 'Mentions', ja: 'メンション' })}: <@&${sub.mentionRole.roleId}> (${sub.mentionRole.kinds.join(', ')})`
     : '';
-  return `${say(lang, 'This channel receives', 'このチャンネルの通知')}: ${sub.kinds.join(', ')}${rules}${mention}\n${say(lang, 'Language', '言語')}: ${language}`;
+  return `${say(lang, { en: 'This channel receives', ja: 'このチャンネルの通知' })}: ${sub.kinds.join(', ')}${rules}${mention}\n${say(lang, { en: 'Language', ja: '言語' })}: ${language}`;
 }
 
 /** The level rule ids of above/below, in the one series they are priced in. */
@@ -73,7 +76,7 @@ function levelRules(
   if (above === undefined && below === undefined) {
     if (seriesRaw !== undefined)
       throw new CommandError(
-        say(lang, 'series needs above or below.', 'series には above か below が必要です。'),
+        say(lang, { en: 'series needs above or below.', ja: 'series には above か below が必要です。' }),
       );
     return [];
   }
@@ -83,19 +86,17 @@ function levelRules(
   );
   if ('unknown' in choice)
     throw new CommandError(
-      say(
-        lang,
-        `series: no configured series is "${seriesRaw ?? ''}". Series: ${choice.series.join(', ') || 'none'}.`,
-        `series: "${seriesRaw ?? ''}" という設定済みのシリーズはありません。シリーズ: ${choice.series.join('、') || 'なし'}`,
-      ),
+      say(lang, {
+        en: `series: no configured series is "${seriesRaw ?? ''}". Series: ${choice.series.join(', ') || 'none'}.`,
+        ja: `series: "${seriesRaw ?? ''}" という設定済みのシリーズはありません。シリーズ: ${choice.series.join('、') || 'なし'}`,
+      }),
     );
   if ('ambiguous' in choice)
     throw new CommandError(
-      say(
-        lang,
-        `Which series is the price in? Several are watched: ${choice.series.join(', ')}. Add series, e.g. series:${choice.series[0] ?? ''}.`,
-        `どのシリーズの価格ですか？ 複数あります: ${choice.series.join('、')}。series を指定してください（例: series:${choice.series[0] ?? ''}）。`,
-      ),
+      say(lang, {
+        en: `Which series is the price in? Several are watched: ${choice.series.join(', ')}. Add series, e.g. series:${choice.series[0] ?? ''}.`,
+        ja: `どのシリーズの価格ですか？ 複数あります: ${choice.series.join('、')}。series を指定してください（例: series:${choice.series[0] ?? ''}）。`,
+      }),
     );
   const ids: string[] = [];
   for (const [direction, price] of asked) {
@@ -103,11 +104,10 @@ function levelRules(
     const rule = { direction, price, symbol: choice.symbol };
     if (levelRuleProblems(rule).length)
       throw new CommandError(
-        say(
-          lang,
-          `${direction} must be a price above 0 and at most ${MAX_LEVEL_PRICE} (got ${price}).`,
-          `${direction} は 0 より大きく ${MAX_LEVEL_PRICE} 以下の価格です（${price}）。`,
-        ),
+        say(lang, {
+          en: `${direction} must be a price above 0 and at most ${MAX_LEVEL_PRICE} (got ${price}).`,
+          ja: `${direction} は 0 より大きく ${MAX_LEVEL_PRICE} 以下の価格です（${price}）。`,
+        }),
       );
     ids.push(levelRuleId(rule));
   }
@@ -120,7 +120,9 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
   const channelId = cmd.channelId;
   const guildId = cmd.guildId;
   if (!channelId || !guildId)
-    throw new CommandError(say(lang, 'No channel in this interaction.', 'チャンネルが特定できません。'));
+    throw new CommandError(
+      say(lang, { en: 'No channel in this interaction.', ja: 'チャンネルが特定できません。' }),
+    );
   const existing = await deps.subscriptions.get(channelId);
   const defaults = ruleIdsFor(deps.config.rules);
   const reply = (text: string): CommandReply => ({
@@ -135,11 +137,10 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
   if (cmd.sub === SUB.alertsSubscribe) {
     if (!kindRaw || !kinds.includes(kindRaw))
       throw new CommandError(
-        say(
-          lang,
-          `kind must be one of price, news, refund, chain (got "${kindRaw ?? ''}").`,
-          `種類は price、news、refund、chain のいずれかです（"${kindRaw ?? ''}"）。`,
-        ),
+        say(lang, {
+          en: `kind must be one of price, news, refund, chain (got "${kindRaw ?? ''}").`,
+          ja: `種類は price、news、refund、chain のいずれかです（"${kindRaw ?? ''}"）。`,
+        }),
       );
     const kind = kindRaw as MessageKind;
     const percent = numberOption(cmd, 'drop_percent');
@@ -154,11 +155,10 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
     const roleProblem = roleId !== undefined ? mentionRoleProblem(roleId, guildId) : undefined;
     if (roleProblem)
       throw new CommandError(
-        say(
-          lang,
-          `mention_role: ${roleProblem}.`,
-          `mention_role: ${roleProblem}（このロールは指定できません）。`,
-        ),
+        say(lang, {
+          en: `mention_role: ${roleProblem}.`,
+          ja: `mention_role: ${roleProblem}（このロールは指定できません）。`,
+        }),
       );
     if (languageRaw && languageRaw !== 'en' && languageRaw !== 'ja')
       throw new CommandError(`language must be en or ja (got "${languageRaw}").`);
@@ -167,11 +167,10 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
       [percent, risePercent, windowMinutes, belowRef, above, below, seriesRaw].some((v) => v !== undefined)
     )
       throw new CommandError(
-        say(
-          lang,
-          'drop_percent, rise_percent, window_minutes, below_reference, above, below and series apply to kind price only.',
-          'drop_percent・rise_percent・window_minutes・below_reference・above・below・series は種類 price でのみ使えます。',
-        ),
+        say(lang, {
+          en: 'drop_percent, rise_percent, window_minutes, below_reference, above, below and series apply to kind price only.',
+          ja: 'drop_percent・rise_percent・window_minutes・below_reference・above・below・series は種類 price でのみ使えます。',
+        }),
       );
     for (const [name, value] of [
       ['drop_percent', percent],
@@ -179,20 +178,18 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
     ] as const) {
       if (value !== undefined && !(value > percentAbove && value < percentBelow))
         throw new CommandError(
-          say(
-            lang,
-            `${name} must be above ${percentAbove} and below ${percentBelow} (got ${value}).`,
-            `${name} は ${percentAbove} より大きく ${percentBelow} 未満で指定してください（${value}）。`,
-          ),
+          say(lang, {
+            en: `${name} must be above ${percentAbove} and below ${percentBelow} (got ${value}).`,
+            ja: `${name} は ${percentAbove} より大きく ${percentBelow} 未満で指定してください（${value}）。`,
+          }),
         );
     }
     if (windowMinutes !== undefined && percent === undefined && risePercent === undefined)
       throw new CommandError(
-        say(
-          lang,
-          'window_minutes needs drop_percent or rise_percent.',
-          'window_minutes には drop_percent か rise_percent が必要です。',
-        ),
+        say(lang, {
+          en: 'window_minutes needs drop_percent or rise_percent.',
+          ja: 'window_minutes には drop_percent か rise_percent が必要です。',
+        }),
       );
     if (
       windowMinutes !== undefined &&
@@ -203,22 +200,20 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
       )
     )
       throw new CommandError(
-        say(
-          lang,
-          `window_minutes must be a whole number from ${minWindowMinutes} to ${maxWindowMinutes} (got ${windowMinutes}).`,
-          `期間（分）は ${minWindowMinutes}〜${maxWindowMinutes} の整数です（${windowMinutes}）。`,
-        ),
+        say(lang, {
+          en: `window_minutes must be a whole number from ${minWindowMinutes} to ${maxWindowMinutes} (got ${windowMinutes}).`,
+          ja: `期間（分）は ${minWindowMinutes}〜${maxWindowMinutes} の整数です（${windowMinutes}）。`,
+        }),
       );
 
     const cap = deps.guildSubscriptionCap ?? DEFAULT_GUILD_SUBSCRIPTION_CAP;
     const alreadyCounted = existing?.guildId === guildId && existing.kinds.length > 0;
     if (!alreadyCounted && (await deps.subscriptions.countInGuild(guildId)) >= cap)
       throw new CommandError(
-        say(
-          lang,
-          `This server already has ${cap} subscribed channels, the limit. Unsubscribe one first.`,
-          `このサーバーの登録チャンネル数が上限（${cap}）に達しています。先にどれかを解除してください。`,
-        ),
+        say(lang, {
+          en: `This server already has ${cap} subscribed channels, the limit. Unsubscribe one first.`,
+          ja: `このサーバーの登録チャンネル数が上限（${cap}）に達しています。先にどれかを解除してください。`,
+        }),
       );
 
     const newRules: string[] = [];
@@ -245,11 +240,10 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
     );
     if (channelPriceRules(next, defaults).length > MAX_PRICE_RULES_PER_CHANNEL)
       throw new CommandError(
-        say(
-          lang,
-          `A channel may have at most ${MAX_PRICE_RULES_PER_CHANNEL} price rules.`,
-          `価格ルールは 1 チャンネル ${MAX_PRICE_RULES_PER_CHANNEL} 件までです。`,
-        ),
+        say(lang, {
+          en: `A channel may have at most ${MAX_PRICE_RULES_PER_CHANNEL} price rules.`,
+          ja: `価格ルールは 1 チャンネル ${MAX_PRICE_RULES_PER_CHANNEL} 件までです。`,
+        }),
       );
     await deps.subscriptions.put(next);
     const own = ownRules(newRules, defaults);
@@ -260,25 +254,24 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
       const waiting = own.filter((r) => capped.has(r));
       const checked = own.filter((r) => !capped.has(r));
       if (checked.length)
-        note += `\n${say(lang, `${checked.join(', ')}: checked for this channel from the next price poll.`, `${checked.join('、')}: 次回の価格チェックからこのチャンネル向けに評価します。`)}`;
+        note += `\n${say(lang, { en: `${checked.join(', ')}: checked for this channel from the next price poll.`, ja: `${checked.join('、')}: 次回の価格チェックからこのチャンネル向けに評価します。` })}`;
       if (own.some(isLevelRuleId))
-        note += `\n${say(lang, 'A level alert fires when the price crosses the level; a price already beyond it waits until it comes back and crosses again.', '価格アラートは価格が設定価格をまたいだときに通知します。すでに超えている場合は、一度戻ってから再びまたいだときに通知します。')}`;
+        note += `\n${say(lang, { en: 'A level alert fires when the price crosses the level; a price already beyond it waits until it comes back and crosses again.', ja: '価格アラートは価格が設定価格をまたいだときに通知します。すでに超えている場合は、一度戻ってから再びまたいだときに通知します。' })}`;
       if (waiting.length)
-        note += `\n${say(lang, `Note: the bot checks at most ${MAX_CUSTOM_RULES} channel rules in all and has that many already; ${waiting.join(', ')} is stored and checked once fewer are in use.`, `注意: チャンネル独自のルールは全体で ${MAX_CUSTOM_RULES} 件までで、すでに上限です。${waiting.join('、')} は保存され、空きができると評価されます。`)}`;
+        note += `\n${say(lang, { en: `Note: the bot checks at most ${MAX_CUSTOM_RULES} channel rules in all and has that many already; ${waiting.join(', ')} is stored and checked once fewer are in use.`, ja: `注意: チャンネル独自のルールは全体で ${MAX_CUSTOM_RULES} 件までで、すでに上限です。${waiting.join('、')} は保存され、空きができると評価されます。` })}`;
     }
     return reply(
-      `${say(lang, 'Subscribed.', '登録しました。')}\n${describeSubscription(next, deps.config, lang)}${note}`,
+      `${say(lang, { en: 'Subscribed.', ja: '登録しました。' })}\n${describeSubscription(next, deps.config, lang)}${note}`,
     );
   }
 
   if (cmd.sub === SUB.alertsUnsubscribe) {
     if (!kindRaw || ![...kinds, 'all'].includes(kindRaw))
       throw new CommandError(
-        say(
-          lang,
-          `kind must be one of price, news, refund, chain, all (got "${kindRaw ?? ''}").`,
-          `種類は price、news、refund、chain、all のいずれかです（"${kindRaw ?? ''}"）。`,
-        ),
+        say(lang, {
+          en: `kind must be one of price, news, refund, chain, all (got "${kindRaw ?? ''}").`,
+          ja: `種類は price、news、refund、chain、all のいずれかです（"${kindRaw ?? ''}"）。`,
+        }),
       );
     if (!existing || !existing.kinds.length)
       throw new CommandError(describeSubscription(undefined, deps.config, lang));
@@ -288,22 +281,24 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
     if (mentionOnly) {
       if (rule)
         throw new CommandError(
-          say(lang, 'Use rule or mention_only, not both.', 'rule と mention_only は同時に使えません。'),
+          say(lang, {
+            en: 'Use rule or mention_only, not both.',
+            ja: 'rule と mention_only は同時に使えません。',
+          }),
         );
       next = stopMention(existing, kindRaw as MessageKind | 'all', guildId);
     } else if (rule) {
       if (kindRaw !== 'price')
         throw new CommandError(
-          say(lang, 'rule applies to kind price only.', 'rule は種類 price でのみ使えます。'),
+          say(lang, { en: 'rule applies to kind price only.', ja: 'rule は種類 price でのみ使えます。' }),
         );
       const result = removeRule(existing, rule, defaults, guildId);
       if (!result.removed)
         throw new CommandError(
-          say(
-            lang,
-            `This channel has no price rule "${rule}". It has: ${result.has.join(', ')}.`,
-            `このチャンネルに価格ルール "${rule}" はありません。現在: ${result.has.join(', ')}`,
-          ),
+          say(lang, {
+            en: `This channel has no price rule "${rule}". It has: ${result.has.join(', ')}.`,
+            ja: `このチャンネルに価格ルール "${rule}" はありません。現在: ${result.has.join(', ')}`,
+          }),
         );
       next = result.subscription;
     } else {
@@ -311,14 +306,13 @@ export async function alertsCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
     }
     await deps.subscriptions.put(next);
     return reply(
-      `${say(lang, 'Updated.', '更新しました。')}\n${describeSubscription(next, deps.config, lang)}`,
+      `${say(lang, { en: 'Updated.', ja: '更新しました。' })}\n${describeSubscription(next, deps.config, lang)}`,
     );
   }
   throw new CommandError(
-    say(
-      lang,
-      `Unknown subcommand /alerts ${cmd.sub ?? ''}.`,
-      `不明なサブコマンドです: /alerts ${cmd.sub ?? ''}`,
-    ),
+    say(lang, {
+      en: `Unknown subcommand /alerts ${cmd.sub ?? ''}.`,
+      ja: `不明なサブコマンドです: /alerts ${cmd.sub ?? ''}`,
+    }),
   );
 }

@@ -1,10 +1,11 @@
+import { say } from '../../domain/i18n';
 import type { APIEmbed } from 'discord-api-types/v10';
 import { holdings, type WatchedAccount } from '../../domain/chain-watch';
 import { formatTime } from '../../domain/format';
 import type { CommandReply } from '../interaction-reply';
 import { LIMITS, NO_MENTIONS, truncate } from '../text';
 import { accountName, xemText, type ChainView } from '../render-chain';
-import { COLOR, CommandDeps, ParsedCommand, say } from './shared';
+import { COLOR, CommandDeps, ParsedCommand } from './shared';
 
 // ---- /chain -------------------------------------------------------------------------------------
 
@@ -19,11 +20,10 @@ export async function chainCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
   if (!nem || watched.length === 0)
     return {
       data: {
-        content: say(
-          lang,
-          'No on-chain accounts are watched yet (config: incidents[].watch and chains.nem; the chain job adds them on its first poll).',
-          '監視中のチェーン上の口座はまだありません（設定: incidents[].watch と chains.nem。チェーンジョブの初回ポーリングで登録されます）。',
-        ),
+        content: say(lang, {
+          en: 'No on-chain accounts are watched yet (config: incidents[].watch and chains.nem; the chain job adds them on its first poll).',
+          ja: '監視中のチェーン上の口座はまだありません（設定: incidents[].watch と chains.nem。チェーンジョブの初回ポーリングで登録されます）。',
+        }),
         allowed_mentions: NO_MENTIONS,
       },
       ephemeral: false,
@@ -44,12 +44,15 @@ export async function chainCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
     const balance =
       a.balanceMicro !== undefined
         ? `${xemText(a.balanceMicro, lang)}${a.balanceAt !== undefined ? ` (${formatTime(a.balanceAt, lang)})` : ''}`
-        : say(lang, 'balance not read yet', '残高未取得');
+        : say(lang, { en: 'balance not read yet', ja: '残高未取得' });
     return `• ${accountName(a.address, view, lang)}: ${balance}`;
   });
   if (accounts.length > MAX_ACCOUNTS)
     accountLines.push(
-      say(lang, `… and ${accounts.length - MAX_ACCOUNTS} more`, `…ほか ${accounts.length - MAX_ACCOUNTS} 件`),
+      say(lang, {
+        en: `… and ${accounts.length - MAX_ACCOUNTS} more`,
+        ja: `…ほか ${accounts.length - MAX_ACCOUNTS} 件`,
+      }),
     );
   // The last movements of the stolen coins: from attacker accounts, or out of a drained victim into one.
   const recent = (await deps.chain.recentTransfers(50))
@@ -64,28 +67,26 @@ export async function chainCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
   const h = view.holdings;
   const summary =
     h && h.attackerAccounts > 0
-      ? say(
-          lang,
-          `${h.holding} of ${h.attackerAccounts} attacker accounts hold ${h.heldPercent.toFixed(1)}% of the stolen ${stolenXem.toLocaleString('en-US')} XEM (last balances read).`,
-          `攻撃者の口座 ${h.attackerAccounts} 件のうち ${h.holding} 件が、流出した ${stolenXem.toLocaleString('en-US')} XEM の ${h.heldPercent.toFixed(1)}% を保有（最後に読んだ残高）。`,
-        )
+      ? say(lang, {
+          en: `${h.holding} of ${h.attackerAccounts} attacker accounts hold ${h.heldPercent.toFixed(1)}% of the stolen ${stolenXem.toLocaleString('en-US')} XEM (last balances read).`,
+          ja: `攻撃者の口座 ${h.attackerAccounts} 件のうち ${h.holding} 件が、流出した ${stolenXem.toLocaleString('en-US')} XEM の ${h.heldPercent.toFixed(1)}% を保有（最後に読んだ残高）。`,
+        })
       : '';
   const embed: APIEmbed = {
     title: truncate(
-      say(
-        lang,
-        `On-chain watch: ${accounts.length} NEM account(s)`,
-        `チェーン監視: NEM 口座 ${accounts.length} 件`,
-      ),
+      say(lang, {
+        en: `On-chain watch: ${accounts.length} NEM account(s)`,
+        ja: `チェーン監視: NEM 口座 ${accounts.length} 件`,
+      }),
       LIMITS.embedTitle,
     ),
     color: COLOR.info,
     description: truncate([summary, '', ...accountLines].join('\n').trim(), LIMITS.embedDescription),
     fields: [
       {
-        name: say(lang, 'Last movements', '最近の移動'),
+        name: say(lang, { en: 'Last movements', ja: '最近の移動' }),
         value: truncate(
-          movementLines.join('\n') || say(lang, 'none yet', 'まだありません'),
+          movementLines.join('\n') || say(lang, { en: 'none yet', ja: 'まだありません' }),
           LIMITS.fieldValue,
         ),
       },

@@ -1,6 +1,7 @@
+import { say } from '../../domain/i18n';
 import { COMMAND, SUB } from '../command-definitions';
 import type { CommandReply } from '../interaction-reply';
-import { CommandError, errorReply, say, type CommandDeps, type ParsedCommand } from './shared';
+import { CommandError, errorReply, type CommandDeps, type ParsedCommand } from './shared';
 import { alertsCommand } from './alerts';
 import { chainCommand } from './chain';
 import { newsCommand } from './news';
@@ -43,7 +44,9 @@ export async function runCommand(cmd: ParsedCommand, deps: CommandDeps): Promise
         return await chainCommand(cmd, deps);
     }
     const full = cmd.sub ? `/${cmd.name} ${cmd.sub}` : `/${cmd.name}`;
-    return errorReply(say(cmd.language, `Unknown command ${full}.`, `不明なコマンドです: ${full}`));
+    return errorReply(
+      say(cmd.language, { en: `Unknown command ${full}.`, ja: `不明なコマンドです: ${full}` }),
+    );
   } catch (err) {
     if (err instanceof CommandError) return errorReply(err.message);
     throw err;

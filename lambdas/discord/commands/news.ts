@@ -1,8 +1,9 @@
+import { say } from '../../domain/i18n';
 import type { APIEmbed } from 'discord-api-types/v10';
 import { LIMITS, NO_MENTIONS, escapeUntrusted, truncate } from '../text';
 import { formatTime } from '../../domain/format';
 import type { CommandReply } from '../interaction-reply';
-import { COLOR, CommandDeps, CommandError, ParsedCommand, incidentFor, numberOption, say } from './shared';
+import { COLOR, CommandDeps, CommandError, ParsedCommand, incidentFor, numberOption } from './shared';
 // ---- /news --------------------------------------------------------------------------------------
 
 export async function newsCommand(cmd: ParsedCommand, deps: CommandDeps): Promise<CommandReply> {
@@ -11,21 +12,19 @@ export async function newsCommand(cmd: ParsedCommand, deps: CommandDeps): Promis
   const count = numberOption(cmd, 'count') ?? 5;
   if (!Number.isInteger(count) || count < 1 || count > 10)
     throw new CommandError(
-      say(
-        lang,
-        `count must be a whole number from 1 to 10 (got ${count}).`,
-        `件数は 1〜10 の整数です（${count}）。`,
-      ),
+      say(lang, {
+        en: `count must be a whole number from 1 to 10 (got ${count}).`,
+        ja: `件数は 1〜10 の整数です（${count}）。`,
+      }),
     );
   const items = await deps.news.latestItems(incident.id, count);
   if (!items.length)
     return {
       data: {
-        content: say(
-          lang,
-          `No news matched ${incident.id} yet.`,
-          `${incident.id} に該当するニュースはまだありません。`,
-        ),
+        content: say(lang, {
+          en: `No news matched ${incident.id} yet.`,
+          ja: `${incident.id} に該当するニュースはまだありません。`,
+        }),
         allowed_mentions: NO_MENTIONS,
       },
       ephemeral: false,
@@ -38,7 +37,7 @@ export async function newsCommand(cmd: ParsedCommand, deps: CommandDeps): Promis
   });
   const embed: APIEmbed = {
     title: truncate(
-      say(lang, `Latest news: ${incident.name.en}`, `最新ニュース: ${incident.name.ja}`),
+      say(lang, { en: `Latest news: ${incident.name.en}`, ja: `最新ニュース: ${incident.name.ja}` }),
       LIMITS.embedTitle,
     ),
     color: COLOR.info,

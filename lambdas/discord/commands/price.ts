@@ -1,3 +1,4 @@
+import { say } from '../../domain/i18n';
 import type { APIEmbed, APIEmbedField } from 'discord-api-types/v10';
 import { renderPriceChart } from '../../domain/chart';
 import { DAY } from '../../domain/clock';
@@ -16,16 +17,7 @@ import {
 import type { IncidentConfig } from '../../domain/config';
 import { termsFixedAt, type RefundChange } from '../../domain/refund';
 import type { CommandReply, ReplyFile } from '../interaction-reply';
-import {
-  COLOR,
-  CommandDeps,
-  CommandError,
-  ParsedCommand,
-  RANGE_MS,
-  ageNote,
-  say,
-  stringOption,
-} from './shared';
+import { COLOR, CommandDeps, CommandError, ParsedCommand, RANGE_MS, ageNote, stringOption } from './shared';
 // ---- /price -------------------------------------------------------------------------------------
 
 /** A series whose first point is this much short of 24 h still covers the day (the poll grid). */
@@ -59,32 +51,29 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
   if (!sources.length) {
     const assets = [...new Set(config.sources.map((s) => splitSymbol(s.symbol).base))].join(', ');
     throw new CommandError(
-      say(
-        lang,
-        `No price source for ${asset}. Watched: ${assets}.`,
-        `${asset} の価格ソースはありません。対象: ${assets}`,
-      ),
+      say(lang, {
+        en: `No price source for ${asset}. Watched: ${assets}.`,
+        ja: `${asset} の価格ソースはありません。対象: ${assets}`,
+      }),
     );
   }
   const venue = stringOption(cmd, 'venue')?.toLowerCase();
   if (venue && !sources.some((s) => s.exchange === venue)) {
     const venues = sources.map((s) => s.exchange).join(', ');
     throw new CommandError(
-      say(
-        lang,
-        `${asset} is not watched on "${venue}". Venues: ${venues}.`,
-        `${asset} は "${venue}" では監視していません。取引所: ${venues}`,
-      ),
+      say(lang, {
+        en: `${asset} is not watched on "${venue}". Venues: ${venues}.`,
+        ja: `${asset} は "${venue}" では監視していません。取引所: ${venues}`,
+      }),
     );
   }
   const rangeRaw = stringOption(cmd, 'range') ?? '24h';
   if (!(PRICE_RANGES as readonly string[]).includes(rangeRaw))
     throw new CommandError(
-      say(
-        lang,
-        `range must be one of ${PRICE_RANGES.join(', ')} (got "${rangeRaw}").`,
-        `期間は ${PRICE_RANGES.join('、')} のいずれかです（"${rangeRaw}"）。`,
-      ),
+      say(lang, {
+        en: `range must be one of ${PRICE_RANGES.join(', ')} (got "${rangeRaw}").`,
+        ja: `期間は ${PRICE_RANGES.join('、')} のいずれかです（"${rangeRaw}"）。`,
+      }),
     );
   const range = rangeRaw as PriceRange;
 
@@ -122,7 +111,7 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
     if (latest) {
       latestAt = Math.max(latestAt ?? 0, latest.at);
       lines.push(
-        `${say(lang, 'Consensus', '合意価格')}: **${formatPrice(latest.price, quote, lang)}** (${formatList(latest.venues, lang)})`,
+        `${say(lang, { en: 'Consensus', ja: '合意価格' })}: **${formatPrice(latest.price, quote, lang)}** (${formatList(latest.venues, lang)})`,
       );
       const first = dayStart;
       if (first && first.at < latest.at) {
@@ -132,19 +121,19 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
         const since = formatTime(first.at, lang);
         lines.push(
           covers
-            ? `${say(lang, '24 h change', '24時間変化')}: ${change}`
-            : `${say(lang, `Since ${since}`, `${since} から`)}: ${change}`,
+            ? `${say(lang, { en: '24 h change', ja: '24時間変化' })}: ${change}`
+            : `${say(lang, { en: `Since ${since}`, ja: `${since} から` })}: ${change}`,
         );
       }
       const ref = referenceFor(config, symbol, known)?.price;
       if (ref !== undefined) {
         lines.push(
-          `${say(lang, 'vs refund price', '返金価格比')} ${formatPrice(ref, quote, lang)}: ${formatPercent(((latest.price - ref) / ref) * 100, lang)}`,
+          `${say(lang, { en: 'vs refund price', ja: '返金価格比' })} ${formatPrice(ref, quote, lang)}: ${formatPercent(((latest.price - ref) / ref) * 100, lang)}`,
         );
       }
-      lines.push(`${say(lang, 'Updated', '更新')}: ${ageNote(latest.at, deps, lang)}`);
+      lines.push(`${say(lang, { en: 'Updated', ja: '更新' })}: ${ageNote(latest.at, deps, lang)}`);
     } else {
-      lines.push(say(lang, 'No consensus price stored yet.', '合意価格はまだありません。'));
+      lines.push(say(lang, { en: 'No consensus price stored yet.', ja: '合意価格はまだありません。' }));
     }
     for (const q of quotes
       .filter((q) => !venue || q.exchange === venue)
@@ -154,7 +143,9 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
       );
     }
     if (venue && !quotes.some((q) => q.exchange === venue))
-      lines.push(say(lang, `• ${venue}: no quote stored yet`, `• ${venue}: 価格はまだありません`));
+      lines.push(
+        say(lang, { en: `• ${venue}: no quote stored yet`, ja: `• ${venue}: 価格はまだありません` }),
+      );
     fields.push({ name: symbol, value: truncate(lines.join('\n'), LIMITS.fieldValue) });
   }
 
@@ -175,25 +166,24 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
     name: 'chart.png',
     contentType: 'image/png',
     data: renderPriceChart({
-      title: `${primary} ${range} ${lang === 'ja' ? '(JST)' : '(UTC)'}`,
+      title: `${primary} ${range} ${say(lang, { en: '(UTC)', ja: '(JST)' })}`,
       points: series.map((p) => ({ at: p.at, price: p.price })),
       fromMs: from,
       toMs: now,
       ...(ref !== undefined ? { reference: { price: ref, label: `REFUND ${formatNumber(ref, lang)}` } } : {}),
       events,
-      utcOffsetMinutes: lang === 'ja' ? ZONE_OFFSET_MINUTES.JST : ZONE_OFFSET_MINUTES.UTC,
+      utcOffsetMinutes: say(lang, { en: ZONE_OFFSET_MINUTES.UTC, ja: ZONE_OFFSET_MINUTES.JST }),
     }),
   });
   const embed: APIEmbed = {
-    title: say(lang, `${asset} price`, `${asset} の価格`),
+    title: say(lang, { en: `${asset} price`, ja: `${asset} の価格` }),
     color: COLOR.info,
     fields,
     footer: {
-      text: say(
-        lang,
-        `Chart: ${primary} consensus, ${range}${venue ? ' (all venues)' : ''}`,
-        `チャート: ${primary} 合意価格・${range}${venue ? '（全取引所）' : ''}`,
-      ),
+      text: say(lang, {
+        en: `Chart: ${primary} consensus, ${range}${venue ? ' (all venues)' : ''}`,
+        ja: `チャート: ${primary} 合意価格・${range}${venue ? '（全取引所）' : ''}`,
+      }),
     },
     ...(latestAt ? { timestamp: new Date(latestAt).toISOString() } : {}),
   };

@@ -1,3 +1,4 @@
+import { say } from '../../domain/i18n';
 import { REQUIRED_PERMISSION } from '../command-definitions';
 import { NO_MENTIONS, truncate } from '../text';
 import { formatNumber } from '../../domain/format';
@@ -11,7 +12,6 @@ import {
   incidentFor,
   numberOption,
   requirePermission,
-  say,
   stringOption,
 } from './shared';
 
@@ -30,21 +30,19 @@ export async function refundSetTerms(cmd: ParsedCommand, deps: CommandDeps): Pro
   const reason = stringOption(cmd, 'reason');
   if (rate === undefined || !currency || !reason)
     throw new CommandError(
-      say(
-        lang,
-        'rate, currency and reason are required (the reason goes into the audit log).',
-        'rate・currency・reason は必須です（理由は監査記録に残ります）。',
-      ),
+      say(lang, {
+        en: 'rate, currency and reason are required (the reason goes into the audit log).',
+        ja: 'rate・currency・reason は必須です（理由は監査記録に残ります）。',
+      }),
     );
   const from = stringOption(cmd, 'window_from');
   const to = stringOption(cmd, 'window_to');
   if ((from === undefined) !== (to === undefined))
     throw new CommandError(
-      say(
-        lang,
-        'Give both window_from and window_to, or neither.',
-        'window_from と window_to は両方指定してください。',
-      ),
+      say(lang, {
+        en: 'Give both window_from and window_to, or neither.',
+        ja: 'window_from と window_to は両方指定してください。',
+      }),
     );
   const venue = stringOption(cmd, 'venue');
   const holders = numberOption(cmd, 'holders');
@@ -66,20 +64,18 @@ export async function refundSetTerms(cmd: ParsedCommand, deps: CommandDeps): Pro
   );
   if (!change)
     return errorReply(
-      say(
-        lang,
-        'The record already has these terms; nothing changed.',
-        '返金記録はすでにこの条件です。変更はありません。',
-      ),
+      say(lang, {
+        en: 'The record already has these terms; nothing changed.',
+        ja: '返金記録はすでにこの条件です。変更はありません。',
+      }),
     );
   const rateText = `${formatNumber(rate, lang)} ${currency} / ${incident.asset}`;
   return {
     data: {
-      content: say(
-        lang,
-        `Refund terms of ${incident.id}: **${rateText}**, set by you (audit entry #${change.seq}); stage ${change.from} → ${change.to}. It is the reference price for ${incident.asset}/${currency} from now on; the next news run posts it.`,
-        `${incident.id} の返金条件: **${rateText}**（あなたが設定、監査記録 #${change.seq}）。段階 ${change.from} → ${change.to}。今後 ${incident.asset}/${currency} の基準価格になります。次回のニュース実行で投稿します。`,
-      ),
+      content: say(lang, {
+        en: `Refund terms of ${incident.id}: **${rateText}**, set by you (audit entry #${change.seq}); stage ${change.from} → ${change.to}. It is the reference price for ${incident.asset}/${currency} from now on; the next news run posts it.`,
+        ja: `${incident.id} の返金条件: **${rateText}**（あなたが設定、監査記録 #${change.seq}）。段階 ${change.from} → ${change.to}。今後 ${incident.asset}/${currency} の基準価格になります。次回のニュース実行で投稿します。`,
+      }),
       allowed_mentions: NO_MENTIONS,
     },
     ephemeral: true,

@@ -1,3 +1,4 @@
+import { say, type Localized } from '../../domain/i18n';
 import type { Repositories } from '../../store/repositories';
 import type { Store } from '../../store/store';
 import { DAY, type Clock } from '../../domain/clock';
@@ -65,8 +66,6 @@ export function isEphemeralCommand(name: string, sub?: string): boolean {
   );
 }
 
-export const say = (language: Language, en: string, ja: string) => (language === 'ja' ? ja : en);
-
 export function errorReply(message: string): CommandReply {
   return {
     data: { content: truncate(message, LIMITS.content), allowed_mentions: NO_MENTIONS },
@@ -90,11 +89,10 @@ export function numberOption(cmd: ParsedCommand, name: string): number | undefin
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
   if (!Number.isFinite(n))
     throw new CommandError(
-      say(
-        cmd.language,
-        `Option ${name} must be a number, got "${String(v)}".`,
-        `${name} は数値で指定してください（"${String(v)}"）。`,
-      ),
+      say(cmd.language, {
+        en: `Option ${name} must be a number, got "${String(v)}".`,
+        ja: `${name} は数値で指定してください（"${String(v)}"）。`,
+      }),
     );
   return n;
 }
@@ -114,34 +112,35 @@ export function incidentFor(cmd: ParsedCommand, config: Config): IncidentConfig 
   const known = config.incidents.map((i) => i.id).join(', ') || '(none configured)';
   throw new CommandError(
     id
-      ? say(
-          cmd.language,
-          `Unknown incident "${id}". Known: ${known}.`,
-          `事件 "${id}" はありません。登録済み: ${known}`,
-        )
-      : say(cmd.language, 'No incident is configured.', '事件が設定されていません。'),
+      ? say(cmd.language, {
+          en: `Unknown incident "${id}". Known: ${known}.`,
+          ja: `事件 "${id}" はありません。登録済み: ${known}`,
+        })
+      : say(cmd.language, { en: 'No incident is configured.', ja: '事件が設定されていません。' }),
   );
 }
 
-export function requirePermission(cmd: ParsedCommand, bit: bigint, what: { en: string; ja: string }): void {
+export function requirePermission(cmd: ParsedCommand, bit: bigint, what: Localized): void {
   if (!cmd.guildId || cmd.permissions === undefined)
     throw new CommandError(
-      say(cmd.language, 'This command works in a server only.', 'このコマンドはサーバー内でのみ使えます。'),
+      say(cmd.language, {
+        en: 'This command works in a server only.',
+        ja: 'このコマンドはサーバー内でのみ使えます。',
+      }),
     );
   const perms = cmd.permissions;
   const admin = REQUIRED_PERMISSION.refundSetStage;
   if ((perms & bit) !== bit && (perms & admin) !== admin)
     throw new CommandError(
-      say(
-        cmd.language,
-        `You need the ${what.en} permission for this.`,
-        `この操作には「${what.ja}」権限が必要です。`,
-      ),
+      say(cmd.language, {
+        en: `You need the ${what.en} permission for this.`,
+        ja: `この操作には「${what.ja}」権限が必要です。`,
+      }),
     );
 }
 
 export function ageNote(at: number, deps: CommandDeps, language: Language): string {
   const stale = deps.clock.now() - at > deps.config.rules.maxQuoteAgeSeconds * 1000;
   const when = formatTime(at, language);
-  return stale ? say(language, `${when} (stale)`, `${when}（古いデータ）`) : when;
+  return stale ? say(language, { en: `${when} (stale)`, ja: `${when}（古いデータ）` }) : when;
 }

@@ -1,3 +1,4 @@
+import { say } from '../../domain/i18n';
 import type { APIEmbed } from 'discord-api-types/v10';
 import type { FeedHealth } from '../../store/news-repo';
 import type { SourceHealth } from '../../store/price-repo';
@@ -6,7 +7,7 @@ import type { Language } from '../../domain/config';
 import { LIMITS, NO_MENTIONS, escapeUntrusted, truncate } from '../text';
 import type { CommandReply } from '../interaction-reply';
 import { blindSpots } from '../../domain/config-summary';
-import { COLOR, CommandDeps, ParsedCommand, say } from './shared';
+import { COLOR, CommandDeps, ParsedCommand } from './shared';
 // ---- /status ------------------------------------------------------------------------------------
 
 export async function statusCommand(cmd: ParsedCommand, deps: CommandDeps): Promise<CommandReply> {
@@ -25,41 +26,50 @@ export async function statusCommand(cmd: ParsedCommand, deps: CommandDeps): Prom
   const now = deps.clock.now();
   const ago = (ms: number) => {
     const minutes = Math.max(0, Math.round((now - ms) / MINUTE));
-    if (minutes < 120) return say(lang, `${minutes} min ago`, `${minutes}分前`);
-    return say(lang, `${Math.round((now - ms) / HOUR)} h ago`, `${Math.round((now - ms) / HOUR)}時間前`);
+    if (minutes < 120) return say(lang, { en: `${minutes} min ago`, ja: `${minutes}分前` });
+    return say(lang, {
+      en: `${Math.round((now - ms) / HOUR)} h ago`,
+      ja: `${Math.round((now - ms) / HOUR)}時間前`,
+    });
   };
   const jobLines = runs.length
     ? runs.map(
         (r) =>
           `${r.ok ? '✅' : '❌'} ${r.job}: ${ago(r.finishedAt)} — ${escapeUntrusted(truncate(r.summary, 120))}`,
       )
-    : [say(lang, 'No job has run yet.', 'ジョブはまだ実行されていません。')];
+    : [say(lang, { en: 'No job has run yet.', ja: 'ジョブはまだ実行されていません。' })];
   const sourceLines = sources.length
     ? sources.map((s) => sourceLine(s, lang, ago))
-    : [say(lang, 'No source polled yet.', '価格ソースはまだ取得されていません。')];
+    : [say(lang, { en: 'No source polled yet.', ja: '価格ソースはまだ取得されていません。' })];
   const feedLines = feeds.length
     ? feeds.map((f) => feedLine(f, lang, ago))
-    : [say(lang, 'No feed fetched yet.', 'フィードはまだ取得されていません。')];
+    : [say(lang, { en: 'No feed fetched yet.', ja: 'フィードはまだ取得されていません。' })];
   const pendingText = pending.length > 100 ? '100+' : String(pending.length);
   const oldest = pending[0];
   const embed: APIEmbed = {
-    title: say(lang, 'goxwatch status', 'goxwatch の状態'),
+    title: say(lang, { en: 'goxwatch status', ja: 'goxwatch の状態' }),
     color: COLOR.info,
     fields: [
-      { name: say(lang, 'Jobs', 'ジョブ'), value: truncate(jobLines.join('\n'), LIMITS.fieldValue) },
       {
-        name: say(lang, 'Price sources', '価格ソース'),
+        name: say(lang, { en: 'Jobs', ja: 'ジョブ' }),
+        value: truncate(jobLines.join('\n'), LIMITS.fieldValue),
+      },
+      {
+        name: say(lang, { en: 'Price sources', ja: '価格ソース' }),
         value: truncate(sourceLines.join('\n'), LIMITS.fieldValue),
       },
-      { name: say(lang, 'Feeds', 'フィード'), value: truncate(feedLines.join('\n'), LIMITS.fieldValue) },
       {
-        name: say(lang, 'Outbox', '送信待ち'),
-        value: `${say(lang, 'Pending', '未送信')}: ${pendingText}${oldest ? ` (${say(lang, 'oldest', '最古')} ${ago(oldest.createdAt)})` : ''}`,
+        name: say(lang, { en: 'Feeds', ja: 'フィード' }),
+        value: truncate(feedLines.join('\n'), LIMITS.fieldValue),
+      },
+      {
+        name: say(lang, { en: 'Outbox', ja: '送信待ち' }),
+        value: `${say(lang, { en: 'Pending', ja: '未送信' })}: ${pendingText}${oldest ? ` (${say(lang, { en: 'oldest', ja: '最古' })} ${ago(oldest.createdAt)})` : ''}`,
       },
       ...(unseen.length
         ? [
             {
-              name: say(lang, 'Nobody will see', '誰にも届かないもの'),
+              name: say(lang, { en: 'Nobody will see', ja: '誰にも届かないもの' }),
               value: truncate(unseen.map((l) => `⚠️ ${l[lang]}`).join('\n'), LIMITS.fieldValue),
             },
           ]
@@ -74,12 +84,12 @@ function sourceLine(h: SourceHealth, lang: Language, ago: (ms: number) => string
   const id = escapeUntrusted(h.sourceId);
   const last =
     h.lastOkAt !== undefined
-      ? `${say(lang, 'last ok', '最終成功')} ${ago(h.lastOkAt)}`
-      : say(lang, 'never ok', '成功なし');
+      ? `${say(lang, { en: 'last ok', ja: '最終成功' })} ${ago(h.lastOkAt)}`
+      : say(lang, { en: 'never ok', ja: '成功なし' });
   if (h.marketMissing)
-    return `⛔ ${id} — ${say(lang, 'market not listed', '市場が見つかりません')} — ${last}`;
+    return `⛔ ${id} — ${say(lang, { en: 'market not listed', ja: '市場が見つかりません' })} — ${last}`;
   if (h.consecutiveFailures > 0)
-    return `⚠️ ${id} — ${say(lang, `${h.consecutiveFailures} failures`, `${h.consecutiveFailures}回失敗`)} — ${last}${h.lastError ? ` — ${escapeUntrusted(truncate(h.lastError, 80))}` : ''}`;
+    return `⚠️ ${id} — ${say(lang, { en: `${h.consecutiveFailures} failures`, ja: `${h.consecutiveFailures}回失敗` })} — ${last}${h.lastError ? ` — ${escapeUntrusted(truncate(h.lastError, 80))}` : ''}`;
   return `✅ ${id} — ${last}`;
 }
 
@@ -87,12 +97,12 @@ function sourceLine(h: SourceHealth, lang: Language, ago: (ms: number) => string
 function feedLine(h: FeedHealth, lang: Language, ago: (ms: number) => string): string {
   const id = escapeUntrusted(h.feedId);
   if (h.disabled)
-    return `⛔ ${id} — ${say(lang, 'disabled', '停止中')}${h.disabledReason ? `: ${escapeUntrusted(truncate(h.disabledReason, 80))}` : ''}`;
+    return `⛔ ${id} — ${say(lang, { en: 'disabled', ja: '停止中' })}${h.disabledReason ? `: ${escapeUntrusted(truncate(h.disabledReason, 80))}` : ''}`;
   const last =
     h.lastSuccessAt !== undefined
-      ? `${say(lang, 'last ok', '最終成功')} ${ago(h.lastSuccessAt)}`
-      : say(lang, 'never ok', '成功なし');
+      ? `${say(lang, { en: 'last ok', ja: '最終成功' })} ${ago(h.lastSuccessAt)}`
+      : say(lang, { en: 'never ok', ja: '成功なし' });
   if (h.failures > 0)
-    return `⚠️ ${id} — ${say(lang, `${h.failures} failures`, `${h.failures}回失敗`)} — ${last}${h.lastError ? ` — ${escapeUntrusted(truncate(h.lastError, 80))}` : ''}`;
+    return `⚠️ ${id} — ${say(lang, { en: `${h.failures} failures`, ja: `${h.failures}回失敗` })} — ${last}${h.lastError ? ` — ${escapeUntrusted(truncate(h.lastError, 80))}` : ''}`;
   return `✅ ${id} — ${last}`;
 }
