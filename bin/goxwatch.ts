@@ -20,6 +20,7 @@ import { createDiscordClient } from '../lambdas/discord/rest-client';
 import { DataDirError } from '../local/embedded-dynamo';
 import { dataDir, exitWhenDataDirDeleted, openStore } from '../local/local-store';
 import { localInteractions, startInteractionsServer } from '../local/interactions-server';
+import { findRunningBot } from '../local/bot-endpoint';
 import { commandTransportFor, startCommandTransports, type LocalCommands } from '../local/command-transports';
 import { createPriceSources } from '../lambdas/sources/exchanges';
 import { registerCommands } from '../lambdas/discord/register-commands';
@@ -132,7 +133,7 @@ async function main(argv: string[]): Promise<number> {
     case 'register-commands':
       return registerCommandsCommand(values.guild);
     case 'cmd':
-      return cmd(config, positionals, parsePort(values.port), {
+      return cmd(config, positionals, {
         ...(values.locale ? { locale: values.locale } : {}),
         ...(values.save ? { save: values.save } : {}),
       });
@@ -328,12 +329,12 @@ async function registerCommandsCommand(guildId: string | undefined): Promise<num
 
 /**
  * `npm run cmd -- refund calc amount:1000`: sign a command with the local dev key and post it to
- * the running bot's endpoint; when no bot is running, serve one in-process on the same data.
+ * the bot running on this data dir (found and checked by local/bot-endpoint.ts, never whatever
+ * listens on a port); when there is none, serve one in-process on the same data.
  */
 async function cmd(
   config: Config,
   argv: string[],
-  port: number,
   opts: { locale?: string; save?: string },
 ): Promise<number> {
   if (argv.length === 0)
@@ -345,16 +346,18 @@ async function cmd(
       privateKey: devKey.privateKey,
       ...(opts.locale ? { locale: opts.locale } : {}),
     });
-  try {
-    const result = await send(`http://127.0.0.1:${port}/interactions`);
+  const running = await findRunningBot(dataDir());
+  if ('endpoint' in running) {
+    const result = await send(running.endpoint.url);
     console.log(result.rendered);
     // The chart follows as an edit, from the running bot's process: it prints (or posts) it there.
     if (opts.save)
-      console.log(`--save: a bot is running on port ${port}; its terminal shows the follow-up, not this one`);
+      console.log(
+        `--save: the bot running on this data dir (pid ${running.endpoint.pid}) shows the follow-up in its terminal, not this one`,
+      );
     return result.status === 200 ? 0 : 1;
-  } catch (err) {
-    if (!String((err as { cause?: { code?: string } }).cause?.code).includes('ECONNREFUSED')) throw err;
   }
+  console.error(`goxwatch: ${running.none}; answering in this process`);
   if (process.env[ENV.discordPublicKey])
     throw new Error(
       'no bot is running locally, and with DISCORD_PUBLIC_KEY set the dev key would be refused',

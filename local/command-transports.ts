@@ -6,6 +6,7 @@ import { handleInteraction } from '../lambdas/discord/interactions';
 import { localInteractionSetup } from './interactions-setup';
 import { startGatewayTransport } from './gateway';
 import { localInteractions, startInteractionsServer } from './interactions-server';
+import { newInstanceId, writeBotEndpoint } from './bot-endpoint';
 
 /**
  * Which way slash commands reach the local runner: the Gateway (discord.js keeps a websocket to
@@ -85,12 +86,23 @@ export async function startCommandTransports(
     publicKey: local.publicKey,
     followUp: local.followUp,
   });
-  const server = await startInteractionsServer({
+  const instance = newInstanceId();
+  const listening = await startInteractionsServer({
     port: opts.port,
     host: '127.0.0.1',
     handle: (e) => handleInteraction(e, http.deps),
     onResponseSent: http.drain,
+    instance,
   });
+  // `npm run cmd` on this data dir finds this bot by the file, and checks it by the instance id.
+  const forget = writeBotEndpoint(opts.dataDir, { url: listening.url, pid: process.pid, instance });
+  const server = {
+    url: listening.url,
+    close: async () => {
+      forget();
+      await listening.close();
+    },
+  };
   if (opts.transport === 'http' || !settings.token) {
     logger.info(`goxwatch: slash commands: HTTP, interactions endpoint at ${server.url} (${opts.why})`);
     return { stop: () => server.close() };

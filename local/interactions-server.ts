@@ -15,6 +15,7 @@ import {
 } from '../lambdas/discord/interactions';
 import type { Container } from '../lambdas/app/container';
 import { errorMessage } from '../lambdas/domain/log';
+import { INSTANCE_PATH } from './bot-endpoint';
 
 /** Largest body accepted: Discord interactions are a few KB; this only stops a runaway client. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -37,12 +38,18 @@ export async function startInteractionsServer(opts: {
   handle: (event: InteractionEvent) => Promise<InteractionHttpResponse>;
   onResponseSent?: () => Promise<void>;
   onError?: (err: unknown) => void;
+  /** Answered to GET /goxwatch/instance, so `npm run cmd` knows this is its bot (local/bot-endpoint.ts). */
+  instance?: string;
 }): Promise<InteractionsServer> {
   const host = opts.host ?? '127.0.0.1';
   const path = opts.path ?? '/interactions';
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
+      if (opts.instance && url.pathname === INSTANCE_PATH && req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end(opts.instance);
+        return;
+      }
       if (url.pathname !== path) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;
