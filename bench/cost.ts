@@ -50,10 +50,13 @@ export const DEPLOYMENT = {
    * ADR 0011). Pessimistic: a fresh instance every 10 minutes for each function that reads one.
    */
   parameterReadsPerFunctionPerMonth: 30 * 24 * 6,
-  /** EMF metrics as the handlers emit them, alarm metrics and dashboards (docs/deploy.md). */
-  customMetrics: 10,
+  /**
+   * EMF metrics as the handlers emit them: one per fault family, no dimension (lambdas/app/metrics.ts,
+   * ADR 0016); test/infra/deploy-doc.test.ts holds this to METRIC_NAMES.
+   */
+  customMetrics: 8,
   /** One per standard alarm, one per metric of a metric-math alarm (test/infra/deploy-doc.test.ts counts them). */
-  alarmMetrics: 22,
+  alarmMetrics: 10,
   dashboards: 1,
   /** Log bytes per invocation: START/END/REPORT, the summary line, one EMF line. */
   logBytes: { price: 2_000, news: 3_000, delivery: 1_000, interactions: 1_000, worker: 1_000 },

@@ -362,7 +362,7 @@ export class GoxwatchStack extends Stack {
       deadLetters: this.deadLetters,
       workerDeadLetters: this.workerDeadLetters,
     };
-    const alarms = addAlarms(this, monitored, { config, priceMinutes, newsMinutes, deliveryMinutes });
+    const alarms = addAlarms(this, monitored, { config, priceMinutes });
     if (props.dashboard ?? true) addDashboard(this, monitored, alarms);
 
     new CfnOutput(this, 'InteractionsUrl', {

@@ -7,6 +7,7 @@ import {
 import { createFetchFollowUp } from '../discord/followup';
 import { lambdaContainer } from './container';
 import { DEFAULT_DISCORD_API_BASE, ENV } from './env';
+import { writeMetrics } from './metrics';
 
 /**
  * One hand-off event inside the worker Lambda: run the command and edit the original response.
@@ -26,5 +27,14 @@ export async function runDeferredWork(event: unknown): Promise<WorkOutcome | 'ma
   const deps = createWorkerDeps(container, {
     followUp: (window) => createFetchFollowUp({ apiBase, retries: window }),
   });
-  return completeDeferredWork(work, deps);
+  const outcome = await completeDeferredWork(work, deps);
+  // A member saw "thinking…" end in Discord's "did not respond": counted, with the interaction id.
+  if (outcome === 'expired')
+    writeMetrics(
+      'worker',
+      { DeferredRepliesExpired: 1 },
+      container.clock.now(),
+      `interaction ${work.interactionId} (/${work.command.name}): no edit before the token expired`,
+    );
+  return outcome;
 }

@@ -1,4 +1,5 @@
-import { emfLine, type MetricJob, type MetricName } from './metrics';
+import { writeMetrics, type MetricJob, type MetricName } from './metrics';
+import type { JobName } from '../store/job-runs';
 import { createDiscordClient, type DiscordClient } from '../discord/rest-client';
 import type { Bot } from './bot';
 import { lambdaContainer } from './container';
@@ -41,18 +42,21 @@ export async function lambdaBot(context?: LambdaContext): Promise<Bot> {
   };
 }
 
-/**
- * CloudWatch Embedded Metric Format: written raw to stdout, because the Lambda runtime's
- * console.log prefixes lines and EMF needs a bare JSON object (see lambdas/app/metrics.ts).
- */
-export function emitMetrics(
-  job: MetricJob,
+/** The job's metrics line (lambdas/app/metrics.ts), with the job's recent failures as its detail. */
+export async function emitMetrics(
+  bot: Bot,
+  job: MetricJob & JobName,
   values: Partial<Record<MetricName, number>>,
-  nowMs: number,
-): void {
+): Promise<void> {
   // A 401 means the token was reset: read the parameter again next run (it is otherwise kept).
   if (values.DiscordAuthFailures) forgetDiscordToken();
-  process.stdout.write(emfLine(job, values, nowMs) + '\n');
+  const health = await bot.container.jobRuns.health(job);
+  writeMetrics(
+    job,
+    { JobsFailing: health.failing ? 1 : 0, ...values },
+    bot.container.clock.now(),
+    health.failed ? `${job}: ${health.failed} of ${health.runs} runs failed in 15 min` : undefined,
+  );
 }
 
 /** The guard's counts since the last metrics line (this invocation's invalid answers and bans). */

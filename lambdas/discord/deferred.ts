@@ -8,7 +8,7 @@ import {
   type CommandDeps,
   type ParsedCommand,
 } from './commands';
-import { followUpFor, type CommandReply, type FollowUp } from './interaction-reply';
+import { followUpFor, TokenExpiringError, type CommandReply, type FollowUp } from './interaction-reply';
 
 /**
  * The hand-off between the interactions endpoint and the deferred-work worker (docs/adr/0008).
@@ -118,6 +118,7 @@ export function createWorkerDeps(
   return { ...container, ...opts, attachments: 'render' };
 }
 
+/** `expired`: nothing could be edited before the interaction token ended (logged with the interaction id). */
 export type WorkOutcome = 'edited' | 'expired';
 
 /**
@@ -148,11 +149,20 @@ export async function completeDeferredWork(work: DeferredWork, deps: WorkerDeps)
       }),
     );
   }
-  await deps.followUp({ receivedAt: work.receivedAt, deadline })(
-    work.applicationId,
-    work.token,
-    followUpFor(reply),
-  );
+  try {
+    await deps.followUp({ receivedAt: work.receivedAt, deadline })(
+      work.applicationId,
+      work.token,
+      followUpFor(reply),
+    );
+  } catch (err) {
+    if (!(err instanceof TokenExpiringError)) throw err;
+    // Retrying the event cannot help either: the token is gone by then. Said and counted by the caller.
+    deps.logger.error(
+      `interactions worker: ${label} ${work.interactionId}: the edit failed and the interaction token expired: ${errorMessage(err)}`,
+    );
+    return 'expired';
+  }
   deps.logger.info(`interactions worker: ${label} ${work.interactionId} (${work.reason}) edited`);
   return 'edited';
 }

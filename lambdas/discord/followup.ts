@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deliveryOutcome, replyText, type DiscordReply } from './delivery-outcome';
-import { encodeMultipart, type FollowUp } from './interaction-reply';
+import { encodeMultipart, TokenExpiringError, type FollowUp } from './interaction-reply';
 import type { SendGuard } from './rest-client';
 import { withNoMentions } from './text';
 import type { Logger } from '../domain/log';
@@ -134,7 +134,7 @@ export function createFetchFollowUp(opts: FetchFollowUpOptions): FollowUp {
         const more = retries ? i < delays.length : i === 0 && err.waitMs !== undefined;
         if (!err.retryable || !more || delay === undefined) throw new Error(err.message, { cause: err });
         if (retries?.deadline !== undefined && now() + delay >= retries.deadline)
-          throw new Error(`${err.message} (no time left before the interaction token expires)`, {
+          throw new TokenExpiringError(`${err.message} (no time left before the interaction token expires)`, {
             cause: err,
           });
         await sleep(delay);

@@ -34,6 +34,11 @@ export interface FollowUpMessage {
  */
 export type FollowUp = (applicationId: string, token: string, message: FollowUpMessage) => Promise<void>;
 
+/** A FollowUp failed and the interaction token ends before another attempt could start: nothing can help now. */
+export class TokenExpiringError extends Error {
+  override readonly name = 'TokenExpiringError';
+}
+
 /**
  * The edit that completes a reply: its text, and when it has files, their attachments list and the
  * first image shown in the first embed (`attachment://<name>`).

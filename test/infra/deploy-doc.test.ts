@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { DEPLOYMENT } from '../../bench/cost';
+import { METRIC_NAMES } from '../../lambdas/app/metrics';
 import { synthApp } from '../../testkit/synth';
 
 /**
@@ -28,6 +29,8 @@ it('docs/deploy.md names every alarm the stack creates, and the cost counts its 
     return sum + (m ? m.filter((x) => x.MetricStat).length : 1);
   }, 0);
   expect(DEPLOYMENT.alarmMetrics).toBe(metrics);
+  // Every app metric is one custom metric (no dimension: one time series each).
+  expect(DEPLOYMENT.customMetrics).toBe(METRIC_NAMES.length);
   expect(doc).toContain(`${names.length} alarms (the table above)`);
   expect(doc).toContain(`= ${metrics} alarm\n  metrics`);
 });

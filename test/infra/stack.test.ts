@@ -237,41 +237,45 @@ describe('goxwatch stack template', () => {
       ]);
   });
 
-  it('alarms on job failures, errors, stale prices, pending outbox, Discord 401s and dead letters', () => {
+  it('ten alarms on ten metrics, one per fault family, each on the app metric with no dimension (ADR 0016)', () => {
     const alarms = resources('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     const [topic] = resources('AWS::SNS::Topic')[0]!;
     for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: topic }]);
-    const custom = (metric: string) =>
-      alarms.filter((a) => a.Namespace === 'goxwatch' && a.MetricName === metric);
-    expect(custom('JobFailures').map((a) => a.Dimensions)).toEqual(
-      ['price', 'news', 'delivery'].map((job) => [{ Name: 'Job', Value: job }]),
+    // Within the account's 10 free alarm metrics: no metric math, one metric each.
+    expect(alarms).toHaveLength(10);
+    for (const a of alarms) expect(a.Metrics).toBeUndefined();
+    const app = alarms.filter((a) => a.Namespace === 'goxwatch');
+    for (const a of app) expect(a.Dimensions).toBeUndefined();
+    const byMetric = Object.fromEntries(app.map((a) => [a.MetricName as string, a]));
+    expect(Object.keys(byMetric).sort()).toEqual(
+      [
+        'DeferredRepliesExpired',
+        'DiscordAuthFailures',
+        'DiscordCloudflareBans',
+        'DiscordInvalidRequests',
+        'HandlerErrors',
+        'JobsFailing',
+        'OutboxPending',
+        'PriceAgeSeconds',
+      ].sort(),
     );
-    expect(custom('PriceAgeSeconds')).toEqual([
+    expect(byMetric.PriceAgeSeconds).toEqual(
       expect.objectContaining({
-        Dimensions: [{ Name: 'Job', Value: 'price' }],
         Threshold: DEFAULT_CONFIG.rules.maxQuoteAgeSeconds,
         // A price job that emits nothing is as stale as one that finds no price.
         TreatMissingData: 'breaching',
       }),
-    ]);
-    expect(custom('OutboxPending')).toEqual([
-      expect.objectContaining({ Dimensions: [{ Name: 'Job', Value: 'delivery' }], Statistic: 'Minimum' }),
-    ]);
-    const auth = alarms.filter((a) => JSON.stringify(a.Metrics ?? []).includes('DiscordAuthFailures'));
-    expect(auth).toHaveLength(1);
-    expect(JSON.stringify(auth[0]!.Metrics)).toMatch(/"Value":"price".*"Value":"news".*"Value":"delivery"/);
-    // Cloudflare: a ban (bare 429) alarms at once; invalid answers alarm at 500 per 10 minutes.
-    for (const [metric, threshold] of [
-      ['DiscordCloudflareBans', 1],
-      ['DiscordInvalidRequests', 500],
-    ] as const) {
-      const found = alarms.filter((a) => JSON.stringify(a.Metrics ?? []).includes(metric));
-      expect(found).toEqual([expect.objectContaining({ Threshold: threshold })]);
-    }
-    const lambdaErrors = alarms.filter((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === 'Errors');
-    expect(lambdaErrors.flatMap((a) => refs(a.Dimensions)).sort()).toEqual(
-      ['Price', 'News', 'Delivery', 'Interactions', 'InteractionsWorker', 'Chain'].map(fnId).sort(),
     );
+    expect(byMetric.OutboxPending).toEqual(expect.objectContaining({ Statistic: 'Minimum', Threshold: 0 }));
+    expect(byMetric.JobsFailing).toEqual(expect.objectContaining({ Statistic: 'Maximum', Threshold: 1 }));
+    expect(byMetric.HandlerErrors).toEqual(expect.objectContaining({ Period: 900, Threshold: 3 }));
+    // Cloudflare: a ban (bare 429) alarms at once; invalid answers alarm at 500 per 10 minutes.
+    expect(byMetric.DiscordCloudflareBans).toEqual(expect.objectContaining({ Threshold: 1 }));
+    expect(byMetric.DiscordInvalidRequests).toEqual(expect.objectContaining({ Period: 600, Threshold: 500 }));
+    expect(byMetric.DiscordAuthFailures).toEqual(expect.objectContaining({ Threshold: 1 }));
+    expect(byMetric.DeferredRepliesExpired).toEqual(expect.objectContaining({ Threshold: 1 }));
+    // No per-function AWS/Lambda alarm: the handlers count their own errors (lambdas/app/metrics.ts).
+    expect(alarms.filter((a) => a.Namespace === 'AWS/Lambda')).toEqual([]);
     // The shared dead letters at 10; the worker's at its first: each one is a member left unanswered.
     expect(
       alarms
@@ -349,7 +353,13 @@ describe('goxwatch stack template', () => {
   it('has a dashboard showing the goxwatch metrics and the alarms', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     const body = JSON.stringify(resources('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
-    for (const metric of ['PriceAgeSeconds', 'OutboxPending', 'JobFailures', 'DiscordAuthFailures'])
+    for (const metric of [
+      'PriceAgeSeconds',
+      'OutboxPending',
+      'JobsFailing',
+      'HandlerErrors',
+      'DiscordAuthFailures',
+    ])
       expect(body).toContain(metric);
     expect(body).toContain('alarms');
   });
