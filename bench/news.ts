@@ -122,6 +122,7 @@ async function childCycle(input: ChildInput): Promise<NewsCycleBench> {
   const ms = performance.now() - start;
   await deliver({ container, discord: undefined, print: () => {} });
   await container.outbox.pending();
+  await container.jobRuns.health('news');
   const invocationMs = performance.now() - start;
   store.client.destroy();
   return {

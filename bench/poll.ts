@@ -233,6 +233,7 @@ export async function benchPollCycle(
         await deliver(bot);
         await container.outbox.pending();
         await priceAgeSeconds(container);
+        await container.jobRuns.health('price');
         invocationTimes.push(performance.now() - start);
         last.invocation = since(before);
         last.http = VENUES.reduce((sum, v) => sum + exchanges.requestCount(v), 0);
@@ -241,6 +242,7 @@ export async function benchPollCycle(
         const s0 = performance.now();
         await deliver(bot);
         await container.outbox.pending();
+        await container.jobRuns.health('delivery');
         sweepTimes.push(performance.now() - s0);
         last.sweep = since(sweepBefore);
       }

@@ -1,6 +1,7 @@
 import type { DiscordClient } from '../discord/rest-client';
 import type { Container } from './container';
 import { runDelivery, type DeliveryResult } from './jobs/delivery';
+import { deadlineFrom, type Deadline } from '../domain/deadline';
 
 /**
  * The bot as the schedules drive it: the container, the Discord client (or none) and where
@@ -25,6 +26,15 @@ export interface CycleOptions {
    * left pending, and an idle delivery pass would only cost time.
    */
   deliverAfter?: (queued: number) => boolean;
+}
+
+/**
+ * A job's deadline in a cycle: the invocation's time left (locally `budgetMs`, the job's interval)
+ * less a quarter, at most 15 s, kept for the delivery pass and the metrics after it.
+ */
+export function jobDeadline(bot: Bot, budgetMs: number): Deadline {
+  const time = bot.remainingMs?.() ?? budgetMs;
+  return deadlineFrom({ budgetMs: time, marginMs: Math.min(15_000, time / 4) });
 }
 
 export async function deliver(bot: Bot): Promise<DeliveryResult> {

@@ -1,4 +1,4 @@
-import { deliverAfterJob, type Bot, type CycleOptions } from './bot';
+import { deliverAfterJob, jobDeadline, type Bot, type CycleOptions } from './bot';
 import type { DeliveryResult } from './jobs/delivery';
 import { runNewsJob, type NewsJobResult } from './jobs/news-job';
 
@@ -8,7 +8,8 @@ export async function newsCycle(
   opts: CycleOptions = {},
 ): Promise<{ news: NewsJobResult; delivery: DeliveryResult | undefined }> {
   // runNewsJob logs its own summary line.
-  const news = await runNewsJob(bot.container);
+  const budgetMs = bot.container.config.intervals.newsSeconds * 1000;
+  const news = await runNewsJob(bot.container, { deadline: jobDeadline(bot, budgetMs) });
   const delivery = await deliverAfterJob(bot, news.outboxEntries, opts);
   return { news, delivery };
 }

@@ -1,6 +1,6 @@
 import { createPriceSources, type PriceSource } from '../sources/exchanges';
 import type { Container } from './container';
-import { deliverAfterJob, type Bot, type CycleOptions } from './bot';
+import { deliverAfterJob, jobDeadline, type Bot, type CycleOptions } from './bot';
 import type { DeliveryResult } from './jobs/delivery';
 import { runPriceJob, type PriceJobResult } from './jobs/price-job';
 
@@ -10,7 +10,8 @@ export async function priceCycle(
   sources: PriceSource[],
   opts: CycleOptions = {},
 ): Promise<{ price: PriceJobResult; delivery: DeliveryResult | undefined }> {
-  const price = await runPriceJob(bot.container, { sources });
+  const budgetMs = bot.container.config.intervals.priceSeconds * 1000;
+  const price = await runPriceJob(bot.container, { sources, deadline: jobDeadline(bot, budgetMs) });
   bot.container.logger.info(price.summary);
   const delivery = await deliverAfterJob(bot, price.enqueued, opts);
   return { price, delivery };

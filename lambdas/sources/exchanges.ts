@@ -103,13 +103,25 @@ export class QuoteError extends Error {
   }
 }
 
+/** Not polled: the run's deadline had passed before the first request (not the exchange's fault). */
+export class SourceSkippedError extends Error {
+  constructor(readonly sourceId: string) {
+    super(`${sourceId}: not polled, the run's deadline had passed`);
+    this.name = 'SourceSkippedError';
+  }
+}
+
 export interface PriceSource {
   /** "<exchange>:<symbol>", e.g. "zaif:XEM/JPY". */
   id: string;
   exchange: string;
   symbol: string;
-  /** One ticker request (plus loadMarkets on the first call); throws QuoteError. */
-  fetchQuote(nowMs: number): Promise<Quote>;
+  /**
+   * One ticker request (plus loadMarkets on the first call); throws QuoteError, or
+   * SourceSkippedError when `deadline` (epoch ms, wall) passed before it started. No retry and no
+   * wait starts past the deadline; a request already started ends within its own timeout.
+   */
+  fetchQuote(nowMs: number, deadline?: number): Promise<Quote>;
 }
 
 export interface PriceSourceOptions {
@@ -218,7 +230,8 @@ export function createPriceSources(
       id,
       exchange: source.exchange,
       symbol: source.symbol,
-      fetchQuote: (nowMs: number) => fetchQuote(id, source, cached, opts, logger, nowMs),
+      fetchQuote: (nowMs: number, deadline?: number) =>
+        fetchQuote(id, source, cached, opts, logger, nowMs, deadline),
     };
   });
 }
@@ -230,9 +243,11 @@ async function fetchQuote(
   opts: Required<PriceSourceOptions>,
   logger: Logger,
   nowMs: number,
+  deadline = Infinity,
 ): Promise<Quote> {
   const started = Date.now(); // wall time for the retry deadline only (not domain time)
   let attempt = 0;
+  if (Date.now() >= deadline) throw new SourceSkippedError(id);
   if (cached.notBefore !== undefined && Date.now() < cached.notBefore) {
     const wait = formatSeconds(cached.notBefore - Date.now());
     throw new QuoteError(
@@ -273,7 +288,8 @@ async function fetchQuote(
             : classify(id, err, attempt);
       // Retry-After is the exchange's word on when to come back: never sooner.
       const backoff = Math.max(opts.backoffMs * 2 ** (attempt - 1), limited?.retryAfterMs ?? 0);
-      const withinDeadline = Date.now() - started + backoff < opts.deadlineMs;
+      const withinDeadline =
+        Date.now() - started + backoff < opts.deadlineMs && Date.now() + backoff < deadline;
       if (failure.reason !== 'transient' || attempt > opts.retries || !withinDeadline) {
         if (limited?.retryAfterMs !== undefined) cached.notBefore = Date.now() + limited.retryAfterMs;
         throw new QuoteError(id, failure.reason, stripId(id, failure.message), attempt);

@@ -363,9 +363,9 @@ describe('Lambda bundles from the cloud assembly, each in a fresh node process',
     // The metrics the stack alarms on, as CloudWatch will extract them.
     const [metrics] = emf(out);
     expect(metrics).toMatchObject({
-      _aws: { CloudWatchMetrics: [{ Namespace: 'goxwatch', Dimensions: [['Job']] }] },
+      _aws: { CloudWatchMetrics: [{ Namespace: 'goxwatch', Dimensions: [[]] }] },
       Job: 'price',
-      JobFailures: 0,
+      JobsFailing: 0,
       DiscordAuthFailures: 0,
     });
     expect(metrics?.PriceAgeSeconds).toBeLessThan(DEFAULT_CONFIG.rules.maxQuoteAgeSeconds);
@@ -387,7 +387,7 @@ describe('Lambda bundles from the cloud assembly, each in a fresh node process',
     expect(out.error).toBeUndefined();
     expect(nemNode.hits.get('/account/transfers/outgoing')).toBe(2);
     expect(await lastRun('chain')).toMatchObject({ job: 'chain', ok: true });
-    expect(emf(out)).toEqual([expect.objectContaining({ Job: 'chain', JobFailures: 0 })]);
+    expect(emf(out)).toEqual([expect.objectContaining({ Job: 'chain', JobsFailing: 0 })]);
   });
 
   it('delivery: a scheduled event posts a pending outbox entry to the loopback Discord once', async () => {
@@ -404,7 +404,7 @@ describe('Lambda bundles from the cloud assembly, each in a fresh node process',
     expect(discord.messagesIn(CHANNEL).filter((m) => m.nonce === id)).toHaveLength(1);
     expect((await outbox.get(id!))?.status).toBe('sent');
     expect(emf(out)).toEqual([
-      expect.objectContaining({ Job: 'delivery', OutboxPending: 0, JobFailures: 0 }),
+      expect.objectContaining({ Job: 'delivery', OutboxPending: 0, JobsFailing: 0 }),
     ]);
   });
 
@@ -466,6 +466,31 @@ describe('Lambda bundles from the cloud assembly, each in a fresh node process',
     // The answer itself, from the stored consensus (the price test above stored the newest).
     expect(JSON.stringify(edits[0]!.payload)).toMatch(/Consensus: \*\*[\d.]+ JPY\*\* \(zaif\)/);
   }, 60_000);
+
+  it('worker: a reply whose token expired is counted (DeferredRepliesExpired) with its interaction id, nothing edited', async () => {
+    const interaction = buildCommandInteraction(['status']);
+    const before = followUps.edits.length;
+    const expired = {
+      version: 1,
+      interactionId: interaction.id,
+      applicationId: interaction.application_id,
+      token: interaction.token,
+      receivedAt: Date.now() - 16 * 60_000,
+      reason: 'deferred',
+      command: { name: 'status', options: [], language: 'en', userId: '1', userName: 'smoke' },
+    };
+    const out = await invoke('InteractionsWorker', expired, { DISCORD_API_BASE: followUps.apiBase });
+    expect(out.error).toBeUndefined();
+    expect(out.result).toEqual({ outcome: 'expired' });
+    expect(followUps.edits.length).toBe(before);
+    expect(emf(out)).toEqual([
+      expect.objectContaining({
+        Job: 'worker',
+        DeferredRepliesExpired: 1,
+        Detail: expect.stringContaining(`interaction ${String(interaction.id)}`),
+      }),
+    ]);
+  });
 
   it('interactions: a PING whose signature does not match the body is refused with 401', async () => {
     const out = await invoke('Interactions', functionUrlEvent(PING, { badSignature: true }), {

@@ -86,6 +86,16 @@ describe('deferred-work worker against the loopback Discord', () => {
     expect(discord.webhookMessages).toHaveLength(0);
   });
 
+  it('an edit that fails as the token runs out ends "expired", logged with the interaction id (counted by the worker)', async () => {
+    discord.script([{ status: 502 }], { forever: true });
+    // 3 ms before the token's margin: one attempt starts, its retry (5 ms later) would not.
+    const handed = work('refund calc amount:1000', 14 * MINUTE + 29_997);
+    expect(await completeDeferredWork(handed, worker())).toBe('expired');
+    expect(discord.requests).toHaveLength(1);
+    const said = logger.lines.filter((l) => l.includes('token expired'));
+    expect(said).toEqual([expect.stringContaining(handed.interactionId)]);
+  });
+
   it('a 429 is waited out and then edits once', async () => {
     discord.script([{ rateLimit: 'user', retryAfterSeconds: 0.02 }]);
     await completeDeferredWork(work('news count:3'), worker());

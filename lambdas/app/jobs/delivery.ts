@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { deliveryOutcome, type DeliveryOutcome } from '../../discord/delivery-outcome';
+import { deadlineFrom } from '../../domain/deadline';
 import { errorMessage } from '../../domain/log';
 import { renderForTerminal } from '../../discord/terminal-render';
 import { DiscordRequestError, type DiscordClient } from '../../discord/rest-client';
@@ -74,10 +75,11 @@ export async function runDelivery(container: Container, opts: DeliveryOptions): 
   };
   const owner = opts.owner ?? randomUUID();
   const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
-  const wallStart = Date.now();
-  const remaining = opts.remainingMs ?? (() => wallStart + (opts.wallBudgetMs ?? 40_000) - Date.now());
-  const budget = remaining();
-  const deadline = wallStart + budget - (opts.marginMs ?? Math.min(5_000, budget / 10));
+  const { at: deadline } = deadlineFrom({
+    remainingMs: opts.remainingMs,
+    budgetMs: opts.wallBudgetMs ?? 40_000,
+    marginMs: opts.marginMs,
+  });
   let failed = false;
   let paused: string | undefined;
   // Channels disabled earlier (or by this run) get nothing more; their entries are dropped as a record.

@@ -9,6 +9,7 @@ import { classifyRefundEvidence, refundDoubt } from '../../domain/refund-evidenc
 import type { RefundChange } from '../../domain/refund';
 import { newsAnnouncement } from '../../discord/render-news';
 import type { Container } from '../container';
+import type { Deadline } from '../../domain/deadline';
 import { readFeedGuarded } from './news-feeds';
 import { handleRefundEvidence, postChange } from './news-refund';
 
@@ -41,6 +42,8 @@ export const NEWS_JOB_DEFAULTS: NewsJobOptions = {
 export interface NewsJobInput {
   /** Replaceable for the bench; defaults to our own HTTP GET. */
   fetchFeed?: FeedFetcher;
+  /** No feed fetch starts after it (newsCycle: Lambda's time left); a started one ends within its timeout. */
+  deadline?: Deadline;
   options?: Partial<NewsJobOptions>;
 }
 
@@ -51,6 +54,8 @@ export interface NewsJobResult {
   feedsFetched: number;
   feedsNotModified: number;
   feedsFailed: number;
+  /** Due feeds not fetched because the deadline had passed: still due next run. */
+  feedsSkipped: string[];
   /** Switched off in this run (410 or too many failures). */
   feedsDisabled: number;
   /** HTTP requests made, redirects included. */
@@ -107,9 +112,13 @@ export async function runNewsJob(container: Container, input: NewsJobInput = {})
   const run = startRun(container, input);
   try {
     const { due, states } = await dueFeeds(run);
-    const outcomes = await mapLimit(due, run.opts.concurrency, (feed) =>
-      readFeedGuarded(run, feed, states.get(feed.id) ?? null),
-    );
+    const outcomes = await mapLimit(due, run.opts.concurrency, async (feed) => {
+      if (input.deadline?.passed()) {
+        run.result.feedsSkipped.push(feed.id);
+        return { matched: [] };
+      }
+      return readFeedGuarded(run, feed, states.get(feed.id) ?? null);
+    });
     const handled = await handleIncidents(
       run,
       outcomes.flatMap((o) => o.matched),
@@ -132,6 +141,7 @@ function startRun(container: Container, input: NewsJobInput): NewsRun {
     feedsFetched: 0,
     feedsNotModified: 0,
     feedsFailed: 0,
+    feedsSkipped: [],
     feedsDisabled: 0,
     requests: 0,
     bytes: 0,
@@ -277,7 +287,8 @@ function summarize(r: NewsJobResult): string {
     `news: ${r.feedsDue}/${r.feedsConfigured} feeds due, ${r.feedsFetched} fetched, ${r.feedsNotModified} not modified, ` +
     `${r.feedsFailed} failed, ${r.feedsDisabled} disabled; ${r.itemsParsed} items parsed, ${r.itemsNew} new matched ` +
     `(${r.itemsBaseline} silent, ${r.duplicates} duplicate), ${r.newsPosted} posted; ` +
-    `refund ${stages || 'unchanged'}${r.unconfirmedPosted ? ` (${r.unconfirmedPosted} unconfirmed)` : ''}; ${r.outboxEntries} outbox entries; ${r.requests} requests`
+    `refund ${stages || 'unchanged'}${r.unconfirmedPosted ? ` (${r.unconfirmedPosted} unconfirmed)` : ''}; ${r.outboxEntries} outbox entries; ${r.requests} requests` +
+    (r.feedsSkipped.length ? `; skipped (deadline): ${r.feedsSkipped.join(', ')}` : '')
   );
 }
 

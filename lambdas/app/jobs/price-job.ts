@@ -1,5 +1,6 @@
 import type { PolledSource, SourceFailureReason, SourceHealth } from '../../store/price-repo';
-import { QuoteError, type PriceSource } from '../../sources/exchanges';
+import { QuoteError, SourceSkippedError, type PriceSource } from '../../sources/exchanges';
+import type { Deadline } from '../../domain/deadline';
 import { MINUTE } from '../../domain/clock';
 import type { RulesConfig } from '../../domain/config';
 import { knownTermsOf, referenceFor, type KnownTerms } from '../../domain/reference';
@@ -24,6 +25,8 @@ import type { Container } from '../container';
 export interface PriceJobInput {
   /** The configured sources, built once per process (ccxt instances keep their markets). */
   sources: PriceSource[];
+  /** No source is polled, and no retry or wait starts, after it (priceCycle: Lambda's time left). */
+  deadline?: Deadline;
 }
 
 export interface SourceOutcome {
@@ -50,8 +53,10 @@ export interface PriceJobResult {
   alerts: PriceAlert[];
   /** New outbox entries (a re-run of the same cycle adds none). */
   enqueued: number;
-  /** Every source failed this poll (offline?): the runner exits non-zero on --once. */
+  /** Every source polled failed (offline?): the runner exits non-zero on --once. */
   allSourcesFailed: boolean;
+  /** Sources not polled because the run's deadline had passed (no health recorded for them). */
+  skipped: string[];
   /** Storage or enqueueing problems; the rest of the cycle went on. */
   errors: string[];
   /** One line: sources ok/failed with reasons, consensus per symbol, rules fired. */
@@ -81,7 +86,7 @@ export async function runPriceJob(container: Container, input: PriceJobInput): P
     knownTerms(container, errors),
     Promise.all(
       sources.map((s) =>
-        s.fetchQuote(now).then(
+        s.fetchQuote(now, input.deadline?.at).then(
           (quote) => ({ source: s, quote, error: undefined }),
           (err: unknown) => ({ source: s, quote: undefined, error: err }),
         ),
@@ -99,7 +104,13 @@ export async function runPriceJob(container: Container, input: PriceJobInput): P
   const outcomes: SourceOutcome[] = [];
   const quotes: Quote[] = [];
   const polled: PolledSource[] = [];
+  const skipped: string[] = [];
   for (const { source, quote, error } of fetched) {
+    if (error instanceof SourceSkippedError) {
+      skipped.push(source.id);
+      outcomes.push({ sourceId: source.id, ok: false, error: 'skipped: past the deadline' });
+      continue;
+    }
     if (quote) {
       quotes.push(quote);
       outcomes.push({ sourceId: source.id, ok: true, price: quote.price });
@@ -175,13 +186,31 @@ export async function runPriceJob(container: Container, input: PriceJobInput): P
     });
   }
 
-  const allSourcesFailed = sources.length > 0 && quotes.length === 0;
-  const summary = summarize(now, outcomes, symbols, enqueued, errors);
+  const allSourcesFailed = sources.length > skipped.length && quotes.length === 0;
+  const summary =
+    summarize(
+      now,
+      outcomes.filter((o) => !skipped.includes(o.sourceId)),
+      symbols,
+      enqueued,
+      errors,
+    ) + (skipped.length ? `; skipped (deadline): ${skipped.join(', ')}` : '');
+  if (skipped.length) logger.warn(`price job: deadline passed, ${skipped.length} source(s) not polled`);
   for (const e of errors) logger.error(`price job: ${e}`);
   await guard(errors, 'recording the run', () =>
     container.jobRuns.record('price', startedAt, !allSourcesFailed && errors.length === 0, summary),
   );
-  return { at: now, sources: outcomes, symbols, alerts, enqueued, allSourcesFailed, errors, summary };
+  return {
+    at: now,
+    sources: outcomes,
+    symbols,
+    alerts,
+    enqueued,
+    allSourcesFailed,
+    skipped,
+    errors,
+    summary,
+  };
 }
 
 const lastAccepted = new WeakMap<Container, Map<string, number>>();
