@@ -36,7 +36,7 @@ beforeAll(() => {
   templateText = readFileSync(join(synth.outdir, 'Goxwatch.template.json'), 'utf8');
   json = JSON.parse(templateText) as typeof json;
   template = Template.fromJSON(json);
-}, 120_000);
+}, 600_000); // synth and esbuild of every bundle: a safety limit for a loaded machine
 
 afterAll(() => {
   if (synth) rmSync(synth.outdir, { recursive: true, force: true });

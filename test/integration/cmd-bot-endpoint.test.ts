@@ -147,7 +147,7 @@ function run(args: string[], env: Record<string, string>): Promise<RunResult> {
       {
         cwd: ROOT,
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-        timeout: 60_000,
+        timeout: 150_000,
       },
       (err, stdout, stderr) =>
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
@@ -183,7 +183,7 @@ describe('npm run cmd as a user runs it', () => {
     } finally {
       await close(foreign.server);
     }
-  }, 90_000);
+  });
 
   it('talks to the running bot of its data dir; after kill -9 of that bot, runs in-process', async () => {
     const env = { GOXWATCH_DATA_DIR: dir };
@@ -227,5 +227,5 @@ describe('npm run cmd as a user runs it', () => {
     } finally {
       bot?.kill('SIGKILL');
     }
-  }, 120_000); // three fresh processes (tsx start-up, dynalite): a safety limit, not a speed claim
+  });
 });

@@ -99,8 +99,7 @@ describe('local interactions server and dev client', () => {
     });
     expect(result.rendered).toContain('96 JPY');
     // The server drains the in-process hand-off once the response is written; wait for it to land.
-    for (let i = 0; i < 100 && recorder.edits.length === before; i++)
-      await new Promise((r) => setTimeout(r, 20));
+    await recorder.editsReach(before + 1);
     const file = recorder.edits[recorder.edits.length - 1]?.files[0];
     expect(decodePng(file?.data ?? Buffer.alloc(0)).width).toBe(800);
   });

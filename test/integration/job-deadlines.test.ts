@@ -69,7 +69,7 @@ describe('price job deadline', () => {
       // Without the deadline the same exchange would have been asked 4 times (3 retries).
       expect(h.exchanges.requestCount('binance') - tickersBefore).toBeLessThan(4);
     });
-  }, 60_000);
+  });
 });
 
 describe('news job deadline', () => {

@@ -255,5 +255,5 @@ describe('offline replay posting to Discord', () => {
     } finally {
       await discord.close();
     }
-  }, 60_000);
+  });
 });

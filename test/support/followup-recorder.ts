@@ -14,6 +14,8 @@ export interface FollowUpRecorder {
   /** Give to createFetchFollowUp as apiBase. */
   apiBase: string;
   edits: RecordedEdit[];
+  /** Resolves when the edit count reaches `count` (an event, not a polling loop). */
+  editsReach(count: number): Promise<RecordedEdit[]>;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export interface FollowUpRecorder {
  */
 export async function startFollowUpRecorder(): Promise<FollowUpRecorder> {
   const edits: RecordedEdit[] = [];
+  const waiters = new Set<() => void>();
   const server = await startLoopbackServer(async (req, res, body) => {
     const match = /^\/api\/v10\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/.exec(req.url ?? '');
     if (req.method !== 'PATCH' || !match) {
@@ -62,9 +65,20 @@ export async function startFollowUpRecorder(): Promise<FollowUpRecorder> {
       payload,
       files,
     });
+    for (const w of [...waiters]) w();
     res
       .writeHead(200, { 'content-type': 'application/json' })
       .end(JSON.stringify({ id: String(edits.length), ...payload }));
   });
-  return { apiBase: `${server.baseUrl}/api`, edits, close: server.close };
+  const editsReach = (count: number) =>
+    new Promise<RecordedEdit[]>((resolve) => {
+      const check = () => {
+        if (edits.length < count) return;
+        waiters.delete(check);
+        resolve(edits);
+      };
+      waiters.add(check);
+      check();
+    });
+  return { apiBase: `${server.baseUrl}/api`, edits, editsReach, close: server.close };
 }
