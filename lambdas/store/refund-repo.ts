@@ -74,13 +74,39 @@ export class RefundRepo {
   /** The current refund status; stage 'none' (version 0) when never set. */
   async get(incidentId: string): Promise<RefundRecord> {
     for (let i = 0; i < MAX_ATTEMPTS; i++) {
-      const state = await this.store.get<StateItem>(pk(incidentId), STATE);
+      const { state, pending } = await this.stateAndNext(incidentId);
       const version = state?.version ?? 0;
-      const pending = await this.store.get<ChangeItem>(pk(incidentId), changeSk(version + 1));
       if (!pending) return toRecord(incidentId, state);
       await this.rollForward(incidentId, version, pending);
     }
     throw new Error(`refund ${incidentId}: state keeps moving under us; try again`);
+  }
+
+  /**
+   * The state and the change a writer that died left after it, in one query rather than two
+   * reads: STATE sorts after every CHANGE#, so the newest two items between them are the state
+   * and the last change. Anything else in that range falls back to the two reads.
+   */
+  private async stateAndNext(
+    incidentId: string,
+  ): Promise<{ state: StateItem | undefined; pending: ChangeItem | undefined }> {
+    const items = await this.store.query<Item>(pk(incidentId), {
+      from: changeSk(0),
+      to: STATE,
+      descending: true,
+      limit: 2,
+    });
+    const state = items[0]?.sk === STATE ? (items[0] as StateItem) : undefined;
+    const newest = state ? items[1] : items[0];
+    const next = changeSk((state?.version ?? 0) + 1);
+    if (newest && !newest.sk.startsWith('CHANGE#')) {
+      const read = await this.store.get<StateItem>(pk(incidentId), STATE);
+      return {
+        state: read,
+        pending: await this.store.get<ChangeItem>(pk(incidentId), changeSk((read?.version ?? 0) + 1)),
+      };
+    }
+    return { state, pending: newest?.sk === next ? (newest as ChangeItem) : undefined };
   }
 
   /**

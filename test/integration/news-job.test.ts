@@ -668,6 +668,10 @@ describe('news job on loopback feeds, dynalite and the real outbox', () => {
         evidence: [],
       });
       expect(next).toMatchObject({ seq: 2, from: 'announced', to: 'terms-fixed' });
+      // Settled, the record is one read: the state and the newest change come in one query.
+      const before = w.t.store.requests;
+      expect(await refunds.get(INCIDENT)).toMatchObject({ stage: 'terms-fixed', version: 2, rate: 88.549 });
+      expect(w.t.store.requests - before).toBe(1);
     } finally {
       await w.close();
     }
