@@ -14,6 +14,7 @@ import {
   type InteractionHttpResponse,
 } from '../lambdas/discord/interactions';
 import type { Container } from '../lambdas/app/container';
+import { createFeedProbe } from '../lambdas/app/feed-probe';
 import { errorMessage } from '../lambdas/domain/log';
 import { INSTANCE_PATH } from './bot-endpoint';
 
@@ -115,10 +116,12 @@ export function localInteractions(
     followUp: WorkerDeps['followUp'];
     applicationId?: string;
     budgetMs?: number;
+    /** The worker's feed check (default: the real fetch and parser). */
+    feedProbe?: WorkerDeps['feedProbe'];
   },
 ): { deps: InteractionDeps; drain(): Promise<void>; handed: DeferredWork[] } {
-  const { followUp, ...endpoint } = opts;
-  const worker = createWorkerDeps(container, { followUp });
+  const { followUp, feedProbe, ...endpoint } = opts;
+  const worker = createWorkerDeps(container, { followUp, feedProbe: feedProbe ?? createFeedProbe() });
   const { handOff, drain, handed } = createInProcessHandOff(
     (work) => completeDeferredWork(work, worker),
     (work, err) =>

@@ -6,6 +6,7 @@ import {
 } from '../discord/deferred';
 import { createFetchFollowUp } from '../discord/followup';
 import { lambdaContainer } from './container';
+import { createFeedProbe } from './feed-probe';
 import { DEFAULT_DISCORD_API_BASE, ENV } from './env';
 import { writeMetrics } from './metrics';
 
@@ -26,6 +27,7 @@ export async function runDeferredWork(event: unknown): Promise<WorkOutcome | 'ma
   const apiBase = process.env[ENV.discordApiBase] || DEFAULT_DISCORD_API_BASE;
   const deps = createWorkerDeps(container, {
     followUp: (window) => createFetchFollowUp({ apiBase, retries: window }),
+    feedProbe: createFeedProbe(),
   });
   const outcome = await completeDeferredWork(work, deps);
   // A member saw "thinking…" end in Discord's "did not respond": counted, with the interaction id.

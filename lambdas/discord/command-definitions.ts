@@ -3,10 +3,10 @@ import {
   ApplicationCommandType,
   InteractionContextType,
   PermissionFlagsBits,
-  type APIApplicationCommandBasicOption,
-  type APIApplicationCommandSubcommandOption,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord-api-types/v10';
+import { incidentOption, str, sub } from './command-options';
+import { feedsDefinition } from './feeds-definition';
 
 /**
  * The slash commands, as data: the register script PUTs exactly this list (bulk overwrite) and
@@ -31,6 +31,7 @@ export const COMMAND = {
   alerts: 'alerts',
   status: 'status',
   chain: 'chain',
+  feeds: 'feeds',
 } as const;
 
 export const SUB = {
@@ -41,6 +42,9 @@ export const SUB = {
   alertsSubscribe: 'subscribe',
   alertsUnsubscribe: 'unsubscribe',
   alertsList: 'list',
+  feedsAdd: 'add',
+  feedsRemove: 'remove',
+  feedsList: 'list',
 } as const;
 
 export const PRICE_RANGES = ['24h', '7d', '30d'] as const;
@@ -49,50 +53,9 @@ export type PriceRange = (typeof PRICE_RANGES)[number];
 /** Permission bits checked server side (member.permissions is a decimal string of these bits). */
 export const REQUIRED_PERMISSION = {
   alerts: PermissionFlagsBits.ManageChannels,
+  feeds: PermissionFlagsBits.ManageChannels,
   refundSetStage: PermissionFlagsBits.Administrator,
 } as const;
-
-function str(
-  name: string,
-  ja: string,
-  description: string,
-  descriptionJa: string,
-  extra: Partial<APIApplicationCommandBasicOption> = {},
-): APIApplicationCommandBasicOption {
-  return {
-    type: ApplicationCommandOptionType.String,
-    name,
-    name_localizations: { ja },
-    description,
-    description_localizations: { ja: descriptionJa },
-    required: false,
-    ...extra,
-  } as APIApplicationCommandBasicOption;
-}
-
-const incidentOption = str(
-  'incident',
-  '事件',
-  'Incident id (default: the first configured)',
-  '事件 ID（省略時は最初の事件）',
-);
-
-function sub(
-  name: string,
-  ja: string,
-  description: string,
-  descriptionJa: string,
-  options: APIApplicationCommandBasicOption[] = [],
-): APIApplicationCommandSubcommandOption {
-  return {
-    type: ApplicationCommandOptionType.Subcommand,
-    name,
-    name_localizations: { ja },
-    description,
-    description_localizations: { ja: descriptionJa },
-    options,
-  };
-}
 
 const guildAndDm = [InteractionContextType.Guild, InteractionContextType.BotDM];
 
@@ -381,6 +344,7 @@ export const COMMAND_DEFINITIONS: RESTPostAPIChatInputApplicationCommandsJSONBod
   alerts,
   status,
   chain,
+  feedsDefinition(),
 ];
 
 /** The same list typed as the bulk-overwrite body. */

@@ -113,7 +113,11 @@ export interface WorkerDeps extends CommandDeps {
 /** The worker's deps: the container's repositories as built, files rendered. */
 export function createWorkerDeps(
   container: CommandContainer,
-  opts: { followUp: WorkerDeps['followUp']; guildSubscriptionCap?: number },
+  opts: {
+    followUp: WorkerDeps['followUp'];
+    guildSubscriptionCap?: number;
+    feedProbe?: WorkerDeps['feedProbe'];
+  },
 ): WorkerDeps {
   return { ...container, ...opts, attachments: 'render' };
 }

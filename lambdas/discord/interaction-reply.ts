@@ -20,6 +20,11 @@ export interface CommandReply {
   files?: ReplyFile[];
   /** Files were left out (CommandDeps.attachments 'later'): the worker edits them in. */
   attachmentsToFollow?: boolean;
+  /**
+   * This command cannot be finished here (the endpoint has no feed probe: a fetch may outlast its
+   * 3 s): answer "thinking…" and hand the whole command to the worker.
+   */
+  deferToWorker?: boolean;
 }
 
 /** An edit of the original interaction response (PATCH .../messages/@original), with optional files. */

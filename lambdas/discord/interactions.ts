@@ -354,6 +354,16 @@ async function dispatch(
     }
   };
 
+  const deferred = (): InteractionAnswer => ({
+    response: {
+      type: InteractionResponseType.DeferredChannelMessageWithSource,
+      ...(isEphemeralCommand(parsed.name, parsed.sub) ? { data: { flags: MessageFlags.Ephemeral } } : {}),
+    },
+  });
+  if (done?.reply.deferToWorker && !done.duplicate) {
+    if (!(await handOff('deferred'))) return { response: messageResponse(failed()) };
+    return deferred();
+  }
   if (done) {
     const { reply, duplicate } = done;
     if (reply.attachmentsToFollow && !duplicate) await handOff('attachments');
@@ -369,12 +379,7 @@ async function dispatch(
     `interactions: ${label} not done within ${budgetMs} ms; handed off${recorded ? '' : ' (seen record unconfirmed)'}`,
   );
   if (!(await handOff('deferred'))) return { response: messageResponse(failed()) };
-  return {
-    response: {
-      type: InteractionResponseType.DeferredChannelMessageWithSource,
-      ...(isEphemeralCommand(parsed.name, parsed.sub) ? { data: { flags: MessageFlags.Ephemeral } } : {}),
-    },
-  };
+  return deferred();
 }
 
 /** The promise's value if it settles within `ms`, else undefined; the timer never outlives it. */

@@ -20,6 +20,8 @@ export const PK = {
   /** The brakes on sending to Discord (discord-guard.ts). */
   discordGuard: 'DISCORD',
   feeds: 'FEED',
+  /** Feeds added from Discord with /feeds add, sk <guildId>#<feedId> (guild-feeds.ts). */
+  guildFeeds: 'GUILDFEED',
   feedSeen: (feedId: string) => `FEEDSEEN#${feedId}`,
   news: (incidentId: string) => `NEWS#${incidentId}`,
   priceHealth: 'PRICE#HEALTH',
@@ -28,8 +30,15 @@ export const PK = {
 /**
  * Partitions the interactions function (and its worker) may write; everything else they only read:
  * SUB and CHANNEL#DISABLED (`/alerts subscribe|unsubscribe`), INTERACTION (the seen-interaction
- * record), REFUND#<incident id> (`/refund set-stage`, one per configured incident).
+ * record), REFUND#<incident id> (`/refund set-stage|set-terms`, one per configured incident),
+ * GUILDFEED (`/feeds add|remove`).
  */
 export function interactionsWritablePartitions(incidentIds: readonly string[]): string[] {
-  return [PK.subscriptions, PK.disabledChannels, PK.interactions, ...incidentIds.map(PK.refund)];
+  return [
+    PK.subscriptions,
+    PK.disabledChannels,
+    PK.interactions,
+    PK.guildFeeds,
+    ...incidentIds.map(PK.refund),
+  ];
 }

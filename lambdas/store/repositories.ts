@@ -1,6 +1,7 @@
 import type { Clock } from '../domain/clock';
 import type { Config } from '../domain/config';
 import { ChainRepo } from './chain-repo';
+import { GuildFeeds } from './guild-feeds';
 import { JobRuns } from './job-runs';
 import { NewsRepo } from './news-repo';
 import { Outbox } from './outbox';
@@ -19,6 +20,8 @@ export interface Repositories {
   refunds: RefundRepo;
   /** The on-chain watch: watched accounts and transfers. */
   chain: ChainRepo;
+  /** Feeds added from Discord (/feeds add). */
+  guildFeeds: GuildFeeds;
 }
 
 /**
@@ -34,5 +37,6 @@ export function createRepositories(store: Store, clock: Clock, config: Config): 
     news: new NewsRepo(store, clock),
     refunds: new RefundRepo(store, clock),
     chain: new ChainRepo(store, clock),
+    guildFeeds: new GuildFeeds(store, clock),
   };
 }

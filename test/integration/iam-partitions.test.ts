@@ -10,6 +10,9 @@ import { localInteractions } from '../../local/interactions-server';
 import { startTestStore, type TestStore } from '../../testkit/dynamo';
 import { startFollowUpRecorder, type FollowUpRecorder } from '../support/followup-recorder';
 import { generateTestKeys, signedHeaders } from '../support/interactions';
+import { rssFeed } from '../support/feed-builders';
+import { startFeedServer, type FeedServer } from '../../testkit/feed-server';
+import { storedFeedId } from '../../lambdas/store/guild-feeds';
 
 /**
  * The IAM grant of the interactions function (dynamodb:LeadingKeys in lib/goxwatch-stack.ts) is
@@ -20,9 +23,11 @@ import { generateTestKeys, signedHeaders } from '../support/interactions';
 
 let t: TestStore;
 let recorder: FollowUpRecorder;
+let feeds: FeedServer;
 
 afterEach(async () => {
   await recorder?.close();
+  await feeds?.close();
   await t?.close();
 });
 
@@ -30,6 +35,9 @@ it('every partition the slash commands write is one the stack grants the interac
   const clock = new ManualClock(Date.parse('2018-01-26T06:00:00Z'));
   t = await startTestStore(clock);
   recorder = await startFollowUpRecorder();
+  feeds = await startFeedServer();
+  feeds.route('/rss', (_req, res) => res.end(rssFeed('A feed', [{ title: 'Coincheck NEM', guid: 'a' }])));
+  const feedUrl = feeds.url('/rss');
   const written = new Set<string>();
   t.store.client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -58,6 +66,10 @@ it('every partition the slash commands write is one the stack grants the interac
     'alerts list',
     'alerts unsubscribe kind:all',
     'refund set-stage stage:announced reason:press_release',
+    'refund set-terms rate:88.549 currency:JPY reason:press_release',
+    `feeds add url:${feedUrl}`,
+    'feeds list',
+    `feeds remove id:${storedFeedId(feedUrl)}`,
     'refund show',
     'refund calc amount:1000',
     'price',
@@ -74,9 +86,9 @@ it('every partition the slash commands write is one the stack grants the interac
     await local.drain();
   }
   const granted = interactionsWritablePartitions(config);
-  // The commands did write (subscriptions, the refund record, seen interactions) ...
+  // The commands did write (subscriptions, the refund record, seen interactions, feeds) ...
   expect([...written]).toEqual(
-    expect.arrayContaining(['SUB', 'INTERACTION', `REFUND#${config.incidents[0]?.id}`]),
+    expect.arrayContaining(['SUB', 'INTERACTION', `REFUND#${config.incidents[0]?.id}`, 'GUILDFEED']),
   );
   // ... and nothing outside the grant.
   expect([...written].filter((pk) => !granted.includes(pk))).toEqual([]);

@@ -10,6 +10,19 @@ import type { FeedOutcome, MatchedItem, NewsRun } from './news-job';
 
 /** The news job's feed steps: fetch, parse and match one feed; count its failures. */
 
+/**
+ * The incidents that read a feed: the config's feeds by incidents[].feeds; a feed added from
+ * Discord (`/feeds add`, a `u-` id) by the incident it was added for, or every incident.
+ */
+export function feedReaders(run: NewsRun, feed: FeedConfig): string[] {
+  const { incidents } = run.container.config;
+  const stored = run.storedFeeds.filter((f) => f.id === feed.id);
+  if (!stored.length) return incidents.filter((i) => i.feeds.includes(feed.id)).map((i) => i.id);
+  // The same URL added by several servers: the union of what they asked for.
+  if (stored.some((f) => f.incidentId === undefined)) return incidents.map((i) => i.id);
+  return [...new Set(stored.map((f) => f.incidentId as string))];
+}
+
 /** readFeed, where our own failure (store down, a bug) is logged and the other feeds go on. */
 export async function readFeedGuarded(
   run: NewsRun,
@@ -84,7 +97,7 @@ async function matchItems(
   parsed: ParsedFeed,
   state: FeedState | null,
 ): Promise<Candidates> {
-  const incidents = run.container.config.incidents.filter((i) => i.feeds.includes(feed.id));
+  const incidents = run.container.config.incidents.filter((i) => feedReaders(run, feed).includes(i.id));
   // A feed never fetched has no seen keys: skip the query.
   const seen = state ? await run.container.news.seenKeys(feed.id) : new Set<string>();
   const candidates: Candidates = new Map();

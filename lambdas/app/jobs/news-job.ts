@@ -11,6 +11,7 @@ import { newsAnnouncement } from '../../discord/render-news';
 import type { Container } from '../container';
 import type { Deadline } from '../../domain/deadline';
 import { readFeedGuarded } from './news-feeds';
+import type { StoredFeed } from '../../store/guild-feeds';
 import { handleRefundEvidence, postChange } from './news-refund';
 
 export interface NewsJobOptions {
@@ -98,6 +99,8 @@ export interface NewsRun {
   opts: NewsJobOptions;
   fetcher: FeedFetcher;
   result: NewsJobResult;
+  /** The feeds servers added with /feeds add, read at the start of the run. */
+  storedFeeds: StoredFeed[];
   /** Record a problem; the run goes on with the rest. */
   fail(line: string): void;
 }
@@ -161,6 +164,7 @@ function startRun(container: Container, input: NewsJobInput): NewsRun {
     opts: { ...NEWS_JOB_DEFAULTS, ...input.options },
     fetcher: input.fetchFeed ?? defaultFetchFeed,
     result,
+    storedFeeds: [],
     fail: (line) => {
       result.errors.push(line);
       container.logger.warn(`news: ${line}`);
@@ -168,10 +172,22 @@ function startRun(container: Container, input: NewsJobInput): NewsRun {
   };
 }
 
-/** The feeds some incident reads, and of those the ones due now (domain/feed-health.ts). */
+/**
+ * The feeds some incident reads (the config's, and those added from Discord, read each run so a
+ * new one needs no redeploy), and of those the ones due now (domain/feed-health.ts).
+ */
 async function dueFeeds(run: NewsRun): Promise<{ due: FeedConfig[]; states: Map<string, FeedState> }> {
-  const { config, clock, news } = run.container;
-  const wanted = config.feeds.filter((f) => config.incidents.some((i) => i.feeds.includes(f.id)));
+  const { config, clock, news, guildFeeds } = run.container;
+  try {
+    run.storedFeeds = await guildFeeds.all();
+  } catch (err) {
+    run.fail(`reading the feeds added from Discord (config feeds only this run): ${errorMessage(err)}`);
+  }
+  const wanted: FeedConfig[] = config.feeds.filter((f) =>
+    config.incidents.some((i) => i.feeds.includes(f.id)),
+  );
+  for (const f of run.storedFeeds)
+    if (!wanted.some((w) => w.id === f.id)) wanted.push({ id: f.id, url: f.url });
   run.result.feedsConfigured = wanted.length;
   const states = await news.feedStates();
   const now = clock.now();

@@ -4,6 +4,7 @@ import type { CommandReply } from '../interaction-reply';
 import { CommandError, errorReply, type CommandDeps, type ParsedCommand } from './shared';
 import { alertsCommand } from './alerts';
 import { chainCommand } from './chain';
+import { feedsCommand } from './feeds';
 import { newsCommand } from './news';
 import { priceCommand } from './price';
 import { refundCalc, refundSetStage, refundShow } from './refund';
@@ -18,6 +19,7 @@ export {
   isEphemeralCommand,
   type CommandContainer,
   type CommandDeps,
+  type FeedProbe,
   type ParsedCommand,
 } from './shared';
 
@@ -42,6 +44,8 @@ export async function runCommand(cmd: ParsedCommand, deps: CommandDeps): Promise
         return await statusCommand(cmd, deps);
       case COMMAND.chain:
         return await chainCommand(cmd, deps);
+      case COMMAND.feeds:
+        return await feedsCommand(cmd, deps);
     }
     const full = cmd.sub ? `/${cmd.name} ${cmd.sub}` : `/${cmd.name}`;
     return errorReply(

@@ -37,7 +37,16 @@ export interface CommandDeps extends Repositories {
    * answers with the text and hands the files (the /price chart) to the deferred-work worker.
    */
   attachments?: 'render' | 'later';
+  /**
+   * Fetches and checks a feed URL once (/feeds add). The worker has it (app/feed-probe.ts); the
+   * endpoint does not (a fetch may outlast its 3 s), so /feeds add is handed to the worker.
+   */
+  feedProbe?: FeedProbe;
 }
+
+/** What one check of a feed URL found. */
+export type FeedCheck = { ok: true; title?: string; items: number } | { ok: false; problem: string };
+export type FeedProbe = (url: string) => Promise<FeedCheck>;
 
 /**
  * The part of the container (lambdas/app/container.ts) the interactions endpoint and worker take:
@@ -62,6 +71,7 @@ export function isEphemeralCommand(name: string, sub?: string): boolean {
   return (
     name === COMMAND.alerts ||
     name === COMMAND.status ||
+    name === COMMAND.feeds ||
     (name === COMMAND.refund && (sub === SUB.refundSetStage || sub === SUB.refundSetTerms))
   );
 }

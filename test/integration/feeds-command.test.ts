@@ -1,0 +1,160 @@
+import { PermissionFlagsBits } from 'discord-api-types/v10';
+import { DEV_GUILD_ID, buildCommandInteraction } from '../../local/dev-client';
+import { localInteractions } from '../../local/interactions-server';
+import { handleInteraction } from '../../lambdas/discord/interactions';
+import { createFetchFollowUp } from '../../lambdas/discord/followup';
+import { createContainer, type Container } from '../../lambdas/app/container';
+import { runNewsJob } from '../../lambdas/app/jobs/news-job';
+import { MAX_FEEDS_PER_GUILD, storedFeedId } from '../../lambdas/store/guild-feeds';
+import { ManualClock, HOUR } from '../../lambdas/domain/clock';
+import { COINCHECK_NEM_2018, DEFAULT_CONFIG, type Config } from '../../lambdas/domain/config';
+import { MemoryLogger } from '../../lambdas/domain/log';
+import { startTestStore, type TestStore } from '../../testkit/dynamo';
+import { startFeedServer, type FeedServer } from '../../testkit/feed-server';
+import { startFollowUpRecorder, type FollowUpRecorder } from '../support/followup-recorder';
+import { generateTestKeys, signedHeaders } from '../support/interactions';
+import { rssFeed, type RssItemSpec } from '../support/feed-builders';
+
+/**
+ * /feeds add|remove|list through the signed endpoint, the in-process worker (which checks the URL
+ * with the real fetch and parser) and the news job, on dynalite and a loopback feed server.
+ */
+
+const NEWS_CHANNEL = '100000000000000001';
+const GUILD = DEV_GUILD_ID;
+const MANAGE = PermissionFlagsBits.ManageChannels;
+const keys = generateTestKeys();
+
+let clock: ManualClock;
+let t: TestStore;
+let feeds: FeedServer;
+let recorder: FollowUpRecorder;
+let container: Container;
+let local: ReturnType<typeof localInteractions>;
+/** What the server's own feed currently lists. */
+let items: RssItemSpec[];
+
+beforeEach(async () => {
+  clock = new ManualClock(Date.parse('2018-01-27T00:00:00Z'));
+  t = await startTestStore(clock);
+  feeds = await startFeedServer();
+  recorder = await startFollowUpRecorder();
+  items = [{ title: 'Weather in Tokyo', guid: 'w1', pubDate: 'Fri, 26 Jan 2018 20:00:00 GMT' }];
+  feeds.route('/server.rss', (_req, res) => res.end(rssFeed('Server news', items)));
+  feeds.route('/config.rss', (_req, res) => res.end(rssFeed('Config news', [])));
+  feeds.route('/page.html', (_req, res) => {
+    res.setHeader('content-type', 'text/html');
+    res.end('<!doctype html><html><body>not a feed</body></html>');
+  });
+  const config: Config = {
+    ...DEFAULT_CONFIG,
+    channels: [{ id: NEWS_CHANNEL, kinds: ['news'], language: 'en' }],
+    feeds: [{ id: 'config-feed', url: feeds.url('/config.rss') }],
+    incidents: [{ ...COINCHECK_NEM_2018, feeds: ['config-feed'] }],
+  };
+  container = createContainer({ config, store: t.store, clock, logger: new MemoryLogger() });
+  local = localInteractions(container, {
+    publicKey: keys.publicKeyHex,
+    followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
+    budgetMs: 20_000,
+  });
+});
+
+afterEach(async () => {
+  await recorder.close();
+  await feeds.close();
+  await t.close();
+});
+
+/**
+ * `/feeds …` in a channel; runs what was handed to the worker. The answer's text: the endpoint's
+ * message, or (for a deferred answer) the worker's edit of it.
+ */
+async function send(line: string, permissions = MANAGE): Promise<{ type: number; text: string }> {
+  const body = JSON.stringify({
+    ...buildCommandInteraction(`feeds ${line}`.split(' '), { permissions }),
+    channel_id: NEWS_CHANNEL,
+  });
+  const before = recorder.edits.length;
+  const res = await handleInteraction(
+    { headers: signedHeaders(body, keys.privateKey, clock.now()), body },
+    local.deps,
+  );
+  await local.drain();
+  const answer = JSON.parse(res.body) as { type: number; data?: { content?: string; flags?: number } };
+  const edit = recorder.edits[before]?.payload as { content?: string } | undefined;
+  return { type: answer.type, text: answer.data?.content ?? edit?.content ?? '' };
+}
+
+async function newsRun() {
+  clock.advance(HOUR);
+  return runNewsJob(container);
+}
+
+describe('/feeds', () => {
+  it('a feed added from Discord is checked by the worker, read by the next news runs, and its new matching item posted', async () => {
+    const url = feeds.url('/server.rss');
+    const added = await send(`add url:${url}`);
+    // Answered "thinking…" at once: the check (fetch and parse) runs in the worker.
+    expect(added.type).toBe(5);
+    expect(added.text).toContain(
+      `Added feed ${storedFeedId(url)} "Server news" (1 items now), matched against every incident.`,
+    );
+    expect(feeds.count('/server.rss')).toBe(1);
+
+    // The first run is the feed's baseline: what it listed when added is not news.
+    expect((await newsRun()).newsPosted).toBe(0);
+    expect(feeds.count('/server.rss')).toBe(2);
+    items = [
+      { title: 'Coincheck to refund NEM holders', guid: 'n1', pubDate: 'Sat, 27 Jan 2018 01:00:00 GMT' },
+      ...items,
+    ];
+    const run = await newsRun();
+    expect(run.newsPosted).toBe(1);
+    const posted = (await container.outbox.pending()).filter((e) => e.kind === 'news');
+    expect(posted.map((e) => e.channelId)).toEqual([NEWS_CHANNEL]);
+    expect(JSON.stringify(posted[0]?.payload)).toContain('Coincheck to refund NEM holders');
+  });
+
+  it('a removed feed is no longer fetched', async () => {
+    const url = feeds.url('/server.rss');
+    await send(`add url:${url}`);
+    await newsRun();
+    const fetched = feeds.count('/server.rss');
+    expect((await send(`remove id:${storedFeedId(url)}`)).text).toContain('no longer reads it');
+    await newsRun();
+    expect(feeds.count('/server.rss')).toBe(fetched);
+    expect((await send('remove id:u-000000000000')).text).toContain(
+      'This server added no feed "u-000000000000"',
+    );
+  });
+
+  it('a URL that is not a feed is refused with the reason, and nothing is stored', async () => {
+    const { text } = await send(`add url:${feeds.url('/page.html')}`);
+    expect(text).toContain('Not added:');
+    expect(text).toContain('is not a readable RSS or Atom feed');
+    expect(await container.guildFeeds.list(GUILD)).toEqual([]);
+    expect((await send('add url:ftp://example.com/feed')).text).toContain('url must be an http(s) address');
+  });
+
+  it('the per-server limit refuses one more feed, saying so, without fetching it', async () => {
+    for (let i = 0; i < MAX_FEEDS_PER_GUILD; i++)
+      await container.guildFeeds.add({ guildId: GUILD, url: feeds.url(`/f${i}.rss`), addedBy: 'test' });
+    const { type, text } = await send(`add url:${feeds.url('/server.rss')}`);
+    expect(type).toBe(4);
+    expect(text).toContain(`This server already has ${MAX_FEEDS_PER_GUILD} feeds, the limit.`);
+    expect(feeds.count('/server.rss')).toBe(0);
+  });
+
+  it("lists the config's feeds and this server's; refuses a member without Manage Channels", async () => {
+    await send(`add url:${feeds.url('/server.rss')} incident:${COINCHECK_NEM_2018.id}`);
+    const { text } = await send('list');
+    expect(text).toContain(`• config-feed <${feeds.url('/config.rss')}> (${COINCHECK_NEM_2018.id})`);
+    expect(text).toContain(`Added in this server (1/${MAX_FEEDS_PER_GUILD}):`);
+    expect(text).toContain(
+      `• ${storedFeedId(feeds.url('/server.rss'))} <${feeds.url('/server.rss')}> "Server news" (${COINCHECK_NEM_2018.id})`,
+    );
+    const refused = await send('list', PermissionFlagsBits.SendMessages);
+    expect(refused.text).toContain('Manage Channels');
+  });
+});
