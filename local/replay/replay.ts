@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createDiscordClient, type DiscordClient } from '../../lambdas/discord/rest-client';
 import { startEmbeddedDynamo } from '../embedded-dynamo';
 import { createPriceSources } from '../../lambdas/sources/exchanges';
@@ -68,11 +65,7 @@ export interface ReplayOptions {
   pricesSymbol?: string;
   /** A user RSS 2.0 file replacing the recorded news timeline. */
   newsRss?: string;
-  /**
-   * Keep dynalite's data here (default: a temporary folder, removed at the end). On disk rather
-   * than dynalite's in-memory store: that one keeps each key and value as a small Buffer, and
-   * every 8 KB pool slab any of them lands in stays alive, so a 3-month replay grew to ~1 GB.
-   */
+  /** Keep dynalite's data here (default: in memory, gone at the end). */
   dataDir?: string;
   /**
    * Use this DynamoDB-compatible endpoint instead of starting dynalite (table goxwatch-replay,
@@ -287,9 +280,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
 
   const clock = new ManualClock(from);
   const logger = new MemoryLogger();
-  const tempDir =
-    opts.storeEndpoint || opts.dataDir ? undefined : mkdtempSync(join(tmpdir(), 'goxwatch-replay-'));
-  const dynamo = opts.storeEndpoint ? undefined : await startEmbeddedDynamo(opts.dataDir ?? tempDir);
+  const dynamo = opts.storeEndpoint ? undefined : await startEmbeddedDynamo(opts.dataDir);
   const client = dynamoClient(opts.storeEndpoint ?? dynamo?.endpoint);
   // A daily series polled every 15 minutes would report each day's change as a 1 h fall: the
   // recorded daily USD series only feeds the summary. A user's own file is always polled.
@@ -521,7 +512,6 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     await Promise.allSettled([exchange.close(), feed.close(), nemNode.close()]);
     client.destroy();
     await dynamo?.close();
-    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
   }
 }
 
