@@ -146,7 +146,7 @@ export async function startGatewayServer(opts: GatewayServerOptions): Promise<Ga
     const url = new URL(req.url ?? '/', 'http://localhost');
     record({ kind: 'connect', connection, path: url.pathname });
     ws.on('close', (code) => {
-      if (current?.socket === ws) current.socket = undefined;
+      if (current?.socket === ws) delete current.socket;
       record({ kind: 'closed', connection, code });
     });
     // Query string params (gateway.mdx "Connecting"): v=10 and encoding=json are what this server speaks.

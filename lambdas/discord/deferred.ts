@@ -116,7 +116,7 @@ export function createWorkerDeps(
   opts: {
     followUp: WorkerDeps['followUp'];
     guildSubscriptionCap?: number;
-    feedProbe?: WorkerDeps['feedProbe'];
+    feedProbe?: NonNullable<WorkerDeps['feedProbe']>;
   },
 ): WorkerDeps {
   return { ...container, ...opts, attachments: 'render' };

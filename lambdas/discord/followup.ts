@@ -4,7 +4,6 @@ import { encodeMultipart, TokenExpiringError, type FollowUp } from './interactio
 import type { SendGuard } from './rest-client';
 import { withNoMentions } from './text';
 import type { Logger } from '../domain/log';
-import type { MessagePayload } from '../domain/messages';
 import { renderForTerminal } from './terminal-render';
 
 /** Discord's "Unknown Webhook": the interaction token is unknown (yet, or any more). */
@@ -164,11 +163,7 @@ function jsonField(text: string, field: string): number {
  */
 export function printFollowUp(logger: Logger, channelLabel = 'interaction'): FollowUp {
   return async (_applicationId, _token, message) => {
-    const payload: MessagePayload = {
-      ...(message.data.content ? { content: message.data.content } : {}),
-      ...(message.data.embeds ? { embeds: message.data.embeds } : {}),
-    };
     const files = (message.files ?? []).map((f) => `[attachment ${f.name}, ${f.data.length} bytes]`);
-    logger.info([renderForTerminal(channelLabel, payload), ...files].join('\n'));
+    logger.info([renderForTerminal(channelLabel, message.data), ...files].join('\n'));
   };
 }

@@ -1,13 +1,16 @@
-import type { APIEmbed } from 'discord-api-types/v10';
+import type { RESTPatchAPIWebhookWithTokenMessageJSONBody } from 'discord-api-types/v10';
 // string-width 4.x: the CommonJS line (5+ is ESM only), what this CommonJS/ts-jest build can require.
 import stringWidth from 'string-width';
-import type { MessagePayload } from '../domain/messages';
 
 /**
  * A message as a terminal user would see it in Discord, drawn as a plain-text box. Used when no bot
  * token is set, so a new user sees what the bot would post. Pure.
  */
-export function renderForTerminal(channelId: string, payload: MessagePayload, width = 72): string {
+/** What the box shows of a message: a channel message and an interaction edit alike. */
+export type ShownMessage = Pick<RESTPatchAPIWebhookWithTokenMessageJSONBody, 'content' | 'embeds'>;
+type ShownEmbed = NonNullable<ShownMessage['embeds']>[number];
+
+export function renderForTerminal(channelId: string, payload: ShownMessage, width = 72): string {
   const inner = Math.max(20, width - 4);
   const lines: string[] = [];
   // A line break inside a text is a new box line, never a raw newline that would break the box.
@@ -28,7 +31,7 @@ export function renderForTerminal(channelId: string, payload: MessagePayload, wi
   return [top, ...body, bottom].join('\n');
 }
 
-function renderEmbed(embed: APIEmbed, add: (text: string) => void): void {
+function renderEmbed(embed: ShownEmbed, add: (text: string) => void): void {
   if (embed.author?.name) add(embed.author.name);
   if (embed.title) add(`■ ${embed.title}`);
   if (embed.url) add(embed.url);

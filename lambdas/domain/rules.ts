@@ -143,7 +143,9 @@ export function evaluateRules(input: EvaluateInput): EvaluateResult {
     price: latest.price,
     at: latest.at,
     venues: latest.venues,
-    ...(reference !== undefined ? { referencePrice: reference, referenceDistancePercent: refDistance } : {}),
+    ...(reference !== undefined && refDistance !== undefined
+      ? { referencePrice: reference, referenceDistancePercent: refDistance }
+      : {}),
   };
 
   for (const drop of rules.drops) {

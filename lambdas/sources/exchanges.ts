@@ -259,7 +259,7 @@ async function fetchQuote(
   }
   for (;;) {
     attempt++;
-    cached.rateLimited = undefined;
+    delete cached.rateLimited;
     try {
       await ensureMarket(id, source, cached, logger);
       const ticker = await cached.exchange.fetchTicker(source.symbol);
@@ -332,7 +332,7 @@ async function ensureMarket(
     cached.markets = cached.exchange.loadMarkets(true).then(
       () => undefined,
       (err: unknown) => {
-        cached.markets = undefined;
+        delete cached.markets;
         throw err;
       },
     );

@@ -244,16 +244,20 @@ function invoke(name: string, event: unknown, env: Record<string, string> = {}):
         const result = /\n@@RESULT@@(.*)\n/.exec(stdout);
         const error = /\n@@ERROR@@(.*)\n/.exec(stdout);
         const parsed = result
-          ? (JSON.parse(result[1]!) as { mode: Invocation['mode']; value: unknown; leftRunning: string[] })
+          ? (JSON.parse(result[1]!) as {
+              mode: NonNullable<Invocation['mode']>;
+              value: unknown;
+              leftRunning: string[];
+            })
           : undefined;
         done({
           ok: Boolean(parsed),
           ...(parsed ? { mode: parsed.mode, result: parsed.value, leftRunning: parsed.leftRunning } : {}),
-          error: error
-            ? (JSON.parse(error[1]!) as string)
+          ...(error
+            ? { error: JSON.parse(error[1]!) as string }
             : parsed
-              ? undefined
-              : `no result; stderr: ${stderr}`,
+              ? {}
+              : { error: `no result; stderr: ${stderr}` }),
           stdout,
           stderr,
         });

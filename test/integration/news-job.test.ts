@@ -354,7 +354,7 @@ describe('news job on loopback feeds, dynalite and the real outbox', () => {
       w.enqueueFails = (a) => a.kind === 'refund';
       const crashed = await w.run();
       expect(crashed.errors.join()).toContain('simulated crash');
-      w.enqueueFails = undefined;
+      delete w.enqueueFails;
       w.clock.advance(5 * MINUTE);
       const retry = await w.run();
       expect(retry.feedsFetched).toBe(1); // validators were not saved: fetched again, not a 304

@@ -206,7 +206,7 @@ describe('refund stages need an official source or two independent ones', () => 
 
   it.each([
     ['the same domain on another feed', 'wire-b', 'https://news-a.example.com/2018/03/12/coincheck-update'],
-    ['the same feed from another domain', 'wire-a', PAYING_B.link],
+    ['the same feed from another domain', 'wire-a', PAYING_B.link ?? ''],
   ] as const)(
     'a second item from %s leaves it unconfirmed and posts nothing more',
     async (_what, feed, link) => {
@@ -235,7 +235,7 @@ describe('refund stages need an official source or two independent ones', () => 
       const crashed = await w.run();
       expect(crashed.errors.join()).toContain('simulated crash');
       expect(await w.container.refunds.claims(INCIDENT)).toHaveLength(1);
-      w.crashOn = undefined;
+      delete w.crashOn;
       later(w, 5 * MINUTE);
       expect((await w.run()).unconfirmedPosted).toBe(1);
       later(w, 5 * MINUTE);

@@ -43,6 +43,11 @@ function change(overrides: Partial<RefundChange> = {}): RefundChange {
   };
 }
 
+/** The change as written when no rate was stated (the field absent, not undefined). */
+function withoutRate({ rate: _rate, ...rest }: RefundChange): RefundChange {
+  return rest;
+}
+
 function embedOf(p: MessagePayload): APIEmbed {
   const e = p.embeds?.[0];
   if (!e) throw new Error('no embed');
@@ -180,7 +185,7 @@ describe('refund post', () => {
   it('without a stated rate the configured rate is shown and said to be configured', () => {
     const text = JSON.stringify(
       embedOf(
-        refundStageAnnouncement(change({ rate: undefined, to: 'announced', from: 'none' }), incident).render(
+        refundStageAnnouncement(withoutRate(change({ to: 'announced', from: 'none' })), incident).render(
           'en',
         ),
       ),
@@ -205,9 +210,9 @@ describe('refund post', () => {
 
   it('a rate carried from an earlier item or set by a maintainer is not "stated in the source"', () => {
     const note = (rateSource: RefundChange['rateSource']) =>
-      embedOf(refundStageAnnouncement(change({ rateSource }), incident).render('en')).fields?.find(
-        (f) => f.name === 'Rate',
-      )?.value;
+      embedOf(
+        refundStageAnnouncement(change(rateSource ? { rateSource } : {}), incident).render('en'),
+      ).fields?.find((f) => f.name === 'Rate')?.value;
     expect(note('earlier-source')).toBe('88.549 JPY / XEM (stated in an earlier source)');
     expect(note('maintainer')).toBe('88.549 JPY / XEM (set by a maintainer)');
   });

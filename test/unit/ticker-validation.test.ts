@@ -13,7 +13,7 @@ describe('ticker validation', () => {
   });
 
   it('stamps a ticker without an exchange timestamp (zaif) with the fetch time', () => {
-    expect(validateTicker({ last: 88.5, timestamp: undefined }, NOW, DAY)).toEqual({
+    expect(validateTicker({ last: 88.5 }, NOW, DAY)).toEqual({
       ok: true,
       price: 88.5,
       timestamp: NOW,

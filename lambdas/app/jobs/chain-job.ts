@@ -215,10 +215,10 @@ export async function runChainJob(c: Container, opts: ChainJobOptions): Promise<
   }
 
   // The view the messages are rendered from: balances as now known.
-  const current: WatchedAccount[] = [...all.values()].map((a) => ({
-    ...a,
-    ...(balances.has(a.address) ? { balanceMicro: balances.get(a.address) } : {}),
-  }));
+  const current: WatchedAccount[] = [...all.values()].map((a) => {
+    const balanceMicro = balances.get(a.address);
+    return { ...a, ...(balanceMicro !== undefined ? { balanceMicro } : {}) };
+  });
   const incident =
     config.incidents.find((i) => i.id === current.find((a) => a.role === 'attacker')?.incidentId) ??
     config.incidents[0];
@@ -298,12 +298,15 @@ export async function runChainJob(c: Container, opts: ChainJobOptions): Promise<
       JSON.stringify(outflowsOf.get(account.address) ?? account.outflows) !==
         JSON.stringify(account.outflows);
     if (!changed) continue;
+    const outflows = outflowsOf.get(account.address);
+    const balanceMicro = balances.get(account.address);
+    const drainAt = lastDrainAt.get(account.address);
     await repo
       .savePoll(account, {
         newSeen: newSeen.get(account.address) ?? [],
-        ...(outflowsOf.has(account.address) ? { outflows: outflowsOf.get(account.address) } : {}),
-        ...(balances.has(account.address) ? { balanceMicro: balances.get(account.address) } : {}),
-        ...(lastDrainAt.has(account.address) ? { lastDrainAt: lastDrainAt.get(account.address) } : {}),
+        ...(outflows ? { outflows } : {}),
+        ...(balanceMicro !== undefined ? { balanceMicro } : {}),
+        ...(drainAt !== undefined ? { lastDrainAt: drainAt } : {}),
       })
       .catch((err: unknown) => errors.push(`saving ${account.address}: ${errorMessage(err)}`));
   }
