@@ -421,7 +421,13 @@ describe('goxwatch stack template', () => {
       ]);
       expect(writes[0]!.Condition).toEqual({
         'ForAllValues:StringEquals': {
-          'dynamodb:LeadingKeys': ['SUB', 'CHANNEL#DISABLED', 'INTERACTION', 'REFUND#coincheck-nem-2018'],
+          'dynamodb:LeadingKeys': [
+            'SUB',
+            'CHANNEL#DISABLED',
+            'INTERACTION',
+            'GUILDFEED',
+            'REFUND#coincheck-nem-2018',
+          ],
         },
       });
       expect(dynamo.flatMap(actions).some((a) => /Batch|Scan|Transact|Table/.test(a))).toBe(false);
