@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,41 +9,15 @@ import { DEFAULT_CONFIG, type Config } from '../../lambdas/domain/config';
 import { startDiscordServer, type DiscordServer } from '../../testkit/discord-server';
 import { LoopbackExchanges } from '../../testkit/exchange-server';
 import { startNemNode, type NemNode } from '../../testkit/nem-server';
+import { runCli as run } from '../support/run-cli';
 
 /**
  * The command line as a user runs it (`npm start -- --once`): a fresh process, the embedded store on
  * disk, real ccxt against loopback exchanges, the real Discord client against a loopback Discord.
  */
 
-const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = join(ROOT, 'bin', 'goxwatch.ts');
 const PRICE_CHANNEL = '200000000000000001';
 const SYMBOL = 'XEM/BTC';
-
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: Record<string, string>): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(
-      TSX,
-      [CLI, ...args],
-      {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-        timeout: 150_000,
-      },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 describe('goxwatch command line', () => {
   let exchanges: LoopbackExchanges;

@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,16 +13,13 @@ import {
   type BotEndpoint,
 } from '../../local/bot-endpoint';
 import { startInteractionsServer, type InteractionsServer } from '../../local/interactions-server';
+import { CLI, ROOT, runCli as run } from '../support/run-cli';
 
 /**
  * `npm run cmd` talks only to a bot it can identify: the one running on its own data dir, checked
  * by pid and instance id. A foreign server on the port, a bot of another data dir and a file left
  * by a killed bot are never sent a command; the command then runs in-process.
  */
-
-const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = join(ROOT, 'bin', 'goxwatch.ts');
 
 let dir: string;
 beforeEach(() => {
@@ -132,28 +129,6 @@ describe('which bot npm run cmd may talk to', () => {
     expect(await findRunningBot(dir)).toEqual({ none: 'no bot running on this data dir' });
   });
 });
-
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: Record<string, string>): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(
-      TSX,
-      [CLI, ...args],
-      {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-        timeout: 150_000,
-      },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe('npm run cmd as a user runs it', () => {
   let configFile: string;
