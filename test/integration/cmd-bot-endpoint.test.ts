@@ -1,6 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +12,7 @@ import {
 } from '../../local/bot-endpoint';
 import { startInteractionsServer, type InteractionsServer } from '../../local/interactions-server';
 import { CLI, ROOT, runCli as run } from '../support/run-cli';
+import { startLoopbackServer } from '../../testkit/loopback';
 
 /**
  * `npm run cmd` talks only to a bot it can identify: the one running on its own data dir, checked
@@ -28,19 +27,16 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A program that is not goxwatch, listening on a port: records what it is sent. */
-async function foreignServer(): Promise<{ url: string; requests: string[]; server: Server }> {
-  const requests: string[] = [];
-  const server = createServer((req: IncomingMessage, res) => {
-    requests.push(`${req.method ?? ''} ${req.url ?? ''}`);
-    req.resume();
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"type":1}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/interactions`, requests, server };
+async function foreignServer(): Promise<{ url: string; requests(): string[]; close(): Promise<void> }> {
+  const server = await startLoopbackServer(
+    (_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('{"type":1}'),
+  );
+  return {
+    url: `${server.baseUrl}/interactions`,
+    requests: () => server.requests.map((r) => `${r.method} ${r.url}`),
+    close: server.close,
+  };
 }
-
-const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
 /** A goxwatch endpoint of its own instance, as `npm start` runs it. */
 async function botServer(instance: string): Promise<InteractionsServer> {
@@ -86,9 +82,9 @@ describe('which bot npm run cmd may talk to', () => {
       writeFile({ url: foreign.url, pid: process.pid, instance: newInstanceId() });
       const found = await findRunningBot(dir);
       expect(found).toEqual({ none: expect.stringContaining('does not answer as the bot of this data dir') });
-      expect(foreign.requests.filter((r) => r.startsWith('POST'))).toEqual([]);
+      expect(foreign.requests().filter((r) => r.startsWith('POST'))).toEqual([]);
     } finally {
-      await close(foreign.server);
+      await foreign.close();
     }
   });
 
@@ -118,9 +114,9 @@ describe('which bot npm run cmd may talk to', () => {
       expect(await findRunningBot(dir)).toEqual({
         none: `stale ${BOT_ENDPOINT_FILE} (pid ${pid} is not running)`,
       });
-      expect(foreign.requests).toEqual([]);
+      expect(foreign.requests()).toEqual([]);
     } finally {
-      await close(foreign.server);
+      await foreign.close();
     }
   });
 
@@ -154,9 +150,9 @@ describe('npm run cmd as a user runs it', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/88,549 JPY/);
       expect(r.stderr).toContain('answering in this process');
-      expect(foreign.requests).toEqual(['GET /goxwatch/instance']);
+      expect(foreign.requests()).toEqual(['GET /goxwatch/instance']);
     } finally {
-      await close(foreign.server);
+      await foreign.close();
     }
   });
 
