@@ -29,12 +29,14 @@ export async function handleRefundEvidence(
 ): Promise<void> {
   const { refunds } = run.container;
   const current = await refunds.get(incident.id);
+  const domain = linkDomain(item.link);
+  const source = { feedId: item.feedId, ...(item.link ? { link: item.link } : {}) };
   const claim: RefundClaim = {
     incidentId: incident.id,
     id: `${signal.stage}#${item.feedId}#${item.key}`,
     stage: signal.stage,
     feedId: item.feedId,
-    ...(linkDomain(item.link) ? { domain: linkDomain(item.link) as string } : {}),
+    ...(domain ? { domain } : {}),
     ...(item.link ? { link: item.link } : {}),
     quote: signal.sentence,
     at: item.publishedAt ?? nowMs,
@@ -51,11 +53,11 @@ export async function handleRefundEvidence(
     current,
     stage: signal.stage,
     doubts: doubt !== undefined,
-    source: { feedId: item.feedId, ...(item.link ? { link: item.link } : {}) },
+    source,
     claim,
     claims,
   });
-  const own = { feedId: item.feedId, ...(item.link ? { link: item.link } : {}), quote: signal.sentence };
+  const own = { ...source, quote: signal.sentence };
   const base: RefundEvidence = {
     stage: signal.stage,
     ...(signal.rate !== undefined ? { rate: signal.rate } : {}),
