@@ -41,3 +41,27 @@ it('news every 5 minutes: two of three failed is failing, one alone is not', asy
   clock.advance(30 * MINUTE);
   expect(await runs.health('news')).toEqual({ runs: 0, failed: 0, failing: false });
 });
+
+it("a job's run is one write on its own last record; another process's record in between is read and kept", async () => {
+  const other = new JobRuns(t.store, clock);
+  clock.advance(30 * MINUTE);
+  await runs.record('chain', clock.now(), true, 'ok'); // first in this process: read, then write
+  let before = t.store.requests;
+  clock.advance(MINUTE);
+  await runs.record('chain', clock.now(), false, 'failed');
+  expect(t.store.requests - before).toBe(1);
+  // Another process (its own JobRuns) records a failure: the next write here is refused, reads it and keeps it.
+  clock.advance(MINUTE);
+  await other.record('chain', clock.now(), false, 'failed elsewhere');
+  before = t.store.requests;
+  clock.advance(MINUTE);
+  await runs.record('chain', clock.now(), true, 'ok');
+  expect(t.store.requests - before).toBe(3);
+  expect(await runs.health('chain')).toEqual({ runs: 4, failed: 2, failing: false });
+  const [last] = (await runs.last()).filter((r) => r.job === 'chain');
+  expect(last).toMatchObject({
+    ok: true,
+    summary: 'ok',
+    recent: [expect.anything(), expect.anything(), expect.anything(), expect.anything()],
+  });
+});
