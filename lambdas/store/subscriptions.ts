@@ -34,6 +34,23 @@ export class Subscriptions {
       this.store.query<SubscriptionItem>(SUBS),
       this.store.query<DisabledChannelItem>(DISABLED),
     ]);
+    return this.merge(stored, disabled);
+  }
+
+  /**
+   * The channels with price rules of their own (what the price job adds to the configured rules),
+   * as all() has them. The disabled channels are read only when there is such a channel: with
+   * none, the price job's poll costs one query here, not two.
+   */
+  async withOwnPriceRules(): Promise<Subscription[]> {
+    const stored = await this.store.query<SubscriptionItem>(SUBS);
+    if (!stored.some((s) => s.priceRules?.length)) return [];
+    const disabled = await this.store.query<DisabledChannelItem>(DISABLED);
+    return this.merge(stored, disabled).filter((s) => s.priceRules?.length);
+  }
+
+  /** Configured channels, overridden by stored subscriptions, marked when disabled; those taking nothing left out. */
+  private merge(stored: SubscriptionItem[], disabled: DisabledChannelItem[]): Subscription[] {
     const byChannel = new Map<string, Subscription>();
     for (const c of this.configured) {
       byChannel.set(c.id, {

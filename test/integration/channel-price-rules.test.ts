@@ -8,6 +8,7 @@ import { startDiscordServer } from '../../testkit/discord-server';
 import { MINUTE } from '../../lambdas/domain/clock';
 import type { Subscription } from '../../lambdas/domain/subscription';
 import { MAX_CUSTOM_RULES, dropRuleId } from '../../lambdas/domain/rule-ids';
+import { PK } from '../../lambdas/store/keys';
 import {
   BASE,
   EN_CHANNEL,
@@ -214,6 +215,31 @@ describe("channels' own price rules in the price job", () => {
       setAll(h, BASE * 0.96);
       expect((await h.tick()).alerts).toEqual([]);
       expect(await pendingFor(h)).toEqual([]);
+    });
+  });
+
+  it('no channel with rules of its own: a poll reads the subscriptions once and never the disabled channels', async () => {
+    await withHarness({}, async (h) => {
+      const queried: string[] = [];
+      h.db.store.client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const pk = (args.input as { ExpressionAttributeValues?: { ':pk'?: { S?: string } } })
+            .ExpressionAttributeValues?.[':pk']?.S;
+          if (context.commandName === 'QueryCommand' && pk) queried.push(pk);
+          return next(args);
+        },
+        { step: 'initialize', name: 'recordQueriedPartitions' },
+      );
+      await h.subscriptions().put({ channelId: OWN_RULES, kinds: ['price'], language: 'en' });
+      await h.subscriptions().disable(MIXED_RULES, '403 Missing Access');
+      await steady(h, 2);
+      expect(queried.filter((pk) => pk === PK.subscriptions)).toHaveLength(2);
+      expect(queried).not.toContain(PK.disabledChannels);
+      // A channel's own rule: the disabled channels are read too (their rules do not count).
+      await subscribe(h, MIXED_RULES, ['drop-2-30']);
+      queried.length = 0;
+      await steady(h, 1);
+      expect(queried.filter((pk) => pk === PK.disabledChannels)).toHaveLength(1);
     });
   });
 

@@ -315,7 +315,7 @@ async function channelRules(container: Container, errors: string[]): Promise<Rul
   const { config, logger } = container;
   let subscriptions: Subscription[];
   try {
-    subscriptions = await container.subscriptions.all();
+    subscriptions = await container.subscriptions.withOwnPriceRules();
   } catch (err) {
     errors.push(`reading the channels' price rules (configured rules only this poll): ${errorMessage(err)}`);
     return config.rules;
