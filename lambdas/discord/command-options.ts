@@ -1,8 +1,8 @@
-import {
-  ApplicationCommandOptionType,
-  type APIApplicationCommandBasicOption,
-  type APIApplicationCommandSubcommandOption,
+import type {
+  APIApplicationCommandBasicOption,
+  APIApplicationCommandSubcommandOption,
 } from 'discord-api-types/v10';
+import { ApplicationCommandOptionType } from './api-values';
 
 /** Option builders shared by the command definitions (command-definitions.ts, feeds-definition.ts). */
 

@@ -1,9 +1,5 @@
-import {
-  ApplicationCommandType,
-  InteractionContextType,
-  PermissionFlagsBits,
-  type RESTPostAPIChatInputApplicationCommandsJSONBody,
-} from 'discord-api-types/v10';
+import type { RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord-api-types/v10';
+import { ApplicationCommandType, InteractionContextType, PermissionFlagsBits } from './api-values';
 import { str, sub } from './command-options';
 
 /**

@@ -1,12 +1,14 @@
 import { say } from '../domain/i18n';
+import type {
+  APIApplicationCommandInteractionDataOption,
+  APIInteractionResponse,
+} from 'discord-api-types/v10';
 import {
   ApplicationCommandOptionType,
   InteractionResponseType,
   InteractionType,
   MessageFlags,
-  type APIApplicationCommandInteractionDataOption,
-  type APIInteractionResponse,
-} from 'discord-api-types/v10';
+} from './api-values';
 import { ttlAfter, type Store } from '../store/store';
 import type { Language } from '../domain/config';
 import { NO_MENTIONS } from './text';
