@@ -182,9 +182,9 @@ export function projectMonthlyCost(input: CostInputs): CostProjection {
   const alarms = d.alarmMetrics * p.cloudWatchAlarmPerMonth;
   const dashboards = d.dashboards * p.cloudWatchDashboardPerMonth;
 
-  // Price, News and Delivery read the token; Interactions the public key (at most once per command).
-  const parameterReads =
-    3 * d.parameterReadsPerFunctionPerMonth + Math.min(commands, d.parameterReadsPerFunctionPerMonth);
+  // Price, News, Delivery and Chain read the token; the endpoint reads none (its public key is
+  // config, ADR 0020).
+  const parameterReads = 4 * d.parameterReadsPerFunctionPerMonth;
   const secrets = (parameterReads / 10_000) * p.kmsPer10kRequests;
 
   const over = (used: number, free: number) => Math.max(0, used - free) / (used || 1);

@@ -1,6 +1,7 @@
 import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadConfig } from '../lambdas/app/config-file';
+import { publicKeyProblem } from '../lambdas/discord/interactions-verify';
 import { GoxwatchStack } from './goxwatch-stack';
 
 /** CDK context keys (`npx cdk deploy -c key=value`), all optional. */
@@ -10,6 +11,8 @@ export interface AppContext {
   stackName?: string;
   alarmEmail?: string;
   discordApplicationId?: string;
+  /** The application's public key, 64 hex digits (not a secret; ADR 0020). */
+  discordPublicKey?: string;
   discordApiBase?: string;
   /** "destroy" deletes the table with the stack; anything else (default) retains it. */
   tableRemoval?: string;
@@ -41,12 +44,18 @@ export function buildApp(opts: { outdir?: string; context?: AppContext & Record<
   const alarmEmail = ctx('alarmEmail');
   const discordApplicationId = ctx('discordApplicationId');
   const discordApiBase = ctx('discordApiBase');
+  const discordPublicKey = ctx('discordPublicKey');
+  const keyProblem = discordPublicKey && publicKeyProblem(discordPublicKey);
+  // Before the stack is built (and every bundle with it): a wrong key would refuse every request.
+  if (keyProblem)
+    throw new Error(`-c discordPublicKey: ${keyProblem} (developer portal, General Information)`);
   const stack = new GoxwatchStack(app, ctx('stackName') ?? DEFAULT_STACK_NAME, {
     description: 'goxwatch: Discord bot watching XEM prices, incident news and refund status',
     config,
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(discordApplicationId ? { discordApplicationId } : {}),
     ...(discordApiBase ? { discordApiBase } : {}),
+    ...(discordPublicKey ? { discordPublicKey } : {}),
     tableRemovalPolicy: ctx('tableRemoval') === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     dashboard: ctx('dashboard') !== 'false',
   });

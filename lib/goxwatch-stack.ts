@@ -56,6 +56,12 @@ export interface GoxwatchStackProps extends StackProps {
   discordApiBase?: string;
   /** Discord application id (public, not a secret): for command registration and follow-ups. */
   discordApplicationId?: string;
+  /**
+   * The application's public key, hex (public by definition, docs/adr/0020): the interactions
+   * endpoint's DISCORD_PUBLIC_KEY, so a cold instance verifies its first request with no SSM read.
+   * Unset: the endpoint refuses every request until the stack is deployed with it.
+   */
+  discordPublicKey?: string;
   /** Email address subscribed to the alarm topic (confirm the subscription mail). */
   alarmEmail?: string;
   /** How often the delivery sweep drains the outbox (the jobs also deliver right after each run). */
@@ -82,16 +88,15 @@ export function scheduleMinutes(field: string, seconds: number): number {
 /**
  * The goxwatch deployment: one DynamoDB table (lambdas/store/table.ts), five Lambdas (price,
  * news, delivery, the interactions endpoint and its worker), EventBridge schedules from the config's intervals, a Function URL
- * for Discord interactions, two SSM SecureString parameters the maintainer creates after deploy
- * (named here, granted by name), dead-letter queues, alarms
+ * for Discord interactions, the SSM SecureString parameter of the bot token the maintainer creates
+ * after deploy (named here, granted by name), dead-letter queues, alarms
  * on an SNS topic and a dashboard.
  */
 export class GoxwatchStack extends Stack {
   readonly table: dynamodb.Table;
   readonly functions: Record<HandlerName, GoxwatchFunction>;
-  /** SSM parameter names (SecureString, created by the maintainer after deploy; ADR 0011). */
+  /** SSM parameter name (SecureString, created by the maintainer after deploy; ADR 0011). */
   readonly botTokenParameter: string;
-  readonly publicKeyParameter: string;
   readonly deadLetters: sqs.Queue;
   /** The deferred-work worker's own dead letters: each one is a user left without an answer. */
   readonly workerDeadLetters: sqs.Queue;
@@ -133,13 +138,13 @@ export class GoxwatchStack extends Stack {
       projectionType: dynamodb.ProjectionType.ALL,
     });
 
-    // ---- Secrets: SSM Parameter Store SecureString parameters, standard tier (no monthly
-    // charge), encrypted with the account's AWS-managed aws/ssm key (ADR 0011). CloudFormation
-    // cannot create a SecureString, so the stack only names them and grants reading them; the
-    // maintainer puts the values after deploy (docs/deploy.md). No value ever passes through the
-    // template or the environment; a parameter not yet created reads as unset and the runtime says so.
+    // ---- The secret: an SSM Parameter Store SecureString, standard tier (no monthly charge),
+    // encrypted with the account's AWS-managed aws/ssm key (ADR 0011). CloudFormation cannot
+    // create a SecureString, so the stack only names it and grants reading it; the maintainer puts
+    // the value after deploy (docs/deploy.md). The token never passes through the template or the
+    // environment; a parameter not yet created reads as unset and the runtime says so. The public
+    // key is not a secret: it is plain config in the endpoint's environment (ADR 0020).
     this.botTokenParameter = `/goxwatch/${this.stackName}/discord-bot-token`;
-    this.publicKeyParameter = `/goxwatch/${this.stackName}/discord-public-key`;
 
     // ---- Failed async invocations (after Lambda's retries) and undeliverable schedule events.
     this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
@@ -242,7 +247,7 @@ export class GoxwatchStack extends Stack {
         memorySize: 512,
         environment: {
           ...common,
-          [ENV.discordPublicKeyParameter]: this.publicKeyParameter,
+          ...(props.discordPublicKey ? { [ENV.discordPublicKey]: props.discordPublicKey } : {}),
           [ENV.workerFunction]: worker.functionName,
         },
       }),
@@ -296,7 +301,6 @@ export class GoxwatchStack extends Stack {
         }),
       );
     }
-    interactions.addToRolePolicy(this.readParameter(this.publicKeyParameter));
     // The hand-off: the endpoint may invoke the worker, that one function (not its versions or
     // aliases, not any other function), and nothing else.
     interactions.addToRolePolicy(
@@ -373,7 +377,6 @@ export class GoxwatchStack extends Stack {
       value: this.botTokenParameter,
       description: 'aws ssm put-parameter --type SecureString --name <this> (docs/deploy.md)',
     });
-    new CfnOutput(this, 'PublicKeyParameter', { value: this.publicKeyParameter });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetters.queueUrl });

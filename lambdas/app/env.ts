@@ -18,9 +18,8 @@ export const ENV = {
   /** The bot token itself (local runs); in AWS the SSM SecureString parameter named by discordTokenParameter. */
   discordBotToken: 'DISCORD_BOT_TOKEN',
   discordTokenParameter: 'DISCORD_TOKEN_PARAMETER',
-  /** The application's public key, hex (local runs); in AWS the parameter named by discordPublicKeyParameter. */
+  /** The application's public key, hex: not a secret, so plain env locally and in AWS (-c discordPublicKey; ADR 0020). */
   discordPublicKey: 'DISCORD_PUBLIC_KEY',
-  discordPublicKeyParameter: 'DISCORD_PUBLIC_KEY_PARAMETER',
   /** The interactions worker's function name: the endpoint's hand-off target (set by the stack; ADR 0008). */
   workerFunction: 'GOXWATCH_WORKER_FUNCTION',
   /** A Lambda API endpoint instead of the region's (the bundle smoke test's loopback). */

@@ -1,7 +1,7 @@
 import { registerSecret } from '../domain/log';
 import { DEFAULT_DISCORD_API_BASE, ENV } from './env';
 
-/** Discord settings from the environment; the token and key come from env locally, SSM in AWS. */
+/** Discord settings from the environment; the token comes from env locally, SSM in AWS. */
 export interface DiscordSettings {
   apiBase: string;
   token: string | undefined;
@@ -69,15 +69,13 @@ export function forgetDiscordToken(): void {
 }
 
 export async function discordSettings(): Promise<DiscordSettings> {
-  const [token, publicKey] = await Promise.all([
-    secret(ENV.discordBotToken, ENV.discordTokenParameter),
-    secret(ENV.discordPublicKey, ENV.discordPublicKeyParameter),
-  ]);
+  const token = await secret(ENV.discordBotToken, ENV.discordTokenParameter);
   registerSecret(token);
   return {
     apiBase: process.env[ENV.discordApiBase] || DEFAULT_DISCORD_API_BASE,
     token,
-    publicKey,
+    // Public by definition (ADR 0020): plain env, so the endpoint's first request reads no parameter.
+    publicKey: process.env[ENV.discordPublicKey] || undefined,
     applicationId: process.env[ENV.discordApplicationId] || undefined,
   };
 }

@@ -201,7 +201,9 @@ export async function handleInteraction(
 ): Promise<InteractionHttpResponse> {
   try {
     if (!deps.publicKey) {
-      deps.logger.error('interactions: no public key configured (DISCORD_PUBLIC_KEY); refusing the request');
+      deps.logger.error(
+        'interactions: no public key configured (DISCORD_PUBLIC_KEY; in AWS: cdk deploy -c discordPublicKey=...); refusing the request',
+      );
       return json(401, { error: 'invalid request signature' });
     }
     const verified = verifyInteractionRequest(

@@ -31,8 +31,11 @@ let template: Template;
 let json: { Resources: Record<string, Resource>; Outputs: Record<string, Json> };
 let templateText: string;
 
+/** The application's public key as the maintainer passes it at deploy (not a secret: ADR 0020). */
+const DEPLOYED_PUBLIC_KEY = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
+
 beforeAll(() => {
-  synth = synthApp();
+  synth = synthApp({ discordPublicKey: DEPLOYED_PUBLIC_KEY });
   templateText = readFileSync(join(synth.outdir, 'Goxwatch.template.json'), 'utf8');
   json = JSON.parse(templateText) as typeof json;
   template = Template.fromJSON(json);
@@ -78,7 +81,6 @@ function refs(value: unknown): string[] {
 }
 
 const TOKEN_PARAMETER = '/goxwatch/Goxwatch/discord-bot-token';
-const KEY_PARAMETER = '/goxwatch/Goxwatch/discord-public-key';
 
 const TABLE_ID = () => resources('AWS::DynamoDB::Table')[0]![0];
 
@@ -135,7 +137,7 @@ describe('goxwatch stack template', () => {
     },
   );
 
-  it('every function gets the table name and the config JSON, and only the parameter name it needs', () => {
+  it('every function gets the table name and the config JSON, and only the parameter name it needs; the endpoint its public key', () => {
     const env = (name: string) => (fn(name).Properties.Environment as { Variables: Json }).Variables;
     for (const name of ['Price', 'News', 'Delivery', 'Interactions', 'InteractionsWorker']) {
       expect(env(name).GOXWATCH_TABLE).toEqual({ Ref: TABLE_ID() });
@@ -143,9 +145,10 @@ describe('goxwatch stack template', () => {
     }
     for (const name of ['Price', 'News', 'Delivery']) {
       expect(env(name).DISCORD_TOKEN_PARAMETER).toBe(TOKEN_PARAMETER);
-      expect(env(name).DISCORD_PUBLIC_KEY_PARAMETER).toBeUndefined();
+      expect(env(name).DISCORD_PUBLIC_KEY).toBeUndefined();
     }
-    expect(env('Interactions').DISCORD_PUBLIC_KEY_PARAMETER).toBe(KEY_PARAMETER);
+    // Plain config, so a cold endpoint verifies its first request without reading SSM.
+    expect(env('Interactions').DISCORD_PUBLIC_KEY).toBe(DEPLOYED_PUBLIC_KEY);
     expect(env('Interactions').DISCORD_TOKEN_PARAMETER).toBeUndefined();
     // The worker reads no secret at all: webhook edits authenticate with the interaction token.
     expect(
@@ -402,7 +405,8 @@ describe('goxwatch stack template', () => {
         expect.stringMatching(new RegExp(`:parameter${parameter}"\\]\\]\\}$`));
       for (const name of ['Price', 'News', 'Delivery'])
         expect(reads(name)).toEqual([{ actions: ['ssm:GetParameter'], on: arnOf(TOKEN_PARAMETER) }]);
-      expect(reads('Interactions')).toEqual([{ actions: ['ssm:GetParameter'], on: arnOf(KEY_PARAMETER) }]);
+      // The endpoint's public key is config (ADR 0020); neither it nor its worker reads a secret.
+      expect(reads('Interactions')).toEqual([]);
       expect(reads('InteractionsWorker')).toEqual([]);
     });
 
@@ -442,18 +446,23 @@ describe('goxwatch stack template', () => {
           'lambda:InvokeFunction',
           'logs:CreateLogStream',
           'logs:PutLogEvents',
-          'ssm:GetParameter',
         ].sort(),
       );
     });
   });
 
   describe('secrets', () => {
-    it('the stack creates no secret and no parameter (the maintainer puts the SecureStrings), and no paid secret store', () => {
+    it('the stack creates no secret and no parameter (the maintainer puts the token SecureString), and no paid secret store', () => {
       expect(resources('AWS::SecretsManager::Secret')).toEqual([]);
       expect(resources('AWS::SSM::Parameter')).toEqual([]);
       expect(json.Outputs.BotTokenParameter?.Value).toBe(TOKEN_PARAMETER);
-      expect(json.Outputs.PublicKeyParameter?.Value).toBe(KEY_PARAMETER);
+    });
+
+    it('a public key that is not a real Ed25519 key fails the synth, naming the context key', () => {
+      expect(() => buildApp({ context: { discordPublicKey: '00'.repeat(32) } })).toThrow(
+        /-c discordPublicKey: DISCORD_PUBLIC_KEY is a small-order Ed25519 point/,
+      );
+      expect(() => buildApp({ context: { discordPublicKey: 'abc' } })).toThrow(/not 32 bytes of hex/);
     });
 
     it('no secret value reaches the template: not the env token present at synth, nothing token-shaped', () => {
@@ -462,7 +471,8 @@ describe('goxwatch stack template', () => {
       expect(templateText).not.toMatch(/[MNO][A-Za-z\d_-]{23,28}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,}/);
       for (const [, f] of resources('AWS::Lambda::Function')) {
         const names = Object.keys((f.Properties.Environment as { Variables: Json }).Variables);
-        expect(names.filter((n) => /TOKEN$|PUBLIC_KEY$|SECRET$/.test(n))).toEqual([]);
+        // DISCORD_PUBLIC_KEY is the one exception: public by definition (ADR 0020).
+        expect(names.filter((n) => /TOKEN$|SECRET$/.test(n))).toEqual([]);
       }
     });
   });
@@ -508,7 +518,6 @@ describe('goxwatch stack template', () => {
         'BotTokenParameter',
         'DeadLetterQueueUrl',
         'InteractionsUrl',
-        'PublicKeyParameter',
         'TableName',
         'WorkerDeadLetterQueueUrl',
       ].sort(),
