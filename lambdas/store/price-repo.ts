@@ -83,6 +83,12 @@ export type PolledSource =
       message: string;
     };
 
+/**
+ * Per store (identity) and symbol, the rule states this process last read or wrote: the price
+ * job, their one writer, reads them from the store once, then keeps what it saves.
+ */
+const ruleStateCache = new WeakMap<object, Map<string, Record<string, RuleState>>>();
+
 /** Per store (identity) and symbol, the hour whose rollup this process has written or found. */
 const rollupHours = new WeakMap<object, Map<string, number>>();
 
@@ -308,10 +314,16 @@ export class PriceRepo {
     bySymbol.set(symbol, hour);
   }
 
-  async ruleStates(symbol: string): Promise<Record<string, RuleState>> {
+  /** `ownWrites`: the price job takes what this process last read or saved instead of reading again. */
+  async ruleStates(symbol: string, opts: { ownWrites?: boolean } = {}): Promise<Record<string, RuleState>> {
+    let bySymbol = ruleStateCache.get(this.store.identity);
+    const known = opts.ownWrites ? bySymbol?.get(symbol) : undefined;
+    if (known) return { ...known };
     const items = await this.store.query<RuleStateItem>(`PRICE#RULES#${symbol}`);
     const out: Record<string, RuleState> = {};
     for (const { pk: _pk, sk: _sk, ...state } of items) out[state.ruleId] = state;
+    if (!bySymbol) ruleStateCache.set(this.store.identity, (bySymbol = new Map()));
+    bySymbol.set(symbol, { ...out });
     return out;
   }
 
@@ -321,11 +333,21 @@ export class PriceRepo {
     states: Record<string, RuleState>,
     before: Record<string, RuleState> = {},
   ): Promise<void> {
-    for (const state of Object.values(states)) {
-      const prev = before[state.ruleId];
-      if (prev && sameState(prev, state)) continue;
-      await this.store.put({ pk: `PRICE#RULES#${symbol}`, sk: state.ruleId, ...state });
+    const known = ruleStateCache.get(this.store.identity);
+    try {
+      for (const state of Object.values(states)) {
+        const prev = before[state.ruleId];
+        if (prev && sameState(prev, state)) continue;
+        await this.store.put({ pk: `PRICE#RULES#${symbol}`, sk: state.ruleId, ...state });
+      }
+    } catch (err) {
+      // Some were saved, some not: the next poll reads them again.
+      known?.delete(symbol);
+      throw err;
     }
+    // States are only ever added or replaced: the saved ones over the known ones are what is stored.
+    const kept = known?.get(symbol);
+    if (kept) known?.set(symbol, { ...kept, ...states });
   }
 
   async recordSourceOk(quote: Quote, previous: SourceHealth | undefined): Promise<SourceHealth> {

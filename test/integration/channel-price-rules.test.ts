@@ -9,6 +9,7 @@ import { MINUTE } from '../../lambdas/domain/clock';
 import type { Subscription } from '../../lambdas/domain/subscription';
 import { MAX_CUSTOM_RULES, dropRuleId } from '../../lambdas/domain/rule-ids';
 import { PK } from '../../lambdas/store/keys';
+import { recordQueriedPartitions } from '../support/queried-partitions';
 import {
   BASE,
   EN_CHANNEL,
@@ -220,16 +221,7 @@ describe("channels' own price rules in the price job", () => {
 
   it('no channel with rules of its own: a poll reads the subscriptions once and never the disabled channels', async () => {
     await withHarness({}, async (h) => {
-      const queried: string[] = [];
-      h.db.store.client.middlewareStack.add(
-        (next, context) => async (args) => {
-          const pk = (args.input as { ExpressionAttributeValues?: { ':pk'?: { S?: string } } })
-            .ExpressionAttributeValues?.[':pk']?.S;
-          if (context.commandName === 'QueryCommand' && pk) queried.push(pk);
-          return next(args);
-        },
-        { step: 'initialize', name: 'recordQueriedPartitions' },
-      );
+      const queried = recordQueriedPartitions(h.db.store);
       await h.subscriptions().put({ channelId: OWN_RULES, kinds: ['price'], language: 'en' });
       await h.subscriptions().disable(MIXED_RULES, '403 Missing Access');
       await steady(h, 2);

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resetPriceSourceCache } from '../../lambdas/sources/exchanges';
-import { ttlAfter } from '../../lambdas/store/store';
+import { Store, ttlAfter } from '../../lambdas/store/store';
+import { createContainer } from '../../lambdas/app/container';
+import { recordQueriedPartitions } from '../support/queried-partitions';
 import { JobRuns } from '../../lambdas/store/job-runs';
 import { MINUTE } from '../../lambdas/domain/clock';
 import { runPriceJob } from '../../lambdas/app/jobs/price-job';
@@ -254,12 +256,27 @@ describe('price job on loopback exchanges and dynalite', () => {
       expect(first.enqueued).toBe(2);
       const again = await h.cycle();
       expect(again.enqueued).toBe(0);
-      // Even when the rule state was lost between enqueueing and saving it (a crash), the key is the same.
+      // Even when the rule state was lost between enqueueing and saving it (a crash), the key is the
+      // same: the process that runs next (its own store object, nothing remembered) reads the store.
       await h.db.store.delete(`PRICE#RULES#${XEM_BTC}`, 'drop-5-60');
-      const afterCrash = await h.cycle();
+      const next = new Store(h.db.store.client, h.db.store.tableName, h.clock);
+      const restarted = createContainer({ config: h.config, store: next, clock: h.clock, logger: h.logger });
+      const afterCrash = await runPriceJob(restarted, { sources: h.sources });
       expect(afterCrash.alerts.map((a) => a.ruleId)).toEqual(['drop-5-60']);
       expect(afterCrash.enqueued).toBe(0);
       expect(await pendingFor(h)).toHaveLength(2);
+    });
+  });
+
+  it("a process reads a symbol's rule states once; each poll after starts from what the last one saved", async () => {
+    await withHarness({}, async (h) => {
+      const queried = recordQueriedPartitions(h.db.store);
+      await steady(h, 3);
+      setAll(h, BASE * 0.93);
+      expect((await h.tick()).alerts.map((a) => a.ruleId)).toEqual(['drop-5-60']);
+      // Still down: the saved state (fired, in its episode) holds the rule back.
+      expect((await h.tick()).alerts).toEqual([]);
+      expect(queried.filter((pk) => pk === `PRICE#RULES#${XEM_BTC}`)).toHaveLength(1);
     });
   });
 

@@ -154,7 +154,7 @@ export async function runPriceJob(container: Container, input: PriceJobInput): P
     await guard(errors, `evaluating ${symbol}`, async () => {
       await repo.putConsensus(consensus, now, rules.sampleRetentionDays);
       const series = await repo.consensusSeries(symbol, now - seriesLookbackMs(rules) - MINUTE, now);
-      const before = await repo.ruleStates(symbol);
+      const before = await repo.ruleStates(symbol, { ownWrites: true });
       const reference = referenceFor(container.config, symbol, known)?.price;
       const referenceSince =
         reference !== undefined ? await referenceSinceOf(container, symbol, known) : undefined;
