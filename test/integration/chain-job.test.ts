@@ -15,6 +15,7 @@ import {
   type SimTransfer,
 } from '../../testkit/nem-server';
 import { startTestStore, type TestStore } from '../../testkit/dynamo';
+import { recordQueriedPartitions } from '../support/queried-partitions';
 
 /**
  * The on-chain watch end to end: the real NIS1 reader (fetch) against loopback NIS1 nodes that
@@ -95,6 +96,17 @@ describe('on-chain watch (NIS1 loopback, dynalite)', () => {
   afterEach(async () => {
     for (const n of nodes) await n.close();
     await db.close();
+  });
+
+  it('the first poll seeds the watch list and reads it back; a poll after reads it once', async () => {
+    await setup();
+    const queried = recordQueriedPartitions(db.store);
+    await poll();
+    expect(queried.filter((pk) => pk === 'CHAIN#WATCH')).toHaveLength(2);
+    queried.length = 0;
+    clock.advance(MINUTE);
+    expect((await poll()).accounts).toBe(2);
+    expect(queried.filter((pk) => pk === 'CHAIN#WATCH')).toHaveLength(1);
   });
 
   it('a multisig-wrapped transfer posts the inner transfer once: its hash, the multisig account as sender, the XEM', async () => {

@@ -105,8 +105,10 @@ export async function runChainJob(c: Container, opts: ChainJobOptions): Promise<
 
   let accounts = await repo.watched();
   const known = new Set(accounts.map((a) => a.address));
+  let seeded = false;
   for (const { inc, w } of watchList) {
     if (known.has(w.address)) continue;
+    seeded = true;
     await repo.addWatched(
       {
         chain: 'nem',
@@ -120,7 +122,8 @@ export async function runChainJob(c: Container, opts: ChainJobOptions): Promise<
       'config',
     );
   }
-  accounts = await repo.watched();
+  // Read again only when the config added an account (or another run did at the same time).
+  if (seeded) accounts = await repo.watched();
 
   result.nodes = await reader.checkNodes();
   if (!result.nodes.some((n) => n.ok)) {
