@@ -28,6 +28,7 @@ interface LevelDb {
 export async function startEmbeddedDynamo(dataDir?: string): Promise<EmbeddedDynamo> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dynalite = require('dynalite') as (opts: Record<string, unknown>) => DynaliteServer;
+  closeIteratorsOnReturn();
   if (dataDir) await probeDataDir(dataDir);
   // In memory, dynalite (memory-level) keeps every key and value as a small Buffer, a slice of a
   // shared 8 KB pool slab, and one live slice keeps its whole slab: a long run grew by slabs, not
@@ -52,6 +53,46 @@ export async function startEmbeddedDynamo(dataDir?: string): Promise<EmbeddedDyn
 }
 
 /**
+ * dynalite 4.0.0 reads every Query and Scan through a LevelDB iterator wrapped in a stream whose
+ * destroy calls `iterator.return()` "if it exists", and abstract-level's iterators have no
+ * `return`: no iterator was ever closed. Each stays attached to the db, holding its snapshot (in
+ * memory a version of the whole tree, on disk a LevelDB snapshot), so the 3-month replay's live heap grew ~2.3 MB a
+ * simulated day (45 → 176 MB) with ~4 MB of data stored. `return` here is `close`, as the
+ * async-iterator protocol means it; left alone where abstract-level defines one itself.
+ */
+function closeIteratorsOnReturn(): void {
+  const { AbstractIterator } = dynaliteDependency<{ AbstractIterator: { prototype: object } }>(
+    'memory-level',
+    'abstract-level',
+  );
+  // The shared base of the entry, key and value iterators.
+  const common = Object.getPrototypeOf(AbstractIterator.prototype) as {
+    return?: () => Promise<IteratorResult<never>>;
+    close(): Promise<void>;
+  };
+  if (common.return) return;
+  common.return = async function (this: typeof common) {
+    await this.close();
+    return { done: true, value: undefined };
+  };
+}
+
+/**
+ * A module as dynalite's own copy sees it: each id resolved from the previous one's folder,
+ * starting at dynalite ('level'; 'memory-level', 'abstract-level').
+ */
+export function dynaliteDependency<T>(...chain: string[]): T {
+  let dir = dirname(require.resolve('dynalite'));
+  let path = '';
+  for (const id of chain) {
+    path = require.resolve(id, { paths: [dir] });
+    dir = dirname(path);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path) as T;
+}
+
+/**
  * Open the folder's LevelDB once before dynalite does: dynalite opens it lazily and throws its
  * failure from a callback ("Error: Database is closed", uncaught), which names no cause. Here each
  * cause gets its own sentence: another process holds the lock, the folder is read-only, or the
@@ -68,11 +109,8 @@ async function probeDataDir(dir: string): Promise<void> {
   } catch {
     throw new DataDirError(`the data dir ${dir} is read-only: make it writable or set GOXWATCH_DATA_DIR`);
   }
-  // level is dynalite's own dependency: resolve it from there so both use the same copy.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Level } = require(require.resolve('level', { paths: [dirname(require.resolve('dynalite'))] })) as {
-    Level: new (path: string) => LevelDb;
-  };
+  // level is dynalite's own dependency: the same copy as dynalite's.
+  const { Level } = dynaliteDependency<{ Level: new (path: string) => LevelDb }>('level');
   const db = new Level(dir);
   try {
     await db.open();

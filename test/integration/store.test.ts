@@ -4,6 +4,42 @@ import { join } from 'node:path';
 import { ManualClock, DAY } from '../../lambdas/domain/clock';
 import { ttlAfter } from '../../lambdas/store/store';
 import { startTestStore } from '../../testkit/dynamo';
+import { dynaliteDependency } from '../../local/embedded-dynamo';
+
+interface LevelIterator {
+  next(): Promise<unknown>;
+}
+
+/** Every LevelDB iterator dynalite opens while `run` runs (each attaches itself to its db). */
+async function iteratorsOpenedBy(run: () => Promise<void>): Promise<LevelIterator[]> {
+  const { AbstractLevel } = dynaliteDependency<{
+    AbstractLevel: { prototype: { attachResource(resource: object): void } };
+  }>('memory-level', 'abstract-level');
+  const proto = AbstractLevel.prototype;
+  const attach = proto.attachResource;
+  const opened: LevelIterator[] = [];
+  proto.attachResource = function (this: unknown, resource: object) {
+    if (typeof (resource as Partial<LevelIterator>).next === 'function')
+      opened.push(resource as LevelIterator);
+    attach.call(this, resource);
+  };
+  try {
+    await run();
+  } finally {
+    proto.attachResource = attach;
+  }
+  return opened;
+}
+
+/** How a LevelDB iterator answers a read: closed ones refuse with LEVEL_ITERATOR_NOT_OPEN. */
+async function readState(it: LevelIterator): Promise<string> {
+  try {
+    await it.next();
+    return 'open';
+  } catch (err) {
+    return (err as { code?: string }).code ?? String(err);
+  }
+}
 
 describe('store on dynalite', () => {
   const clock = new ManualClock(Date.parse('2018-01-26T00:00:00Z'));
@@ -68,6 +104,32 @@ describe('store on dynalite', () => {
       await t.store.put({ pk: 'X', sk: '2' });
       const pending = await t.store.query('PENDING', { index: 'gsi1' });
       expect(pending.map((i) => i.sk)).toEqual(['1']);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('queries read to the end, stopped at their limit or on gsi1 leave no LevelDB iterator open', async () => {
+    // An open iterator holds its snapshot of the store: left open, a long replay kept every one.
+    const t = await startTestStore(clock);
+    try {
+      await t.store.putAll(
+        Array.from({ length: 30 }, (_, i) => ({
+          pk: 'Q',
+          sk: String(i).padStart(2, '0'),
+          gsi1pk: 'G',
+          gsi1sk: String(i).padStart(2, '0'),
+        })),
+      );
+      const iterators = await iteratorsOpenedBy(async () => {
+        expect(await t.store.query('Q')).toHaveLength(30);
+        expect(await t.store.query('Q', { limit: 5 })).toHaveLength(5);
+        expect(await t.store.query('Q', { descending: true, limit: 1 })).toHaveLength(1);
+        expect(await t.store.query('G', { index: 'gsi1', limit: 3 })).toHaveLength(3);
+      });
+      expect(iterators.length).toBeGreaterThanOrEqual(4);
+      const states = await Promise.all(iterators.map(readState));
+      expect(states).toEqual(iterators.map(() => 'LEVEL_ITERATOR_NOT_OPEN'));
     } finally {
       await t.close();
     }
