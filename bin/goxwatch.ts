@@ -10,7 +10,7 @@ import { systemClock } from '../lambdas/domain/clock';
 import { ConfigError, type Config } from '../lambdas/domain/config';
 import { consoleLogger, errorMessage, registerSecret } from '../lambdas/domain/log';
 import { loadConfig } from '../lambdas/app/config-file';
-import { blindSpots } from '../lambdas/domain/config-summary';
+import { blindSpotsNow } from '../lambdas/store/repositories';
 import { feedsCommand, refundCommand } from './admin-commands';
 import { configCommand } from './config-command';
 import { UsageError } from './usage-error';
@@ -201,9 +201,7 @@ async function start(
         : 'goxwatch: no DISCORD_BOT_TOKEN: messages are printed here as they would look, and kept in the outbox',
     );
     // Say when nothing will be seen: one warning line per reason.
-    const subscribed = (await container.subscriptions.all()).filter((s) => !s.disabledReason);
-    for (const line of blindSpots({ config, subscribedChannels: subscribed.length }))
-      log.warn(`goxwatch: ${line.en}`);
+    for (const line of await blindSpotsNow(container, config)) log.warn(`goxwatch: ${line.en}`);
     if (once) {
       const { price } = await priceCycle(bot, sources);
       await newsCycle(bot);

@@ -49,8 +49,8 @@ export interface BlindSpotInput {
   config: Config;
   /** Active channels (configured plus stored) per kind; undefined = only the config is known. */
   subscribedChannels?: number;
-  /** Feeds added from Discord, with the incident each reports on (none = every incident). */
-  storedFeeds?: readonly { feedId: string; incidentId?: string }[];
+  /** Feeds added from Discord (/feeds add), with the incident each reports on (none = every incident). */
+  storedFeeds?: readonly { id: string; incidentId?: string }[];
 }
 
 /** One reason a message would go nowhere, in both languages. */

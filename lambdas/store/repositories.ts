@@ -1,5 +1,6 @@
 import type { Clock } from '../domain/clock';
 import type { Config } from '../domain/config';
+import { blindSpots, type BlindSpot } from '../domain/config-summary';
 import { ChainRepo } from './chain-repo';
 import { GuildFeeds } from './guild-feeds';
 import { JobRuns } from './job-runs';
@@ -39,4 +40,18 @@ export function createRepositories(store: Store, clock: Clock, config: Config): 
     chain: new ChainRepo(store, clock),
     guildFeeds: new GuildFeeds(store, clock),
   };
+}
+
+/**
+ * What nobody will see, as the store knows it now (/status and the start-up check): the channels
+ * still subscribed (config and /alerts) and the feeds servers added with /feeds add, beside the
+ * config's own.
+ */
+export async function blindSpotsNow(
+  repos: Pick<Repositories, 'subscriptions' | 'guildFeeds'>,
+  config: Config,
+): Promise<BlindSpot[]> {
+  const [subscriptions, storedFeeds] = await Promise.all([repos.subscriptions.all(), repos.guildFeeds.all()]);
+  const subscribedChannels = subscriptions.filter((s) => !s.disabledReason).length;
+  return blindSpots({ config, subscribedChannels, storedFeeds });
 }

@@ -6,6 +6,7 @@ import { createFetchFollowUp } from '../../lambdas/discord/followup';
 import { createContainer, type Container } from '../../lambdas/app/container';
 import { runNewsJob } from '../../lambdas/app/jobs/news-job';
 import { MAX_FEEDS_PER_GUILD, storedFeedId } from '../../lambdas/store/guild-feeds';
+import { blindSpotsNow } from '../../lambdas/store/repositories';
 import { ManualClock, HOUR } from '../../lambdas/domain/clock';
 import { COINCHECK_NEM_2018, DEFAULT_CONFIG, type Config } from '../../lambdas/domain/config';
 import { MemoryLogger } from '../../lambdas/domain/log';
@@ -71,8 +72,13 @@ afterEach(async () => {
  * message, or (for a deferred answer) the worker's edit of it.
  */
 async function send(line: string, permissions = MANAGE): Promise<{ type: number; text: string }> {
+  return ask(`feeds ${line}`, permissions);
+}
+
+/** Any command line, as `send` runs it; the answer's text is its content or its embeds as JSON. */
+async function ask(line: string, permissions = MANAGE): Promise<{ type: number; text: string }> {
   const body = JSON.stringify({
-    ...buildCommandInteraction(`feeds ${line}`.split(' '), { permissions }),
+    ...buildCommandInteraction(line.split(' '), { permissions }),
     channel_id: NEWS_CHANNEL,
   });
   const before = recorder.edits.length;
@@ -81,9 +87,13 @@ async function send(line: string, permissions = MANAGE): Promise<{ type: number;
     local.deps,
   );
   await local.drain();
-  const answer = JSON.parse(res.body) as { type: number; data?: { content?: string; flags?: number } };
+  const answer = JSON.parse(res.body) as {
+    type: number;
+    data?: { content?: string; embeds?: unknown[]; flags?: number };
+  };
   const edit = recorder.edits[before]?.payload as { content?: string } | undefined;
-  return { type: answer.type, text: answer.data?.content ?? edit?.content ?? '' };
+  const embeds = answer.data?.embeds ? JSON.stringify(answer.data.embeds) : undefined;
+  return { type: answer.type, text: answer.data?.content ?? embeds ?? edit?.content ?? '' };
 }
 
 async function newsRun() {
@@ -144,6 +154,29 @@ describe('/feeds', () => {
     expect(type).toBe(4);
     expect(text).toContain(`This server already has ${MAX_FEEDS_PER_GUILD} feeds, the limit.`);
     expect(feeds.count('/server.rss')).toBe(0);
+  });
+
+  it("/status and the start-up check stop saying 'no incident matches any feed' once a server's own feed reports on the incident", async () => {
+    // A config whose incident lists no feed: only /feeds add can link one.
+    const config: Config = {
+      ...container.config,
+      feeds: [],
+      incidents: [{ ...COINCHECK_NEM_2018, feeds: [] }],
+    };
+    container = createContainer({ config, store: t.store, clock, logger: new MemoryLogger() });
+    local = localInteractions(container, {
+      publicKey: keys.publicKeyHex,
+      followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
+      budgetMs: 20_000,
+    });
+    const unlinked = 'no incident matches any feed';
+    expect((await ask('status')).text).toContain(unlinked);
+    expect((await blindSpotsNow(container, config)).map((l) => l.en).join('\n')).toContain(unlinked);
+
+    await send(`add url:${feeds.url('/server.rss')} incident:${COINCHECK_NEM_2018.id}`);
+    expect(await container.guildFeeds.list(GUILD)).toHaveLength(1);
+    expect((await ask('status')).text).not.toContain(unlinked);
+    expect((await blindSpotsNow(container, config)).map((l) => l.en)).toEqual([]);
   });
 
   it("lists the config's feeds and this server's; refuses a member without Manage Channels", async () => {

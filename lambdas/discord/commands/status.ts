@@ -6,23 +6,19 @@ import { HOUR, MINUTE } from '../../domain/clock';
 import type { Language } from '../../domain/config';
 import { LIMITS, NO_MENTIONS, escapeUntrusted, truncate } from '../text';
 import type { CommandReply } from '../interaction-reply';
-import { blindSpots } from '../../domain/config-summary';
+import { blindSpotsNow } from '../../store/repositories';
 import { COLOR, CommandDeps, ParsedCommand } from './shared';
 // ---- /status ------------------------------------------------------------------------------------
 
 export async function statusCommand(cmd: ParsedCommand, deps: CommandDeps): Promise<CommandReply> {
   const lang = cmd.language;
-  const [runs, sources, feeds, pending, subscriptions] = await Promise.all([
+  const [runs, sources, feeds, pending, unseen] = await Promise.all([
     deps.jobRuns.last(),
     deps.prices.sourceHealth(),
     deps.news.feedHealth(),
     deps.outbox.pending(101),
-    deps.subscriptions.all(),
+    blindSpotsNow(deps, deps.config),
   ]);
-  const unseen = blindSpots({
-    config: deps.config,
-    subscribedChannels: subscriptions.filter((s) => !s.disabledReason).length,
-  });
   const now = deps.clock.now();
   const ago = (ms: number) => {
     const minutes = Math.max(0, Math.round((now - ms) / MINUTE));
