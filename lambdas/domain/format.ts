@@ -21,11 +21,23 @@ export function formatNumber(value: number, _language: Language, significantDigi
   const intDigits = abs >= 1 ? Math.floor(Math.log10(abs)) + 1 : 0;
   const leadingZeros = abs > 0 && abs < 1 ? -Math.floor(Math.log10(abs)) - 1 : 0;
   const decimals = Math.min(12, Math.max(0, significantDigits - intDigits + leadingZeros));
-  return new Intl.NumberFormat('en-US', {
-    minimumFractionDigits: 0,
-    maximumFractionDigits: decimals,
-    useGrouping: true,
-  }).format(value);
+  return numberFormat(decimals).format(value);
+}
+
+/** One formatter per number of decimals: building an Intl.NumberFormat costs far more than using one. */
+const numberFormats = new Map<number, Intl.NumberFormat>();
+
+function numberFormat(decimals: number): Intl.NumberFormat {
+  let format = numberFormats.get(decimals);
+  if (!format) {
+    format = new Intl.NumberFormat('en-US', {
+      minimumFractionDigits: 0,
+      maximumFractionDigits: decimals,
+      useGrouping: true,
+    });
+    numberFormats.set(decimals, format);
+  }
+  return format;
 }
 
 /** "88.549 JPY" in both languages: currency codes read the same in Japanese crypto news. */
