@@ -21,6 +21,7 @@ import { createRepositories } from '../store/repositories';
 import {
   errorReply,
   isEphemeralCommand,
+  isReadOnlyCommand,
   runCommand,
   type CommandContainer,
   type CommandDeps,
@@ -75,7 +76,8 @@ export interface InteractionAnswer {
   response: APIInteractionResponse;
   /**
    * The interaction id was recorded before (a retried request, a replayed Gateway dispatch): it was
-   * not run again. An HTTP request still needs a body; over the Gateway nothing is sent.
+   * not run again (a read-only command's reads were, and their answer dropped). An HTTP request
+   * still needs a body; over the Gateway nothing is sent.
    */
   duplicate?: true;
 }
@@ -315,19 +317,38 @@ async function dispatch(
   let recorded = false;
   const work: Promise<{ reply: CommandReply; duplicate?: true }> = (async () => {
     const now = deps.clock.now();
-    const first = await store.put(
-      { pk: PK.interactions, sk: id, command: label, at: now, expiresAt: ttlAfter(now, SEEN_RETENTION_DAYS) },
-      { ifAbsent: true },
-    );
-    recorded = true;
-    if (!first) {
-      deps.logger.info(`interactions: ${label} ${id} seen before; not run again`);
+    const seen = store
+      .put(
+        {
+          pk: PK.interactions,
+          sk: id,
+          command: label,
+          at: now,
+          expiresAt: ttlAfter(now, SEEN_RETENTION_DAYS),
+        },
+        { ifAbsent: true },
+      )
+      .then((first) => {
+        recorded = true;
+        return first;
+      });
+    // A command that only reads runs beside the seen-record write (one round trip instead of two);
+    // one that writes waits for it, so a retried interaction writes once. Both are settled before
+    // the answer: nothing of the interaction runs after it.
+    const early = isReadOnlyCommand(parsed.name, parsed.sub) ? runCommand(parsed, scoped) : undefined;
+    const [first, ran] = await Promise.allSettled([seen, early]);
+    if (first.status === 'rejected') throw first.reason;
+    if (!first.value) {
+      deps.logger.info(
+        `interactions: ${label} ${id} seen before; ${early ? 'its answer dropped' : 'not run again'}`,
+      );
       const reply = errorReply(
         say(lang, { en: 'This command was already handled.', ja: 'このコマンドはすでに処理されました。' }),
       );
       return { reply, duplicate: true as const };
     }
-    return { reply: await runCommand(parsed, scoped) };
+    if (ran.status === 'rejected') throw ran.reason;
+    return { reply: ran.value ?? (await runCommand(parsed, scoped)) };
   })().catch((err: unknown) => {
     if (!budget.signal.aborted) deps.logger.error(`interactions: ${label} failed: ${errorMessage(err)}`);
     return { reply: failed() };

@@ -17,6 +17,7 @@ export {
   MAX_PRICE_RULES_PER_CHANNEL,
   errorReply,
   isEphemeralCommand,
+  isReadOnlyCommand,
   type CommandContainer,
   type CommandDeps,
   type FeedProbe,

@@ -78,35 +78,43 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
   const range = rangeRaw as PriceRange;
 
   const symbols = [...new Set(sources.filter((s) => !venue || s.exchange === venue).map((s) => s.symbol))];
-  // The reference belongs to the incidents of this asset only (docs/adr/0007).
-  const ofAsset = config.incidents.filter((i) => i.asset === asset);
-  const known = knownTermsOf(await Promise.all(ofAsset.map((i) => deps.refunds.get(i.id))));
-  const refCurrency = ofAsset.map((i) => refundRateOf(i, known)?.currency).find(Boolean);
-  const primary = symbols.find((s) => splitSymbol(s).quote === refCurrency) ?? symbols[0] ?? '';
   const now = clock.now();
-
-  const fields: APIEmbedField[] = [];
   // The endpoint leaves the chart to the deferred-work worker (deps.attachments 'later'): reading
   // up to 30 days and drawing them is the slow part of /price, and the chart can only arrive by
   // editing the answer anyway.
   const drawChart = (deps.attachments ?? 'render') === 'render';
+  // The reference belongs to the incidents of this asset only (docs/adr/0007). Its terms and every
+  // symbol's reads go out at once: one round trip, not one per symbol after the terms.
+  const ofAsset = config.incidents.filter((i) => i.asset === asset);
+  const knownRead = Promise.all(ofAsset.map((i) => deps.refunds.get(i.id))).then(knownTermsOf);
+  const primaryRead = knownRead.then((known) => {
+    const refCurrency = ofAsset.map((i) => refundRateOf(i, known)?.currency).find(Boolean);
+    return symbols.find((s) => splitSymbol(s).quote === refCurrency) ?? symbols[0] ?? '';
+  });
   // The 24 h chart is the day's series, read once for the chart and the change; without a chart
   // the change needs only the day's first point (one short read instead of up to 1,440 points).
   const daySeries = new Map<string, ConsensusPoint[]>();
-  let latestAt: number | undefined;
-  for (const symbol of symbols) {
-    const { quote } = splitSymbol(symbol);
-    const withDay = drawChart && range === '24h' && symbol === primary;
+  const dayStartOf = async (symbol: string): Promise<ConsensusPoint | undefined> => {
+    if (!drawChart || range !== '24h' || symbol !== (await primaryRead))
+      return deps.prices.firstConsensusSince(symbol, now - DAY, now);
+    const day = await deps.prices.consensusSeries(symbol, now - DAY, now);
+    daySeries.set(symbol, day);
+    return day[0];
+  };
+  const reads = symbols.map(async (symbol) => {
     const [latest, quotes, dayStart] = await Promise.all([
       deps.prices.latestConsensus(symbol),
       deps.prices.latestQuotes(symbol),
-      withDay
-        ? deps.prices.consensusSeries(symbol, now - DAY, now).then((day) => {
-            daySeries.set(symbol, day);
-            return day[0];
-          })
-        : deps.prices.firstConsensusSince(symbol, now - DAY, now),
+      dayStartOf(symbol),
     ]);
+    return { symbol, latest, quotes, dayStart };
+  });
+  const [known, primary, read] = await Promise.all([knownRead, primaryRead, Promise.all(reads)]);
+
+  const fields: APIEmbedField[] = [];
+  let latestAt: number | undefined;
+  for (const { symbol, latest, quotes, dayStart } of read) {
+    const { quote } = splitSymbol(symbol);
     const lines: string[] = [];
     if (latest) {
       latestAt = Math.max(latestAt ?? 0, latest.at);
@@ -159,7 +167,7 @@ export async function priceCommand(cmd: ParsedCommand, deps: CommandDeps): Promi
         : await deps.prices.chartSeries(primary, from, now);
   const ref = primary ? referenceFor(config, primary, known)?.price : undefined;
   const events =
-    incident && incident.asset === asset
+    drawChart && incident && incident.asset === asset
       ? incidentEvents(incident, await deps.refunds.history(incident.id))
       : [];
   const chart = (): ReplyFile => ({

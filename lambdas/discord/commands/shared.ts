@@ -76,6 +76,30 @@ export function isEphemeralCommand(name: string, sub?: string): boolean {
   );
 }
 
+/**
+ * Commands that only read: the endpoint runs them beside its seen-interaction write instead of
+ * after it, since running one again for a retried interaction changes nothing (its answer is then
+ * dropped). The one write on their path, refunds.get rolling a dead writer's change forward, is
+ * conditional on the version and so idempotent. A command that writes must not be listed here.
+ */
+export function isReadOnlyCommand(name: string, sub?: string): boolean {
+  switch (name) {
+    case COMMAND.price:
+    case COMMAND.news:
+    case COMMAND.status:
+    case COMMAND.chain:
+      return true;
+    case COMMAND.refund:
+      return sub === SUB.refundShow || sub === SUB.refundCalc;
+    case COMMAND.alerts:
+      return sub === SUB.alertsList;
+    case COMMAND.feeds:
+      return sub === SUB.feedsList;
+    default:
+      return false;
+  }
+}
+
 export function errorReply(message: string): CommandReply {
   return {
     data: { content: truncate(message, LIMITS.content), allowed_mentions: NO_MENTIONS },
