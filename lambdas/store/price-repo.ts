@@ -67,6 +67,27 @@ const seriesCache = new WeakMap<
   Map<string, { from: number; upTo: number; points: ConsensusPoint[]; written?: boolean }>
 >();
 
+/** Items a read of the consensus partition looks through for one with a price (firstWithPrice). */
+const CONSENSUS_PAGE = 30;
+
+/**
+ * A consensus point this old is final: a poll writes its point within its run (the price function
+ * times out after 50 s), and a re-run rewrites only its own poll's time.
+ */
+const SETTLED_MS = HOUR;
+
+/**
+ * Per store (identity) and symbol, the last read of firstConsensusSince: the priced points from
+ * `from` to `to`, where the read saw every item and all of them were settled (SETTLED_MS), so a
+ * later start inside that span has the same first point. Retention is at least 2 days, so none of
+ * them expires while a 24 h window can still start before it. This process's own write at or
+ * before `to` drops it (putConsensus).
+ */
+const sinceCache = new WeakMap<
+  object,
+  Map<string, { from: number; to: number; priced: ConsensusRecord[] }>
+>();
+
 /**
  * Per store (identity), the source health this process last wrote or read: the price job, the
  * one writer (see consensusSeries), reads it from the store once, then keeps what it writes.
@@ -106,31 +127,58 @@ export class PriceRepo {
 
   // ---- reads (the /price and /status commands use these) ----
 
-  /** Newest consensus of the symbol that has a price (polls without consensus are skipped). */
+  /**
+   * Newest consensus of the symbol that has a price (polls without consensus are skipped). The
+   * newest poll has one almost always: a one-item read, and a longer one only after it.
+   */
   async latestConsensus(symbol: string): Promise<ConsensusRecord | undefined> {
-    return this.firstWithPrice(symbol, { descending: true });
+    const newest = await this.store.query<ConsensusItem>(`PRICE#${symbol}`, { descending: true, limit: 1 });
+    if (newest.length === 0) return undefined;
+    return firstPriced(newest) ?? this.firstWithPrice(symbol, { descending: true }).then(firstPriced);
   }
 
   /**
    * Oldest consensus with a price at or after `fromMs` (up to `toMs`): where a change over a
    * window starts. One short read, where the whole window's series would be up to 1,440 points.
+   * A warm process answers a later window from its last read while that read covers the new start
+   * (see sinceCache): /price's 24 h change reads the day's first point about once in 30 minutes.
    */
   async firstConsensusSince(
     symbol: string,
     fromMs: number,
     toMs: number,
   ): Promise<ConsensusRecord | undefined> {
-    return this.firstWithPrice(symbol, { from: iso(fromMs), to: iso(toMs) });
+    let bySymbol = sinceCache.get(this.store.identity);
+    if (!bySymbol) sinceCache.set(this.store.identity, (bySymbol = new Map()));
+    const cached = bySymbol.get(symbol);
+    if (cached && cached.from <= fromMs) {
+      const hit = cached.priced.find((p) => p.at >= fromMs);
+      if (hit && hit.at <= toMs) return hit;
+    }
+    const items = await this.firstWithPrice(symbol, { from: iso(fromMs), to: iso(toMs) });
+    // What the read covers: every item up to its last (a full page) or up to toMs, kept only as
+    // far as it is settled.
+    const last = items.length === CONSENSUS_PAGE ? items[items.length - 1]?.at : toMs;
+    const to = Math.min(last ?? toMs, toMs, this.clock.now() - SETTLED_MS);
+    if (to >= fromMs)
+      bySymbol.set(symbol, {
+        from: fromMs,
+        to,
+        priced: items
+          .filter(hasPrice)
+          .filter((i) => i.at <= to)
+          .map(toRecord),
+      });
+    else bySymbol.delete(symbol);
+    return firstPriced(items);
   }
 
   /** Polls without consensus have no price: 30 items cover a long outage's worth of them. */
   private async firstWithPrice(
     symbol: string,
     range: { from?: string; to?: string; descending?: boolean },
-  ): Promise<ConsensusRecord | undefined> {
-    const items = await this.store.query<ConsensusItem>(`PRICE#${symbol}`, { ...range, limit: 30 });
-    const hit = items.find((i): i is ConsensusItem & { price: number } => typeof i.price === 'number');
-    return hit ? toRecord(hit) : undefined;
+  ): Promise<ConsensusItem[]> {
+    return this.store.query<ConsensusItem>(`PRICE#${symbol}`, { ...range, limit: CONSENSUS_PAGE });
   }
 
   /**
@@ -155,9 +203,7 @@ export class PriceRepo {
       from: iso(readFrom),
       to: iso(toMs),
     });
-    const fresh = items
-      .filter((i): i is ConsensusItem & { price: number } => typeof i.price === 'number')
-      .map(toPoint);
+    const fresh = items.filter(hasPrice).map(toPoint);
     // The point at readFrom itself is read again: a re-run at the same time may have rewritten it.
     const kept = incremental ? cached.points.filter((p) => p.at >= fromMs && p.at < readFrom) : [];
     const points = [...kept, ...fresh];
@@ -269,6 +315,8 @@ export class PriceRepo {
     };
     await this.store.put(item);
     this.keepOwnPoint(item);
+    const since = sinceCache.get(this.store.identity);
+    if ((since?.get(item.symbol)?.to ?? -Infinity) >= at) since?.delete(item.symbol);
     if (result.price !== undefined)
       await this.putHourRollup(result.symbol, at, result.price, venues, retentionDays);
   }
@@ -450,6 +498,17 @@ function toPoint(i: ConsensusItem & { price: number }): ConsensusPoint {
     venues: i.venues,
     ...(i.used.length ? { sampledAt: Math.max(...i.used.map((u) => u.timestamp)) } : {}),
   };
+}
+
+/** Polls without consensus are stored too, without a price. */
+function hasPrice(i: ConsensusItem): i is ConsensusItem & { price: number } {
+  return typeof i.price === 'number';
+}
+
+/** The first item with a price, as a record. */
+function firstPriced(items: ConsensusItem[]): ConsensusRecord | undefined {
+  const hit = items.find(hasPrice);
+  return hit ? toRecord(hit) : undefined;
 }
 
 function toRecord(i: ConsensusItem & { price: number }): ConsensusRecord {

@@ -1,10 +1,10 @@
-import { ManualClock, MINUTE } from '../../lambdas/domain/clock';
+import { DAY, ManualClock, MINUTE } from '../../lambdas/domain/clock';
 import { DEFAULT_CONFIG } from '../../lambdas/domain/config';
 import type { Quote } from '../../lambdas/domain/consensus';
 import { computeConsensus } from '../../lambdas/domain/consensus';
 import { PriceRepo } from '../../lambdas/store/price-repo';
-import { Store } from '../../lambdas/store/store';
-import { startTestStore } from '../../testkit/dynamo';
+import { Store, dynamoClient } from '../../lambdas/store/store';
+import { startTestStore, type TestStore } from '../../testkit/dynamo';
 
 const T0 = Date.parse('2018-01-26T00:00:00Z');
 const SYMBOL = 'XEM/JPY';
@@ -81,5 +81,91 @@ describe('stored consensus series', () => {
     } finally {
       await t.close();
     }
+  });
+
+  describe("the day's first point (/price's 24 h change)", () => {
+    const clients: Store['client'][] = [];
+    afterEach(() => clients.splice(0).forEach((c) => c.destroy()));
+    /** The same table as another process sees it: its own client, request counter and caches. */
+    const otherProcess = (t: TestStore, clock: ManualClock) => {
+      const client = dynamoClient(t.dynamo.endpoint);
+      clients.push(client);
+      return new Store(client, t.store.tableName, clock);
+    };
+
+    /** A poll's consensus at `at`: a price, or none (a poll without consensus). */
+    const putAt = (repo: PriceRepo, at: number, price: number | undefined) =>
+      repo.putConsensus(
+        { symbol: SYMBOL, price, used: price === undefined ? [] : [quote(price, at)], dropped: [] },
+        at,
+        35,
+      );
+
+    it('a warm reader answers from its last read until the window passes it, and always as a cold read does', async () => {
+      const clock = new ManualClock(T0);
+      const t = await startTestStore(clock);
+      try {
+        // 25 h of 10-minute polls, every seventh without consensus, written by the price job.
+        const writer = new PriceRepo(otherProcess(t, clock), clock);
+        for (let at = T0 - 25 * 60 * MINUTE, i = 0; at <= T0; at += 10 * MINUTE, i++)
+          await putAt(writer, at, i % 7 === 3 ? undefined : 100 + i);
+        const warm = new PriceRepo(t.store, clock);
+        const before = t.store.requests;
+        for (let step = 0; step < 40; step++) {
+          const now = clock.now();
+          const cold = new PriceRepo(otherProcess(t, clock), clock);
+          const expected = await cold.firstConsensusSince(SYMBOL, now - DAY, now);
+          expect(expected).toBeDefined();
+          expect(await warm.firstConsensusSince(SYMBOL, now - DAY, now)).toEqual(expected);
+          clock.advance(10 * MINUTE);
+          // The job goes on writing new polls; none of them is that old.
+          await putAt(writer, clock.now(), 200 + step);
+        }
+        // One read of 30 items (300 minutes of polls) per 30 steps, not one per step.
+        expect(t.store.requests - before).toBe(2);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('a first point younger than an hour is read again: a re-run that rewrote it is seen', async () => {
+      const clock = new ManualClock(T0);
+      const t = await startTestStore(clock);
+      try {
+        // A new deployment: its first poll 20 minutes ago.
+        const writer = new PriceRepo(otherProcess(t, clock), clock);
+        await putAt(writer, T0 - 20 * MINUTE, 100);
+        await putAt(writer, T0 - 10 * MINUTE, 101);
+        const reader = new PriceRepo(t.store, clock);
+        expect((await reader.firstConsensusSince(SYMBOL, T0 - DAY, T0))?.price).toBe(100);
+        // A re-run of that poll (another process) rewrites its point.
+        await putAt(writer, T0 - 20 * MINUTE, 99);
+        clock.advance(MINUTE);
+        expect((await reader.firstConsensusSince(SYMBOL, clock.now() - DAY, clock.now()))?.price).toBe(99);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('the latest consensus is a one-item read; after polls without consensus, a second read finds the last price', async () => {
+      const clock = new ManualClock(T0);
+      const t = await startTestStore(clock);
+      try {
+        const repo = new PriceRepo(t.store, clock);
+        expect(await repo.latestConsensus(SYMBOL)).toBeUndefined();
+        await putAt(repo, T0 - 3 * MINUTE, 100);
+        await putAt(repo, T0 - 2 * MINUTE, 101);
+        let before = t.store.requests;
+        expect(await repo.latestConsensus(SYMBOL)).toMatchObject({ at: T0 - 2 * MINUTE, price: 101 });
+        expect(t.store.requests - before).toBe(1);
+        await putAt(repo, T0 - MINUTE, undefined);
+        await putAt(repo, T0, undefined);
+        before = t.store.requests;
+        expect(await repo.latestConsensus(SYMBOL)).toMatchObject({ at: T0 - 2 * MINUTE, price: 101 });
+        expect(t.store.requests - before).toBe(2);
+      } finally {
+        await t.close();
+      }
+    });
   });
 });
