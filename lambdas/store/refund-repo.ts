@@ -83,6 +83,22 @@ export class RefundRepo {
   }
 
   /**
+   * The current refund status and every change (oldest first), from one read of the partition
+   * rather than one for each (/refund show). A change whose writer died before updating the state
+   * is rolled forward first, as get does.
+   */
+  async withHistory(incidentId: string): Promise<{ record: RefundRecord; history: RefundChange[] }> {
+    const items = await this.store.query<Item>(pk(incidentId), { from: changeSk(0), to: STATE });
+    const state = items.find((i): i is StateItem => i.sk === STATE);
+    const changes = items.filter((i): i is ChangeItem => i.sk.startsWith('CHANGE#'));
+    const pending = changes.some((c) => c.sk === changeSk((state?.version ?? 0) + 1));
+    return {
+      record: pending ? await this.get(incidentId) : toRecord(incidentId, state),
+      history: changes.map(toChange),
+    };
+  }
+
+  /**
    * The state and the change a writer that died left after it, in one query rather than two
    * reads: STATE sorts after every CHANGE#, so the newest two items between them are the state
    * and the last change. Anything else in that range falls back to the two reads.

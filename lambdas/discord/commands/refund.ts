@@ -89,10 +89,7 @@ function evidenceLines(links: string[]): string[] {
 export async function refundShow(cmd: ParsedCommand, deps: CommandDeps): Promise<CommandReply> {
   const lang = cmd.language;
   const incident = incidentFor(cmd, deps.config);
-  const [record, history] = await Promise.all([
-    deps.refunds.get(incident.id),
-    deps.refunds.history(incident.id),
-  ]);
+  const { record, history } = await deps.refunds.withHistory(incident.id);
   const fields: APIEmbedField[] = [
     {
       name: say(lang, { en: 'Terms', ja: '返金条件' }),
