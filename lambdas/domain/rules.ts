@@ -1,6 +1,13 @@
 import { MINUTE } from './clock';
 import { splitSymbol, type ConsensusPoint } from './consensus';
-import { BELOW_REF, dropRuleId, levelRuleId, riseRuleId, type EvaluatedRules } from './rule-ids';
+import {
+  BELOW_REF,
+  dropRuleId,
+  isLevelRuleId,
+  levelRuleId,
+  riseRuleId,
+  type EvaluatedRules,
+} from './rule-ids';
 import { SPARSE_FRACTION, dropFromHigh, sampleTime } from './price-window';
 
 /**
@@ -31,6 +38,8 @@ import { SPARSE_FRACTION, dropFromHigh, sampleTime } from './price-window';
  *   sampled since then count, so a fall in November 2017 is never "below the refund price".
  * - Level rules (a channel's above / below a price) alert on a crossing only: the rule's first
  *   evaluation records the side and never fires; then hysteresis and cooldown as for below-ref.
+ *   A level rule no channel asks for any more loses its state, so re-added it starts again with
+ *   a first look (its old side may be long out of date).
  * - Drop windows are measured on sample time and need samples spanning WINDOW_COVERAGE of the
  *   window: a 1 h rule does not fire on daily candles or on 70 s of data; with sparse samples the
  *   alert carries the real gap ("since the last price 24 h ago").
@@ -259,6 +268,12 @@ export function evaluateRules(input: EvaluateInput): EvaluateResult {
         episodeStart: outcome.fire.episodeStart,
       });
     }
+  }
+  // Levels nobody asks for any more are forgotten. Only when the channels' rules were read
+  // (`levels` set): a poll whose subscription read failed keeps every recorded side.
+  if (rules.levels) {
+    const inUse = new Set(rules.levels.filter((l) => l.symbol === symbol).map(levelRuleId));
+    for (const id of Object.keys(state)) if (isLevelRuleId(id) && !inUse.has(id)) delete state[id];
   }
 
   // The reference exists only from its fixed time: before it no price is "below the refund price",

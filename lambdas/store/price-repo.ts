@@ -375,27 +375,33 @@ export class PriceRepo {
     return out;
   }
 
-  /** Save the states that changed since `before` (by value). */
+  /** Save the states that changed since `before` (by value); delete those `states` no longer has. */
   async saveRuleStates(
     symbol: string,
     states: Record<string, RuleState>,
     before: Record<string, RuleState> = {},
   ): Promise<void> {
     const known = ruleStateCache.get(this.store.identity);
+    const gone = Object.keys(before).filter((id) => !(id in states));
     try {
       for (const state of Object.values(states)) {
         const prev = before[state.ruleId];
         if (prev && sameState(prev, state)) continue;
         await this.store.put({ pk: `PRICE#RULES#${symbol}`, sk: state.ruleId, ...state });
       }
+      for (const id of gone) await this.store.delete(`PRICE#RULES#${symbol}`, id);
     } catch (err) {
       // Some were saved, some not: the next poll reads them again.
       known?.delete(symbol);
       throw err;
     }
-    // States are only ever added or replaced: the saved ones over the known ones are what is stored.
+    // The saved ones over the known ones, less the deleted, are what is stored.
     const kept = known?.get(symbol);
-    if (kept) known?.set(symbol, { ...kept, ...states });
+    if (kept) {
+      const next = { ...kept, ...states };
+      for (const id of gone) delete next[id];
+      known?.set(symbol, next);
+    }
   }
 
   async recordSourceOk(quote: Quote, previous: SourceHealth | undefined): Promise<SourceHealth> {

@@ -142,6 +142,32 @@ describe('level alerts (/alerts above / below)', () => {
     });
   });
 
+  it('removed, then re-added after the price crossed it: no alert at the first look, the old side is forgotten', async () => {
+    await withDiscord(async (discord) => {
+      await withHarness({}, async (h) => {
+        const deps = commandDeps(h, discord);
+        await alerts(deps, h, QUIET, 'subscribe kind:price above:0.00011');
+        await steady(h, 2);
+        const id = 'above-0.00011-XEM/BTC';
+        expect(Object.keys(await h.repo.ruleStates('XEM/BTC'))).toContain(id);
+        await alerts(deps, h, QUIET, `unsubscribe kind:price rule:${id}`);
+        await steady(h, 1);
+        // Forgotten in the table, not only in this process's copy.
+        expect(Object.keys(await h.repo.ruleStates('XEM/BTC'))).not.toContain(id);
+        setAll(h, BASE * 1.12);
+        await steady(h, 2);
+        await alerts(deps, h, QUIET, 'subscribe kind:price above:0.00011');
+        // Above when re-added: the first look records that, the next poll is no crossing either.
+        await steady(h, 2);
+        // Back under by more than the hysteresis (3 %: no drop rule) and above again: a crossing.
+        setAll(h, BASE * 1.085);
+        await steady(h, 2);
+        setAll(h, BASE * 1.12);
+        expect((await h.tick()).alerts.map((a) => a.ruleId)).toEqual([id]);
+      });
+    });
+  });
+
   it('a level in a currency two series share must name its series; nothing is stored', async () => {
     await withDiscord(async (discord) => {
       await withHarness({ withJpy: true }, async (h) => {

@@ -108,6 +108,27 @@ describe('choosing the series of a level price', () => {
   });
 });
 
+/** One poll a minute with the levels in use at each (undefined: the channels' rules unread). */
+function polls(prices: number[], levels: (LevelRule[] | undefined)[]): PriceAlert[] {
+  const points: ConsensusPoint[] = prices.map((price, i) => ({ at: T0 + i * MINUTE, price, venues: THREE }));
+  let state: Record<string, RuleState> = {};
+  const alerts: PriceAlert[] = [];
+  points.forEach((point, i) => {
+    const inUse = levels[i];
+    const { levels: _unread, ...configured } = rules([]);
+    const out = evaluateRules({
+      symbol: 'XEM/JPY',
+      series: points.slice(0, i + 1),
+      state,
+      rules: inUse ? rules(inUse) : configured,
+      now: point.at,
+    });
+    alerts.push(...out.alerts);
+    state = out.state;
+  });
+  return alerts;
+}
+
 describe('level rules fire on a crossing', () => {
   it('crossing above 150 fires once, with the level, and not again while above', () => {
     const alerts = replay([140, 145, 151, 155, 160]);
@@ -140,6 +161,18 @@ describe('level rules fire on a crossing', () => {
 
   it("another series' level is not evaluated on this one", () => {
     expect(replay([140, 151, 160], 'BTC/JPY')).toEqual([]);
+  });
+
+  it('removed and re-added while the price crossed: the first look after re-adding only records the side', () => {
+    // In use at 140 (records "below"), removed while it rises to 160, re-added at 160.
+    expect(polls([140, 160, 160, 161], [[ABOVE_150], [], [ABOVE_150], [ABOVE_150]])).toEqual([]);
+    // The same while it stays wanted is a crossing.
+    expect(polls([140, 160, 160], [[ABOVE_150], [ABOVE_150], [ABOVE_150]])).toHaveLength(1);
+  });
+
+  it("a poll that could not read the channels' rules (no levels) keeps the recorded side", () => {
+    const fired = polls([140, 160, 160], [[ABOVE_150], undefined, [ABOVE_150]]);
+    expect(fired.map((a) => a.price)).toEqual([160]);
   });
 
   it('falling below a below-level fires; rising back does not', () => {
