@@ -44,6 +44,14 @@ export interface FeedState extends Item {
   itemCount?: number;
 }
 
+/** A feed that answered 304 in this run, with its state as the run read it (recordNotModified). */
+export interface NotModified {
+  feedId: string;
+  url: string;
+  validators: Validators;
+  state: FeedState | null;
+}
+
 /** What `/status`-like commands show about a feed. */
 export interface FeedHealth {
   feedId: string;
@@ -163,23 +171,32 @@ export class NewsRepo {
     );
   }
 
-  /** 304: nothing new, and the stored validators stay as they are. */
-  async recordNotModified(feedId: string, url: string, validators: Validators): Promise<void> {
+  /**
+   * 304s: nothing new, the stored validators stay, failures are cleared. A run's 304s are one
+   * batch write rather than one write each: every feed's state as the run read it (`state`; null:
+   * none yet), with the times moved on.
+   */
+  async recordNotModified(feeds: NotModified[]): Promise<void> {
     const now = this.clock.now();
-    await this.store.update(
-      FEED_PK,
-      feedId,
-      {
-        feedId,
-        url,
-        etag: validators.etag,
-        lastModified: validators.lastModified,
-        lastAttemptAt: now,
-        lastSuccessAt: now,
-        failures: 0,
-        lastOutcome: 'not-modified',
-      },
-      { remove: ['nextAttemptAt', 'lastError'] },
+    await this.store.putAll(
+      feeds.map(({ feedId, url, validators, state }): FeedState => {
+        const { nextAttemptAt: _next, lastError: _error, ...kept }: Partial<FeedState> = state ?? {};
+        const etag = validators.etag ?? kept.etag;
+        const lastModified = validators.lastModified ?? kept.lastModified;
+        return {
+          ...kept,
+          pk: FEED_PK,
+          sk: feedId,
+          feedId,
+          url,
+          ...(etag ? { etag } : {}),
+          ...(lastModified ? { lastModified } : {}),
+          lastAttemptAt: now,
+          lastSuccessAt: now,
+          failures: 0,
+          lastOutcome: 'not-modified',
+        };
+      }),
     );
   }
 

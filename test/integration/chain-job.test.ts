@@ -15,7 +15,7 @@ import {
   type SimTransfer,
 } from '../../testkit/nem-server';
 import { startTestStore, type TestStore } from '../../testkit/dynamo';
-import { recordQueriedPartitions } from '../support/queried-partitions';
+import { queriesOf, recordRequests } from '../support/store-requests';
 
 /**
  * The on-chain watch end to end: the real NIS1 reader (fetch) against loopback NIS1 nodes that
@@ -100,13 +100,13 @@ describe('on-chain watch (NIS1 loopback, dynalite)', () => {
 
   it('the first poll seeds the watch list and reads it back; a poll after reads it once', async () => {
     await setup();
-    const queried = recordQueriedPartitions(db.store);
+    const sent = recordRequests(db.store);
     await poll();
-    expect(queried.filter((pk) => pk === 'CHAIN#WATCH')).toHaveLength(2);
-    queried.length = 0;
+    expect(queriesOf(sent, 'CHAIN#WATCH')).toBe(2);
+    sent.length = 0;
     clock.advance(MINUTE);
     expect((await poll()).accounts).toBe(2);
-    expect(queried.filter((pk) => pk === 'CHAIN#WATCH')).toHaveLength(1);
+    expect(queriesOf(sent, 'CHAIN#WATCH')).toBe(1);
   });
 
   it('a multisig-wrapped transfer posts the inner transfer once: its hash, the multisig account as sender, the XEM', async () => {

@@ -2,6 +2,7 @@ import { NewsRepo } from '../../lambdas/store/news-repo';
 import { Outbox, type OutboxEntry } from '../../lambdas/store/outbox';
 import { RefundRepo } from '../../lambdas/store/refund-repo';
 import { JobRuns } from '../../lambdas/store/job-runs';
+import { recordRequests } from '../support/store-requests';
 import { ManualClock, MINUTE, HOUR } from '../../lambdas/domain/clock';
 import {
   COINCHECK_NEM_2018,
@@ -389,6 +390,49 @@ describe('news job on loopback feeds, dynalite and the real outbox', () => {
       expect(after?.lastModified).toBe(before?.lastModified);
       expect(after?.initializedAt).toBe(before?.initializedAt);
       expect(after).toMatchObject({ failures: 0, lastOutcome: 'not-modified', lastSuccessAt: w.clock.now() });
+    } finally {
+      await w.close();
+    }
+  });
+
+  it("a run's 304s are one write: each feed keeps its validators, and one that had failed is clear again", async () => {
+    const paths = ['/fixtures/incident/coincheck-en.rss.xml', '/fixtures/incident/coincheck-ja.rss.xml'];
+    const w = await world(
+      (s) => [
+        { id: 'wire', url: s.url(paths[0]!) },
+        { id: 'ja', url: s.url(paths[1]!) },
+      ],
+      { at: '2018-03-13T00:00:00Z' },
+    );
+    try {
+      await w.run();
+      const repo = new NewsRepo(w.t.store, w.clock);
+      const before = await repo.feedStates();
+      // The Japanese feed failed twice since (its backoff is over): a 304 clears that.
+      w.clock.advance(5 * MINUTE);
+      await w.t.store.update('FEED', 'ja', {
+        failures: 2,
+        lastError: 'timeout',
+        lastOutcome: 'timeout',
+        nextAttemptAt: w.clock.now(),
+      });
+      const sent = recordRequests(w.t.store);
+      const r = await w.run();
+      expect(r.feedsNotModified).toBe(2);
+      const feedWrites = sent.filter((q) => q.command !== 'Query' && q.pks.includes('FEED'));
+      expect(feedWrites).toEqual([{ command: 'BatchWriteItem', pks: ['FEED', 'FEED'] }]);
+      const after = await repo.feedStates();
+      for (const id of ['wire', 'ja']) {
+        expect(after.get(id)).toMatchObject({
+          etag: before.get(id)?.etag,
+          initializedAt: before.get(id)?.initializedAt,
+          failures: 0,
+          lastOutcome: 'not-modified',
+          lastSuccessAt: w.clock.now(),
+        });
+        expect(after.get(id)?.lastError).toBeUndefined();
+        expect(after.get(id)?.nextAttemptAt).toBeUndefined();
+      }
     } finally {
       await w.close();
     }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { resetPriceSourceCache } from '../../lambdas/sources/exchanges';
 import { Store, ttlAfter } from '../../lambdas/store/store';
 import { createContainer } from '../../lambdas/app/container';
-import { recordQueriedPartitions } from '../support/queried-partitions';
+import { queriesOf, recordRequests } from '../support/store-requests';
 import { JobRuns } from '../../lambdas/store/job-runs';
 import { MINUTE } from '../../lambdas/domain/clock';
 import { runPriceJob } from '../../lambdas/app/jobs/price-job';
@@ -270,13 +270,13 @@ describe('price job on loopback exchanges and dynalite', () => {
 
   it("a process reads a symbol's rule states once; each poll after starts from what the last one saved", async () => {
     await withHarness({}, async (h) => {
-      const queried = recordQueriedPartitions(h.db.store);
+      const sent = recordRequests(h.db.store);
       await steady(h, 3);
       setAll(h, BASE * 0.93);
       expect((await h.tick()).alerts.map((a) => a.ruleId)).toEqual(['drop-5-60']);
       // Still down: the saved state (fired, in its episode) holds the rule back.
       expect((await h.tick()).alerts).toEqual([]);
-      expect(queried.filter((pk) => pk === `PRICE#RULES#${XEM_BTC}`)).toHaveLength(1);
+      expect(queriesOf(sent, `PRICE#RULES#${XEM_BTC}`)).toBe(1);
     });
   });
 

@@ -58,8 +58,10 @@ async function readFeed(run: NewsRun, feed: FeedConfig, state: FeedState | null)
   result.requests += res.requests;
   if (res.kind === 'not-modified') {
     result.feedsNotModified++;
-    await news.recordNotModified(feed.id, feed.url, res.validators);
-    return { matched: [] };
+    return {
+      matched: [],
+      notModified: { feedId: feed.id, url: feed.url, validators: res.validators, state },
+    };
   }
   if (res.kind !== 'ok') {
     await feedFailed(run, feed, state, res.kind, res.message, res);

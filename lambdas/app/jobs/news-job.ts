@@ -1,5 +1,5 @@
 import { FETCH_DEFAULTS, fetchFeed as defaultFetchFeed, type FeedFetcher } from '../../sources/feed-fetch';
-import type { FeedState, NewsItemRecord } from '../../store/news-repo';
+import type { FeedState, NewsItemRecord, NotModified } from '../../store/news-repo';
 import { DAY, HOUR } from '../../domain/clock';
 import type { FeedConfig, IncidentConfig } from '../../domain/config';
 import { errorMessage } from '../../domain/log';
@@ -89,6 +89,8 @@ export interface MatchedItem {
 
 export interface FeedOutcome {
   matched: MatchedItem[];
+  /** A 304: recorded with the run's other 304s in one write (NewsRepo.recordNotModified). */
+  notModified?: NotModified;
   /** Marks the items seen and stores the new validators: run only after the items are handled. */
   commit?: () => Promise<void>;
 }
@@ -126,6 +128,7 @@ export async function runNewsJob(container: Container, input: NewsJobInput = {})
       run,
       outcomes.flatMap((o) => o.matched),
     );
+    await recordNotModified(run, outcomes);
     // Validators and seen keys are stored only once the items are handled: a run that dies
     // before this refetches the same items next time, and the conditional item writes keep
     // them from posting twice.
@@ -272,6 +275,17 @@ async function handleItem(
     await handleRefundEvidence(run, incident, m.item, signal, doubt, nowMs);
   }
   await news.saveItem(record);
+}
+
+/** The run's 304s, in one write; a failure costs only their new times (the next run fetches them again anyway). */
+async function recordNotModified(run: NewsRun, outcomes: FeedOutcome[]): Promise<void> {
+  const feeds = outcomes.flatMap((o) => (o.notModified ? [o.notModified] : []));
+  if (!feeds.length) return;
+  try {
+    await run.container.news.recordNotModified(feeds);
+  } catch (err) {
+    run.fail(`saving feed state: ${errorMessage(err)}`);
+  }
 }
 
 /** Store each fetched feed's seen keys and validators (see FeedOutcome.commit). */
