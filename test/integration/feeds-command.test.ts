@@ -23,6 +23,7 @@ import { rssFeed, type RssItemSpec } from '../support/feed-builders';
 
 const NEWS_CHANNEL = '100000000000000001';
 const GUILD = DEV_GUILD_ID;
+const OTHER_GUILD = '100000000000000099';
 const MANAGE = PermissionFlagsBits.ManageChannels;
 const keys = generateTestKeys();
 
@@ -71,14 +72,23 @@ afterEach(async () => {
  * `/feeds …` in a channel; runs what was handed to the worker. The answer's text: the endpoint's
  * message, or (for a deferred answer) the worker's edit of it.
  */
-async function send(line: string, permissions = MANAGE): Promise<{ type: number; text: string }> {
-  return ask(`feeds ${line}`, permissions);
+async function send(
+  line: string,
+  permissions = MANAGE,
+  guildId = GUILD,
+): Promise<{ type: number; text: string }> {
+  return ask(`feeds ${line}`, permissions, guildId);
 }
 
 /** Any command line, as `send` runs it; the answer's text is its content or its embeds as JSON. */
-async function ask(line: string, permissions = MANAGE): Promise<{ type: number; text: string }> {
+async function ask(
+  line: string,
+  permissions = MANAGE,
+  guildId = GUILD,
+): Promise<{ type: number; text: string }> {
   const body = JSON.stringify({
     ...buildCommandInteraction(line.split(' '), { permissions }),
+    guild_id: guildId,
     channel_id: NEWS_CHANNEL,
   });
   const before = recorder.edits.length;
@@ -177,6 +187,48 @@ describe('/feeds', () => {
     expect(await container.guildFeeds.list(GUILD)).toHaveLength(1);
     expect((await ask('status')).text).not.toContain(unlinked);
     expect((await blindSpotsNow(container, config)).map((l) => l.en)).toEqual([]);
+  });
+
+  it("two servers add the same URL: one feed fetched once a run; one server's remove leaves the other's read", async () => {
+    const url = feeds.url('/server.rss');
+    const id = storedFeedId(url);
+    expect((await send(`add url:${url}`)).text).toContain(`Added feed ${id}`);
+    expect((await send(`add url:${url}`, MANAGE, OTHER_GUILD)).text).toContain(`Added feed ${id}`);
+    let fetched = feeds.count('/server.rss');
+    await newsRun();
+    expect(feeds.count('/server.rss')).toBe(fetched + 1);
+
+    expect((await send(`remove id:${id}`)).text).toContain('no longer reads it');
+    expect(await container.guildFeeds.list(GUILD)).toEqual([]);
+    expect((await container.guildFeeds.list(OTHER_GUILD)).map((f) => f.id)).toEqual([id]);
+    fetched = feeds.count('/server.rss');
+    await newsRun();
+    expect(feeds.count('/server.rss')).toBe(fetched + 1);
+  });
+
+  it('a feed switched off after failures, then added by another server (its check reads it fine), is read again', async () => {
+    let gone = false;
+    feeds.route('/flaky.rss', (_req, res) => {
+      if (gone) res.writeHead(410).end();
+      else res.end(rssFeed('Flaky news', items));
+    });
+    const url = feeds.url('/flaky.rss');
+    const id = storedFeedId(url);
+    await send(`add url:${url}`);
+    gone = true;
+    await newsRun();
+    expect((await container.news.feedStates()).get(id)?.disabledAt).toBeDefined();
+    const whileOff = feeds.count('/flaky.rss');
+    await newsRun();
+    expect(feeds.count('/flaky.rss')).toBe(whileOff);
+
+    gone = false;
+    expect((await send(`add url:${url}`, MANAGE, OTHER_GUILD)).text).toContain(`Added feed ${id}`);
+    const afterAdd = feeds.count('/flaky.rss');
+    await newsRun();
+    expect(feeds.count('/flaky.rss')).toBe(afterAdd + 1);
+    expect((await container.news.feedStates()).get(id)).toMatchObject({ failures: 0, lastOutcome: 'ok' });
+    expect((await container.news.feedStates()).get(id)?.disabledAt).toBeUndefined();
   });
 
   it("lists the config's feeds and this server's; refuses a member without Manage Channels", async () => {

@@ -193,6 +193,17 @@ async function dueFeeds(run: NewsRun): Promise<{ due: FeedConfig[]; states: Map<
     if (!wanted.some((w) => w.id === f.id)) wanted.push({ id: f.id, url: f.url });
   run.result.feedsConfigured = wanted.length;
   const states = await news.feedStates();
+  // A feed switched off after failures and added from Discord since (by this server again or by
+  // another: one URL is one feed) was just fetched and parsed by the add's check: on again, or
+  // the add would have said "Added" of a feed never read.
+  for (const f of run.storedFeeds) {
+    const state = states.get(f.id);
+    if (state?.disabledAt === undefined || f.addedAt <= state.disabledAt) continue;
+    if (!(await news.enableFeed(f.id))) continue;
+    const { disabledAt: _at, disabledReason: _why, nextAttemptAt: _next, ...enabled } = state;
+    states.set(f.id, { ...enabled, failures: 0 });
+    run.container.logger.info(`news: feed ${f.id} on again: added from Discord after it was switched off`);
+  }
   const now = clock.now();
   const due = wanted.filter((f) => isFeedDue(states.get(f.id), now));
   run.result.feedsDue = due.length;
