@@ -138,6 +138,8 @@ export async function startNemNode(opts: {
   mode?: NemNodeMode;
   /** Blocks a lagging node is behind. */
   lagBlocks?: number;
+  /** Keep each request in `requests` (default); the replay's months of polls keep none. */
+  record?: boolean;
 }): Promise<NemNode> {
   let mode: NemNodeMode = opts.mode ?? 'up';
   const hits = new Map<string, number>();
@@ -213,6 +215,6 @@ export async function startNemNode(opts: {
         });
     }
   };
-  const server = await startLoopbackServer(handle);
+  const server = await startLoopbackServer(handle, { record: opts.record ?? true });
   return { ...server, hits, setMode: (m) => (mode = m) };
 }

@@ -100,7 +100,7 @@ export async function startReplayNemNode(opts: {
   dataDir: string;
 }): Promise<NemNode & { transfers: number }> {
   const chain = loadTheftChain(opts.dataDir);
-  const node = await startNemNode({ chain, clock: opts.clock });
+  const node = await startNemNode({ chain, clock: opts.clock, record: false });
   return Object.assign(node, { transfers: chain.transfers.length });
 }
 

@@ -195,7 +195,7 @@ export async function startReplayExchange(opts: {
     sendJson(res, { code: 601, message: `no route ${url.pathname} on the replay exchange` }, 404);
   };
 
-  const server = await startLoopbackServer(handle);
+  const server = await startLoopbackServer(handle, { record: false });
   const baseUrl = server.baseUrl;
   return {
     exchange: REPLAY_EXCHANGE_ID,

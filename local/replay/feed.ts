@@ -198,7 +198,7 @@ export async function startReplayFeed(opts: { clock: Clock; timeline: Timeline }
     });
     res.end(body);
   };
-  const server = await startLoopbackServer(handle);
+  const server = await startLoopbackServer(handle, { record: false });
   const url = `${server.baseUrl}/feed.rss`;
   return {
     url,

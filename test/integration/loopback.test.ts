@@ -18,6 +18,15 @@ describe('testkit/loopback.ts, the one loopback HTTP server', () => {
     ]);
   });
 
+  it('started with record: false it answers each request, its body read, and keeps none of them', async () => {
+    server = await startLoopbackServer((_req, res, body) => void res.end(`got ${body.length} bytes`), {
+      record: false,
+    });
+    const answer = await fetch(`${server.baseUrl}/poll`, { method: 'POST', body: 'hello' });
+    expect(await answer.text()).toBe('got 5 bytes');
+    expect(server.requests).toEqual([]);
+  });
+
   it('a handler that throws answers 500 saying so, instead of leaving the client waiting', async () => {
     server = await startLoopbackServer(() => {
       throw new Error('no route for this');
