@@ -275,13 +275,15 @@ export class PriceRepo {
   }
 
   /**
-   * A poll's samples, latest quotes and source health in one batch write (25 items a request)
-   * rather than three requests per source. `previous`: each source's health before this poll.
+   * A poll's samples, latest quotes, source health and consensus (one per symbol, `consensus`) in
+   * one batch write (25 items a request) rather than a request or three each; then the hour's
+   * rollup of each consensus with a price. `previous`: each source's health before this poll.
    */
   async recordPoll(
     polled: PolledSource[],
     previous: Map<string, SourceHealth>,
     retentionDays: number,
+    consensus: { result: ConsensusResult; at: number }[] = [],
   ): Promise<void> {
     const items: Item[] = [];
     const health: SourceHealth[] = [];
@@ -294,31 +296,24 @@ export class PriceRepo {
       items.push({ pk: HEALTH, sk: sourceId, ...h });
       health.push(h);
     }
-    await this.store.putAll(items);
+    const points = consensus.map((c) => consensusItem(c.result, c.at, retentionDays));
+    await this.store.putAll([...items, ...points]);
     this.keepHealth(health);
+    for (const point of points) await this.keptConsensus(point, retentionDays);
   }
 
   /** Store this poll's consensus (or its absence) at `at`. A re-run at the same time overwrites it. */
   async putConsensus(result: ConsensusResult, at: number, retentionDays: number): Promise<void> {
-    const used = result.used.map((q) => ({ sourceId: q.sourceId, price: q.price, timestamp: q.timestamp }));
-    const venues = [...new Set(result.used.map((q) => q.exchange))];
-    const item: ConsensusItem = {
-      pk: `PRICE#${result.symbol}`,
-      sk: iso(at),
-      at,
-      symbol: result.symbol,
-      ...(result.price !== undefined ? { price: result.price } : {}),
-      venues,
-      used,
-      dropped: result.dropped,
-      expiresAt: ttlAfter(at, retentionDays),
-    };
+    const item = consensusItem(result, at, retentionDays);
     await this.store.put(item);
+    await this.keptConsensus(item, retentionDays);
+  }
+
+  /** After a consensus is stored: the series cache follows it, and the hour's rollup. */
+  private async keptConsensus(item: ConsensusItem, retentionDays: number): Promise<void> {
     this.keepOwnPoint(item);
-    const since = sinceCache.get(this.store.identity);
-    if ((since?.get(item.symbol)?.to ?? -Infinity) >= at) since?.delete(item.symbol);
-    if (result.price !== undefined)
-      await this.putHourRollup(result.symbol, at, result.price, venues, retentionDays);
+    if (item.price !== undefined)
+      await this.putHourRollup(item.symbol, item.at, item.price, item.venues, retentionDays);
   }
 
   /** The series cache follows this process's own write forward; an earlier time drops it. */
@@ -461,6 +456,21 @@ export class PriceRepo {
       updatedAt: now,
     };
   }
+}
+
+/** The stored consensus of a poll: the point plus which quotes made it and which were left out. */
+function consensusItem(result: ConsensusResult, at: number, retentionDays: number): ConsensusItem {
+  return {
+    pk: `PRICE#${result.symbol}`,
+    sk: iso(at),
+    at,
+    symbol: result.symbol,
+    ...(result.price !== undefined ? { price: result.price } : {}),
+    venues: [...new Set(result.used.map((q) => q.exchange))],
+    used: result.used.map((q) => ({ sourceId: q.sourceId, price: q.price, timestamp: q.timestamp })),
+    dropped: result.dropped,
+    expiresAt: ttlAfter(at, retentionDays),
+  };
 }
 
 /** A sample (TTL) and the source's latest quote. */

@@ -268,6 +268,22 @@ describe('price job on loopback exchanges and dynalite', () => {
     });
   });
 
+  it("a poll's samples, source health and consensus are one write", async () => {
+    await withHarness({}, async (h) => {
+      await steady(h, 1);
+      const sent = recordRequests(h.db.store);
+      await steady(h, 1);
+      const consensusWrites = sent.filter((q) => q.pks.includes(`PRICE#${XEM_BTC}`));
+      expect(consensusWrites).toEqual([
+        {
+          command: 'BatchWriteItem',
+          pks: expect.arrayContaining([`PRICE#SAMPLE#${XEM_BTC}`, 'PRICE#HEALTH', `PRICE#${XEM_BTC}`]),
+        },
+      ]);
+      expect(sent.filter((q) => q.command === 'BatchWriteItem')).toHaveLength(1);
+    });
+  });
+
   it("a process reads a symbol's rule states once; each poll after starts from what the last one saved", async () => {
     await withHarness({}, async (h) => {
       const sent = recordRequests(h.db.store);

@@ -64,10 +64,9 @@ export interface PriceJobResult {
 }
 
 /**
- * One price poll: fetch every source concurrently, store samples and source health, compute and
- * store the consensus per symbol, evaluate the rules (configured plus the channels' own) on the
- * stored series, enqueue each alert,
- * save the rule state, record the run. A failing source, symbol or alert is reported and the
+ * One price poll: fetch every source concurrently, compute the consensus per symbol, store it
+ * with the samples and source health (one batch), evaluate the rules (configured plus the
+ * channels' own) on the stored series, enqueue each alert, save the rule state, record the run. A failing source, symbol or alert is reported and the
  * rest goes on.
  *
  * Order matters for duplicates: alerts are enqueued before the rule state is saved, and their
@@ -125,13 +124,8 @@ export async function runPriceJob(container: Container, input: PriceJobInput): P
     const { id: sourceId, exchange, symbol } = source;
     polled.push({ ok: false, source: { sourceId, exchange, symbol }, reason, message });
   }
-  await guard(errors, 'storing samples and source health', () =>
-    repo.recordPoll(polled, health, rules.sampleRetentionDays),
-  );
-
-  const symbols: SymbolOutcome[] = [];
-  const alerts: PriceAlert[] = [];
-  let enqueued = 0;
+  // Each symbol's consensus first, so this poll's samples, health and consensus are one write.
+  const screened: { symbol: string; consensus: ConsensusResult }[] = [];
   for (const symbol of [...new Set(sources.map((s) => s.symbol))]) {
     const ofSymbol = outcomes.filter((o) => sources.find((s) => s.id === o.sourceId)?.symbol === symbol);
     // A symbol whose every source is a missing market has nothing to record.
@@ -142,7 +136,23 @@ export async function runPriceJob(container: Container, input: PriceJobInput): P
       rules,
       symbol,
     );
-    const consensus = await screenSuspect(container, computed, now, errors);
+    screened.push({ symbol, consensus: await screenSuspect(container, computed, now, errors) });
+  }
+  const errorsBefore = errors.length;
+  await guard(errors, 'storing samples, source health and consensus', () =>
+    repo.recordPoll(
+      polled,
+      health,
+      rules.sampleRetentionDays,
+      screened.map((s) => ({ result: s.consensus, at: now })),
+    ),
+  );
+  const recorded = errors.length === errorsBefore;
+
+  const symbols: SymbolOutcome[] = [];
+  const alerts: PriceAlert[] = [];
+  let enqueued = 0;
+  for (const { symbol, consensus } of screened) {
     const outcome: SymbolOutcome = {
       symbol,
       price: consensus.price,
@@ -151,8 +161,9 @@ export async function runPriceJob(container: Container, input: PriceJobInput): P
       alerts: [],
     };
     symbols.push(outcome);
+    // Not stored: the rules have nothing new to run on.
+    if (!recorded) continue;
     await guard(errors, `evaluating ${symbol}`, async () => {
-      await repo.putConsensus(consensus, now, rules.sampleRetentionDays);
       const series = await repo.consensusSeries(symbol, now - seriesLookbackMs(rules) - MINUTE, now);
       const before = await repo.ruleStates(symbol, { ownWrites: true });
       const reference = referenceFor(container.config, symbol, known)?.price;
@@ -256,9 +267,11 @@ async function screenSuspect(
     if (previous === undefined || Math.max(price / previous, previous / price) <= factor) return consensus;
     const polls = config.rules.suspectConfirmPolls ?? DEFAULT_SUSPECT_CONFIRM_POLLS;
     const lookback = (polls + 1) * config.intervals.priceSeconds * 1000 + MINUTE;
+    // This poll's sample is stored with the consensus, after this: it is the newest.
     const samples = (await prices.samples(symbol, now - lookback, now))
-      .filter((q) => q.sourceId === used.sourceId)
-      .map((q) => q.price);
+      .filter((q) => q.sourceId === used.sourceId && q.fetchedAt < used.fetchedAt)
+      .map((q) => q.price)
+      .concat(used.price);
     const reason = suspectReason(consensus, previous, samples, config.rules);
     if (!reason) return consensus;
     memo.set(symbol, previous); // held: the consensus stays where it was
