@@ -7,8 +7,10 @@ import { MemoryLogger } from '../../lambdas/domain/log';
 import {
   createInteractionDeps,
   handleInteraction,
+  parseCommand,
   type InteractionDeps,
 } from '../../lambdas/discord/interactions';
+import { isReadOnlyCommand } from '../../lambdas/discord/commands';
 import type { DeferredWork } from '../../lambdas/discord/deferred';
 import { PK } from '../../lambdas/store/keys';
 import { Store, dynamoClient } from '../../lambdas/store/store';
@@ -169,5 +171,60 @@ describe('/refund show', () => {
     expect(field(show.embed, 'Stage')).toContain('(`scheduled`)');
     expect(field(show.embed, 'Last manual change')).toContain('announced → scheduled: scheduled by hand');
     expect(await deps.refunds.get(incidentId)).toMatchObject({ stage: 'scheduled', version: seq });
+  });
+});
+
+describe('read-only commands', () => {
+  it.each([
+    'price',
+    'price range:30d',
+    'refund show',
+    'refund calc amount:1000',
+    'news count:5',
+    'alerts list',
+    'status',
+    'chain',
+    'feeds list',
+  ])('/%s runs beside the seen record and writes nothing else', async (line) => {
+    const written: string[] = [];
+    /** The table through its own client, every write's partition noted. */
+    class WatchedStore extends Store {
+      override async put(...args: Parameters<Store['put']>): Promise<boolean> {
+        written.push(args[0].pk);
+        return super.put(...args);
+      }
+      override async putAll(...args: Parameters<Store['putAll']>): Promise<void> {
+        written.push(...args[0].map((i) => i.pk));
+        return super.putAll(...args);
+      }
+      override async update(...args: Parameters<Store['update']>): Promise<boolean> {
+        written.push(args[0]);
+        return super.update(...args);
+      }
+      override async delete(...args: Parameters<Store['delete']>): Promise<void> {
+        written.push(args[0]);
+        return super.delete(...args);
+      }
+      override async increment(...args: Parameters<Store['increment']>): Promise<number> {
+        written.push(args[0]);
+        return super.increment(...args);
+      }
+    }
+    const client = dynamoClient(t.dynamo.endpoint);
+    try {
+      const store = new WatchedStore(client, t.store.tableName, clock);
+      const container = createContainer({ config: DEFAULT_CONFIG, store, clock, logger: new MemoryLogger() });
+      const watched = createInteractionDeps(container, {
+        publicKey: keys.publicKeyHex,
+        handOff: async () => {},
+      });
+      const interaction = command(line);
+      const parsed = parseCommand(interaction);
+      expect(typeof parsed !== 'string' && isReadOnlyCommand(parsed.name, parsed.sub)).toBe(true);
+      await send(interaction, watched);
+      expect(written).toEqual([PK.interactions]);
+    } finally {
+      client.destroy();
+    }
   });
 });
