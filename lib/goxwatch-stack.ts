@@ -264,7 +264,7 @@ export class GoxwatchStack extends Stack {
           actions: [
             'dynamodb:GetItem',
             'dynamodb:PutItem',
-            // Store.putAll: the price job's samples, latest quotes and source health in one request.
+            // Store.putAll: a price poll's samples, quotes, health and consensus, a news run's 304s.
             'dynamodb:BatchWriteItem',
             'dynamodb:UpdateItem',
             'dynamodb:DeleteItem',
