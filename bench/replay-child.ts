@@ -1,6 +1,9 @@
 // Run as a child of bench/replay.ts (`node --import tsx bench/replay-child.ts`), so its peak RSS is
 // the replay's own: the default range through the real jobs, ccxt and dynalite, nothing printed.
 import { REPLAY_DEFAULTS, runReplay } from '../local/replay/replay';
+import { replayHeapGrowth } from '../local/replay/cli';
+
+replayHeapGrowth();
 
 const started = performance.now();
 void runReplay({

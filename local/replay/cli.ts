@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import type { Config } from '../../lambdas/domain/config';
 import { errorMessage } from '../../lambdas/domain/log';
 import { REPLAY_DEFAULTS, runReplay } from './replay';
@@ -22,7 +23,20 @@ export interface ReplayCommandOptions {
   step?: string;
 }
 
+/**
+ * The replay process's heap growth: 2× its live set between full collections, not V8's up to 4×.
+ * The replay is one long run that makes mostly short-lived garbage over a live set of ~50-90 MB
+ * (code, ccxt, dynalite's data); with the defaults V8 let the old generation reach ~4× that before
+ * collecting, and the peak RSS was that garbage. Not a cap: the heap still grows with what is
+ * live (a longer range, a bigger store). V8 reads the flag at each collection, so setting it once
+ * at start is enough; the bench's replay child calls this too, to measure what the command does.
+ */
+export function replayHeapGrowth(): void {
+  setFlagsFromString('--heap-growing-percent=100');
+}
+
 export async function runReplayCommand(opts: ReplayCommandOptions): Promise<number> {
+  replayHeapGrowth();
   const speed = opts.speed === undefined ? 0 : Number(opts.speed);
   const step = opts.step === undefined ? undefined : Number(opts.step);
   if (!Number.isFinite(speed) || speed < 0) {
