@@ -309,9 +309,12 @@ export class PriceRepo {
     await this.keptConsensus(item, retentionDays);
   }
 
-  /** After a consensus is stored: the series cache follows it, and the hour's rollup. */
+  /** After a consensus is stored: the caches follow it, and the hour's rollup. */
   private async keptConsensus(item: ConsensusItem, retentionDays: number): Promise<void> {
     this.keepOwnPoint(item);
+    // A write at or before what the last day-start read covered (a test, a replay going back).
+    const since = sinceCache.get(this.store.identity);
+    if ((since?.get(item.symbol)?.to ?? -Infinity) >= item.at) since?.delete(item.symbol);
     if (item.price !== undefined)
       await this.putHourRollup(item.symbol, item.at, item.price, item.venues, retentionDays);
   }

@@ -147,6 +147,22 @@ describe('stored consensus series', () => {
       }
     });
 
+    it("this process's own write of an older point is seen by its next read of the day's first point", async () => {
+      const clock = new ManualClock(T0);
+      const t = await startTestStore(clock);
+      try {
+        const repo = new PriceRepo(t.store, clock);
+        for (let at = T0 - 25 * 60 * MINUTE; at <= T0; at += 10 * MINUTE) await putAt(repo, at, 100);
+        const first = await repo.firstConsensusSince(SYMBOL, T0 - DAY, T0);
+        expect(first?.price).toBe(100);
+        // The same process rewrites that point (a replay going back over its range).
+        await putAt(repo, first?.at ?? 0, 77);
+        expect((await repo.firstConsensusSince(SYMBOL, T0 - DAY, T0))?.price).toBe(77);
+      } finally {
+        await t.close();
+      }
+    });
+
     it('the latest consensus is a one-item read; after polls without consensus, a second read finds the last price', async () => {
       const clock = new ManualClock(T0);
       const t = await startTestStore(clock);
