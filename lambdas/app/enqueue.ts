@@ -26,10 +26,16 @@ export interface Enqueued {
 /** Channels an announcement goes to instead of its kind's subscribers (a correction). */
 export interface EnqueueTarget {
   to?: readonly string[];
+  /**
+   * Only channels of these servers (their subscription's guildId): what a feed servers added
+   * with /feeds add posts. A channel whose server is not known (one from the config file) gets none.
+   */
+  guilds?: readonly string[];
 }
 
 /**
- * Bind an announcement to every channel that takes it (or to exactly `target.to`), in the
+ * Bind an announcement to every channel that takes it (or to exactly `target.to`; of those only
+ * the servers in `target.guilds` when given), in the
  * channel's language, as outbox entries.
  *
  * An array is a set of alternatives about one event (several drop rules fired by the same fall):
@@ -44,9 +50,13 @@ export async function enqueue(
   const served = new Set<string>();
   let added = 0;
   for (const announcement of alternatives) {
-    const channels = target.to
+    const candidates = target.to
       ? await namedChannels(target.to, deps)
       : await channelsTaking(announcement, deps);
+    const { guilds } = target;
+    const channels = guilds
+      ? candidates.filter((c) => c.guildId !== undefined && guilds.includes(c.guildId))
+      : candidates;
     for (const channel of channels) {
       if (served.has(channel.channelId)) continue;
       served.add(channel.channelId);

@@ -32,6 +32,11 @@ export function storedFeedId(url: string): string {
   return `u-${createHash('sha256').update(url).digest('hex').slice(0, 12)}`;
 }
 
+/** An id storedFeedId could have made (a config feed's id is checked first by the caller). */
+export function isStoredFeedId(id: string): boolean {
+  return /^u-[0-9a-f]{12}$/.test(id);
+}
+
 export type AddFeedOutcome = 'added' | 'exists' | 'limit';
 
 export class GuildFeeds {

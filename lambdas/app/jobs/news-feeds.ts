@@ -7,6 +7,7 @@ import { errorMessage } from '../../domain/log';
 import { itemKey, matchIncident, type NewsItem } from '../../domain/news';
 import { feedDisabledAnnouncement } from '../../discord/render-news';
 import type { FeedOutcome, MatchedItem, NewsRun } from './news-job';
+import { isStoredFeedId } from '../../store/guild-feeds';
 
 /** The news job's feed steps: fetch, parse and match one feed; count its failures. */
 
@@ -21,6 +22,19 @@ export function feedReaders(run: NewsRun, feed: FeedConfig): string[] {
   // The same URL added by several servers: the union of what they asked for.
   if (stored.some((f) => f.incidentId === undefined)) return incidents.map((i) => i.id);
   return [...new Set(stored.map((f) => f.incidentId as string))];
+}
+
+/**
+ * The servers whose channels a feed's items and notices go to: undefined = every channel (a
+ * config feed, or a URL the config lists too: config wins); else only the servers that added it
+ * with /feeds add, so one server's feed never posts in another's. A server feed since removed: none.
+ */
+export function feedAudience(run: NewsRun, feedId: string): string[] | undefined {
+  const { feeds } = run.container.config;
+  const stored = run.storedFeeds.filter((f) => f.id === feedId);
+  if (feeds.some((f) => f.id === feedId || stored.some((s) => s.url === f.url))) return undefined;
+  if (stored.length) return [...new Set(stored.map((s) => s.guildId))];
+  return isStoredFeedId(feedId) ? [] : undefined;
 }
 
 /** readFeed, where our own failure (store down, a bug) is logged and the other feeds go on. */
@@ -193,6 +207,7 @@ async function noticeFeedDisabled(run: NewsRun, feed: FeedConfig, reason: string
     );
     if (added) run.result.outboxEntries++;
   } else {
-    run.result.outboxEntries += (await run.container.enqueue(notice)).added;
+    const guilds = feedAudience(run, feed.id);
+    run.result.outboxEntries += (await run.container.enqueue(notice, guilds ? { guilds } : {})).added;
   }
 }

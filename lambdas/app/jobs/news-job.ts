@@ -10,7 +10,7 @@ import type { RefundChange } from '../../domain/refund';
 import { newsAnnouncement } from '../../discord/render-news';
 import type { Container } from '../container';
 import type { Deadline } from '../../domain/deadline';
-import { readFeedGuarded } from './news-feeds';
+import { feedAudience, readFeedGuarded } from './news-feeds';
 import type { StoredFeed } from '../../store/guild-feeds';
 import { handleRefundEvidence, postChange } from './news-refund';
 
@@ -254,7 +254,9 @@ async function handleItem(
   // post and the stage move happen before the item is stored, so nothing was lost.
   if (await news.getItem(incident.id, m.feed.id, m.item.key)) return;
   result.itemsNew++;
-  const lead = stories.find((s) => sameStory(s, m.item));
+  const guilds = feedAudience(run, m.feed.id);
+  // A story posted only in some servers does not make the same story elsewhere a duplicate.
+  const lead = stories.find((s) => sameStory(s, m.item) && reaches(feedAudience(run, s.feedId), guilds));
   // Evidence is read from the whole text, not the display excerpt; the body is not stored.
   const { body, ...stored } = m.item;
   const text = {
@@ -262,7 +264,9 @@ async function handleItem(
     body: body ?? m.item.summary ?? '',
     ...(m.item.publishedAt !== undefined ? { publishedAt: m.item.publishedAt } : {}),
   };
-  const signal = m.silent ? undefined : classifyRefundEvidence(text, incident);
+  // The refund stage is every server's: a feed only servers added (anyone's word, its links
+  // too) neither moves it nor counts as a claim or a confirming second source.
+  const signal = m.silent || guilds ? undefined : classifyRefundEvidence(text, incident);
   const record: NewsItemRecord = {
     ...stored,
     incidentId: incident.id,
@@ -278,7 +282,8 @@ async function handleItem(
   // Enqueue, then move the stage, then store: a retry after a crash repeats the first two
   // harmlessly (the outbox refuses a known key; claims and stage changes are conditional puts).
   if (record.posted) {
-    result.outboxEntries += (await run.container.enqueue(newsAnnouncement(m.item, incident, m.feed))).added;
+    const announcement = newsAnnouncement(m.item, incident, m.feed);
+    result.outboxEntries += (await run.container.enqueue(announcement, guilds ? { guilds } : {})).added;
     result.newsPosted++;
   }
   if (signal) {
@@ -286,6 +291,11 @@ async function handleItem(
     await handleRefundEvidence(run, incident, m.item, signal, doubt, nowMs);
   }
   await news.saveItem(record);
+}
+
+/** Does a post to audience `a` reach everyone audience `b` would? (undefined = every server.) */
+function reaches(a: string[] | undefined, b: string[] | undefined): boolean {
+  return a === undefined || (b !== undefined && b.every((g) => a.includes(g)));
 }
 
 /** The run's 304s, in one write; a failure costs only their new times (the next run fetches them again anyway). */
