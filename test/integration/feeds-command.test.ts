@@ -5,6 +5,9 @@ import { handleInteraction } from '../../lambdas/discord/interactions';
 import { createFetchFollowUp } from '../../lambdas/discord/followup';
 import { createContainer, type Container } from '../../lambdas/app/container';
 import { runNewsJob } from '../../lambdas/app/jobs/news-job';
+import { runDelivery } from '../../lambdas/app/jobs/delivery';
+import { createDiscordClient } from '../../lambdas/discord/rest-client';
+import { startDiscordServer } from '../../testkit/discord-server';
 import { MAX_FEEDS_PER_GUILD, storedFeedId } from '../../lambdas/store/guild-feeds';
 import { blindSpotsNow } from '../../lambdas/store/repositories';
 import { ManualClock, HOUR } from '../../lambdas/domain/clock';
@@ -24,6 +27,9 @@ import { rssFeed, type RssItemSpec } from '../support/feed-builders';
 const NEWS_CHANNEL = '100000000000000001';
 const GUILD = DEV_GUILD_ID;
 const OTHER_GUILD = '100000000000000099';
+/** News channels subscribed with /alerts in GUILD and in OTHER_GUILD. */
+const GUILD_NEWS = '100000000000000002';
+const OTHER_NEWS = '100000000000000003';
 const MANAGE = PermissionFlagsBits.ManageChannels;
 const keys = generateTestKeys();
 
@@ -60,6 +66,8 @@ beforeEach(async () => {
     followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
     budgetMs: 20_000,
   });
+  await container.subscriptions.put({ channelId: GUILD_NEWS, guildId: GUILD, kinds: ['news'] });
+  await container.subscriptions.put({ channelId: OTHER_NEWS, guildId: OTHER_GUILD, kinds: ['news'] });
 });
 
 afterEach(async () => {
@@ -132,8 +140,52 @@ describe('/feeds', () => {
     const run = await newsRun();
     expect(run.newsPosted).toBe(1);
     const posted = (await container.outbox.pending()).filter((e) => e.kind === 'news');
-    expect(posted.map((e) => e.channelId)).toEqual([NEWS_CHANNEL]);
+    // The server's own news channel: the config's channel (server unknown) gets no server's feed.
+    expect(posted.map((e) => e.channelId)).toEqual([GUILD_NEWS]);
     expect(JSON.stringify(posted[0]?.payload)).toContain('Coincheck to refund NEM holders');
+  });
+
+  it("a feed one server added posts only in that server's news channels; a config feed's news still reaches every channel", async () => {
+    const discord = await startDiscordServer();
+    try {
+      const url = feeds.url('/server.rss');
+      await send(`add url:${url}`);
+      await newsRun();
+      const refund = 'Coincheck to refund NEM holders at 88.549 JPY per XEM';
+      items = [{ title: refund, guid: 'n1', pubDate: 'Sat, 27 Jan 2018 01:00:00 GMT' }, ...items];
+      await newsRun();
+      // The same story from a config feed is not a duplicate of a story only GUILD was shown.
+      feeds.route('/config.rss', (_req, res) =>
+        res.end(
+          rssFeed('Config news', [
+            { title: refund, guid: 'c1', pubDate: 'Sat, 27 Jan 2018 01:30:00 GMT' },
+            { title: 'Coincheck NEM hack: FSA order', guid: 'c2', pubDate: 'Sat, 27 Jan 2018 01:40:00 GMT' },
+          ]),
+        ),
+      );
+      // The config feed's first fetch was its (empty) baseline: these two are new.
+      const run = await newsRun();
+      expect(run.newsPosted).toBe(2);
+      const client = createDiscordClient({
+        token: discord.token,
+        apiBase: discord.apiBase,
+        maxRateLimitWaitMs: 5_000,
+      });
+      await runDelivery(container, { discord: client, print: () => undefined });
+      const titles = (channel: string) =>
+        discord
+          .messagesIn(channel)
+          .map((m) => (JSON.stringify(m.payload).includes(refund) ? 'refund' : 'fsa'));
+      expect(titles(GUILD_NEWS).sort()).toEqual(['fsa', 'refund', 'refund']);
+      expect(titles(OTHER_NEWS).sort()).toEqual(['fsa', 'refund']);
+      expect(titles(NEWS_CHANNEL).sort()).toEqual(['fsa', 'refund']);
+      // The server's feed moved no stage and left no claim: the stage is every server's.
+      expect(await container.refunds.claims(COINCHECK_NEM_2018.id)).toEqual(
+        expect.not.arrayContaining([expect.objectContaining({ feedId: storedFeedId(url) })]),
+      );
+    } finally {
+      await discord.close();
+    }
   });
 
   it('a removed feed is no longer fetched', async () => {
