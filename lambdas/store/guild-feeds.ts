@@ -37,6 +37,20 @@ export function isStoredFeedId(id: string): boolean {
   return /^u-[0-9a-f]{12}$/.test(id);
 }
 
+/**
+ * Whether a stored news item may be shown in a server: a config feed's items everywhere; a feed
+ * servers added (/feeds add) only in those servers, unless the config lists its URL too (config
+ * wins, as for posting). `guildFeedIds` = the feeds this server added (none outside a server).
+ */
+export function itemVisibleIn(
+  feedId: string,
+  guildFeedIds: readonly string[],
+  configFeedUrls: readonly string[],
+): boolean {
+  if (!isStoredFeedId(feedId) || guildFeedIds.includes(feedId)) return true;
+  return configFeedUrls.some((url) => storedFeedId(url) === feedId);
+}
+
 export type AddFeedOutcome = 'added' | 'exists' | 'limit';
 
 export class GuildFeeds {

@@ -392,6 +392,30 @@ describe('/news', () => {
     expect(text).toContain('<https://coindesk.com/b>');
   });
 
+  it("another server's own feed (/feeds add) stays in that server: /news elsewhere does not list it", async () => {
+    const otherGuild = '300000000000000009';
+    const { feed } = await deps.guildFeeds.add({
+      guildId: otherGuild,
+      url: 'http://127.0.0.1:9/other-servers-feed.xml',
+      addedBy: 'someone',
+    });
+    await seedNews(deps.news, incidentId, [
+      {
+        feedId: feed.id,
+        title: 'Only for the server that added it',
+        link: 'http://127.0.0.1:9/item',
+        publishedAt: NOW - MINUTE,
+      },
+    ]);
+    const here = textOf((await send(command('news count:5'))).reply.data);
+    expect(here).toContain('NEM Foundation tags stolen XEM');
+    expect(here).not.toContain('Only for the server that added it');
+    const there = textOf((await send({ ...command('news count:5'), guild_id: otherGuild })).reply.data);
+    expect(there).toContain('Only for the server that added it');
+    const dm = textOf((await send(command('news count:5', { dm: true }))).reply.data);
+    expect(dm).not.toContain('Only for the server that added it');
+  });
+
   it.each([
     ['count:0', 'count must be a whole number from 1 to 10'],
     ['count:11', 'count must be a whole number from 1 to 10'],

@@ -64,7 +64,7 @@ export async function seedNews(
 ): Promise<void> {
   for (const [i, item] of items.entries()) {
     await news.saveItem({
-      key: `k${i}`,
+      key: `${item.feedId}-${i}`,
       feedId: item.feedId,
       title: item.title,
       link: item.link,

@@ -4,6 +4,11 @@ import { LIMITS, NO_MENTIONS, escapeUntrusted, truncate } from '../text';
 import { formatTime } from '../../domain/format';
 import type { CommandReply } from '../interaction-reply';
 import { COLOR, CommandDeps, CommandError, ParsedCommand, incidentFor, numberOption } from './shared';
+import { itemVisibleIn } from '../../store/guild-feeds';
+
+/** Extra items read so that other servers' feed items, filtered out, rarely leave /news short. */
+const NEWS_READ_MARGIN = 20;
+
 // ---- /news --------------------------------------------------------------------------------------
 
 export async function newsCommand(cmd: ParsedCommand, deps: CommandDeps): Promise<CommandReply> {
@@ -17,7 +22,14 @@ export async function newsCommand(cmd: ParsedCommand, deps: CommandDeps): Promis
         ja: `件数は 1〜10 の整数です（${count}）。`,
       }),
     );
-  const items = await deps.news.latestItems(incident.id, count);
+  // Other servers' own feeds (/feeds add) are theirs: read a margin, keep what this server may see.
+  const [stored, guildFeeds] = await Promise.all([
+    deps.news.latestItems(incident.id, count + NEWS_READ_MARGIN),
+    cmd.guildId ? deps.guildFeeds.list(cmd.guildId) : Promise.resolve([]),
+  ]);
+  const guildFeedIds = guildFeeds.map((f) => f.id);
+  const configFeedUrls = deps.config.feeds.map((f) => f.url);
+  const items = stored.filter((i) => itemVisibleIn(i.feedId, guildFeedIds, configFeedUrls)).slice(0, count);
   if (!items.length)
     return {
       data: {
