@@ -9,6 +9,7 @@ import { startDiscordServer, type DiscordServer } from '../../testkit/discord-se
 import { startTestStore, type TestStore } from '../../testkit/dynamo';
 import { sendWithValidators, startFeedServer, type FeedServer } from '../../testkit/feed-server';
 import { rssFeed, type RssItemSpec } from '../support/feed-builders';
+import { storedFeedId } from '../../lambdas/store/guild-feeds';
 
 /**
  * Who must say a refund stage (ADR 0010), through the real news job on dynalite, loopback feeds
@@ -226,6 +227,35 @@ describe('refund stages need an official source or two independent ones', () => 
       });
     },
   );
+
+  it("a claim kept earlier from a server's own feed (/feeds add) confirms nothing: one config source stays unconfirmed", async () => {
+    await withWorld(async (w) => {
+      later(w, HOUR);
+      // What a server's feed left before its items stopped counting as refund evidence.
+      const serverFeed = storedFeedId('http://127.0.0.1:9/a-servers-own-feed.xml');
+      await w.container.refunds.putClaim({
+        incidentId: INCIDENT,
+        id: `paying#${serverFeed}#old`,
+        stage: 'paying',
+        feedId: serverFeed,
+        domain: 'someones-blog.example.net',
+        link: 'https://someones-blog.example.net/coincheck-pays',
+        quote: 'Coincheck is paying everyone back now.',
+        at: w.clock.now(),
+        seenAt: w.clock.now(),
+        because: 'paying',
+        posted: true,
+      });
+      later(w, HOUR);
+      w.publish('wire-a', PAYING_A);
+      const r = await w.run();
+      expect(r.stageChanges).toEqual([]);
+      expect(await stage(w)).toBe('none');
+      expect(w.titles(CHANNEL_EN)).toEqual([
+        'Reported, unconfirmed: refund status, Coincheck NEM hack (January 2018)',
+      ]);
+    });
+  });
 
   it('a run that dies after keeping the claim posts the unconfirmed message once on the retry', async () => {
     await withWorld(async (w) => {

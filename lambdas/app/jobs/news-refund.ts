@@ -11,6 +11,7 @@ import {
 import { outboxId } from '../../store/outbox';
 import type { RefundEvidence } from '../../store/refund-repo';
 import type { NewsRun } from './news-job';
+import { feedAudience } from './news-feeds';
 
 /**
  * The news job's refund steps: one item's evidence moves the stage (official, or confirmed by a
@@ -47,7 +48,9 @@ export async function handleRefundEvidence(
     because: signal.because,
     posted: false,
   };
-  const claims = await refunds.claims(incident.id);
+  // Only feeds every server reads count: a claim kept from a server's own feed (/feeds add) before
+  // such feeds stopped carrying evidence (ADR 0005 addendum) must not confirm a stage for everyone.
+  const claims = (await refunds.claims(incident.id)).filter((c) => feedAudience(run, c.feedId) === undefined);
   const decision = decideEvidence({
     incident,
     current,
