@@ -13,50 +13,31 @@
  * Symbols match /^[A-Z0-9]+\/[A-Z0-9]+$/, so "PRICE#<symbol>" never collides with the other prefixes.
  */
 import { HOUR, type Clock } from '../domain/clock';
-import type { ConsensusPoint, ConsensusResult, DroppedQuote, Quote } from '../domain/consensus';
+import type { ConsensusPoint, ConsensusResult, Quote } from '../domain/consensus';
 import type { RuleState } from '../domain/rules';
 import { ttlAfter, type Item, type Store } from './store';
 import { PK } from './keys';
-
-/** A stored consensus (what /price shows): the point plus which quotes made it and which were left out. */
-export interface ConsensusRecord extends ConsensusPoint {
-  symbol: string;
-  used: { sourceId: string; price: number; timestamp: number }[];
-  dropped: DroppedQuote[];
-}
-
-export type SourceFailureReason = 'offline' | 'transient' | 'market-missing' | 'permanent' | 'bad-ticker';
-
-export interface SourceHealth {
-  sourceId: string;
-  exchange: string;
-  symbol: string;
-  lastOkAt?: number;
-  lastPrice?: number;
-  lastErrorAt?: number;
-  lastError?: string;
-  lastErrorReason?: SourceFailureReason;
-  consecutiveFailures: number;
-  /** The market was not listed at the last check (delisted or renamed). */
-  marketMissing: boolean;
-  updatedAt: number;
-}
-
-interface ConsensusItem extends Item {
-  at: number;
-  symbol: string;
-  price?: number;
-  venues: string[];
-  used: ConsensusRecord['used'];
-  dropped: DroppedQuote[];
-}
-
-type QuoteItem = Item & Quote;
-type RuleStateItem = Item & RuleState;
-type HealthItem = Item & SourceHealth;
+import {
+  consensusItem,
+  firstPriced,
+  hasPrice,
+  iso,
+  sameState,
+  sampleItems,
+  toPoint,
+  toQuote,
+  toRecord,
+  type ConsensusItem,
+  type ConsensusRecord,
+  type HealthItem,
+  type QuoteItem,
+  type RollupItem,
+  type RuleStateItem,
+  type SourceFailureReason,
+  type SourceHealth,
+} from './price-items';
 
 const HEALTH = PK.priceHealth;
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * Per store (its identity: scoped copies share it) and symbol, the series last read (see
@@ -112,12 +93,6 @@ const ruleStateCache = new WeakMap<object, Map<string, Record<string, RuleState>
 
 /** Per store (identity) and symbol, the hour whose rollup this process has written or found. */
 const rollupHours = new WeakMap<object, Map<string, number>>();
-
-interface RollupItem extends Item {
-  at: number;
-  price: number;
-  venues: string[];
-}
 
 export class PriceRepo {
   constructor(
@@ -459,77 +434,4 @@ export class PriceRepo {
       updatedAt: now,
     };
   }
-}
-
-/** The stored consensus of a poll: the point plus which quotes made it and which were left out. */
-function consensusItem(result: ConsensusResult, at: number, retentionDays: number): ConsensusItem {
-  return {
-    pk: `PRICE#${result.symbol}`,
-    sk: iso(at),
-    at,
-    symbol: result.symbol,
-    ...(result.price !== undefined ? { price: result.price } : {}),
-    venues: [...new Set(result.used.map((q) => q.exchange))],
-    used: result.used.map((q) => ({ sourceId: q.sourceId, price: q.price, timestamp: q.timestamp })),
-    dropped: result.dropped,
-    expiresAt: ttlAfter(at, retentionDays),
-  };
-}
-
-/** A sample (TTL) and the source's latest quote. */
-function sampleItems(quote: Quote, retentionDays: number): Item[] {
-  const data = toQuote(quote);
-  return [
-    {
-      pk: `PRICE#SAMPLE#${quote.symbol}`,
-      sk: `${iso(quote.fetchedAt)}#${quote.sourceId}`,
-      ...data,
-      expiresAt: ttlAfter(quote.fetchedAt, retentionDays),
-    },
-    { pk: `PRICE#LATEST#${quote.symbol}`, sk: quote.sourceId, ...data },
-  ];
-}
-
-function sameState(a: RuleState, b: RuleState): boolean {
-  return (
-    a.active === b.active &&
-    a.episodeStart === b.episodeStart &&
-    a.lastAlertAt === b.lastAlertAt &&
-    a.lastAlertKey === b.lastAlertKey
-  );
-}
-
-function toQuote(q: Quote): Quote {
-  return {
-    sourceId: q.sourceId,
-    exchange: q.exchange,
-    symbol: q.symbol,
-    price: q.price,
-    timestamp: q.timestamp,
-    fetchedAt: q.fetchedAt,
-  };
-}
-
-function toPoint(i: ConsensusItem & { price: number }): ConsensusPoint {
-  return {
-    at: i.at,
-    price: i.price,
-    venues: i.venues,
-    ...(i.used.length ? { sampledAt: Math.max(...i.used.map((u) => u.timestamp)) } : {}),
-  };
-}
-
-/** Polls without consensus are stored too, without a price. */
-function hasPrice(i: ConsensusItem): i is ConsensusItem & { price: number } {
-  return typeof i.price === 'number';
-}
-
-/** The first item with a price, as a record. */
-function firstPriced(items: ConsensusItem[]): ConsensusRecord | undefined {
-  const hit = items.find(hasPrice);
-  return hit ? toRecord(hit) : undefined;
-}
-
-function toRecord(i: ConsensusItem & { price: number }): ConsensusRecord {
-  return { at: i.at, symbol: i.symbol, price: i.price, venues: i.venues, used: i.used, dropped: i.dropped };
 }

@@ -1,4 +1,5 @@
-import type { PolledSource, SourceFailureReason, SourceHealth } from '../../store/price-repo';
+import type { SourceFailureReason, SourceHealth } from '../../store/price-items';
+import type { PolledSource } from '../../store/price-repo';
 import { QuoteError, SourceSkippedError, type PriceSource } from '../../sources/exchanges';
 import type { Deadline } from '../../domain/deadline';
 import { MINUTE } from '../../domain/clock';

@@ -1,7 +1,7 @@
 import { say } from '../../domain/i18n';
 import type { APIEmbed } from 'discord-api-types/v10';
 import type { FeedHealth } from '../../store/news-repo';
-import type { SourceHealth } from '../../store/price-repo';
+import type { SourceHealth } from '../../store/price-items';
 import { HOUR, MINUTE } from '../../domain/clock';
 import type { Language } from '../../domain/config';
 import { LIMITS, NO_MENTIONS, escapeUntrusted, truncate } from '../text';
