@@ -33,22 +33,31 @@ export function storedFeedId(url: string): string {
 }
 
 /** An id storedFeedId could have made (a config feed's id is checked first by the caller). */
-export function isStoredFeedId(id: string): boolean {
+function isStoredFeedId(id: string): boolean {
   return /^u-[0-9a-f]{12}$/.test(id);
 }
 
 /**
- * Whether a stored news item may be shown in a server: a config feed's items everywhere; a feed
- * servers added (/feeds add) only in those servers, unless the config lists its URL too (config
- * wins, as for posting). `guildFeedIds` = the feeds this server added (none outside a server).
+ * Whether a feed's news is every server's: a config feed, or a URL servers added that the config
+ * lists too (config wins). Otherwise it is a server feed (/feeds add): only the servers that
+ * added it see its posts and /news items.
  */
+export function isEveryonesFeed(
+  feedId: string,
+  configFeeds: readonly { id: string; url: string }[],
+): boolean {
+  return (
+    !isStoredFeedId(feedId) || configFeeds.some((f) => f.id === feedId || storedFeedId(f.url) === feedId)
+  );
+}
+
+/** Whether a stored news item may be shown in a server; `guildFeedIds` = the feeds it added (none outside one). */
 export function itemVisibleIn(
   feedId: string,
   guildFeedIds: readonly string[],
-  configFeedUrls: readonly string[],
+  configFeeds: readonly { id: string; url: string }[],
 ): boolean {
-  if (!isStoredFeedId(feedId) || guildFeedIds.includes(feedId)) return true;
-  return configFeedUrls.some((url) => storedFeedId(url) === feedId);
+  return guildFeedIds.includes(feedId) || isEveryonesFeed(feedId, configFeeds);
 }
 
 export type AddFeedOutcome = 'added' | 'exists' | 'limit';

@@ -7,7 +7,7 @@ import { errorMessage } from '../../domain/log';
 import { itemKey, matchIncident, type NewsItem } from '../../domain/news';
 import { feedDisabledAnnouncement } from '../../discord/render-news';
 import type { FeedOutcome, MatchedItem, NewsRun } from './news-job';
-import { isStoredFeedId } from '../../store/guild-feeds';
+import { isEveryonesFeed } from '../../store/guild-feeds';
 
 /** The news job's feed steps: fetch, parse and match one feed; count its failures. */
 
@@ -30,11 +30,8 @@ export function feedReaders(run: NewsRun, feed: FeedConfig): string[] {
  * with /feeds add, so one server's feed never posts in another's. A server feed since removed: none.
  */
 export function feedAudience(run: NewsRun, feedId: string): string[] | undefined {
-  const { feeds } = run.container.config;
-  const stored = run.storedFeeds.filter((f) => f.id === feedId);
-  if (feeds.some((f) => f.id === feedId || stored.some((s) => s.url === f.url))) return undefined;
-  if (stored.length) return [...new Set(stored.map((s) => s.guildId))];
-  return isStoredFeedId(feedId) ? [] : undefined;
+  if (isEveryonesFeed(feedId, run.container.config.feeds)) return undefined;
+  return [...new Set(run.storedFeeds.filter((f) => f.id === feedId).map((s) => s.guildId))];
 }
 
 /** readFeed, where our own failure (store down, a bug) is logged and the other feeds go on. */

@@ -28,8 +28,9 @@ export async function newsCommand(cmd: ParsedCommand, deps: CommandDeps): Promis
     cmd.guildId ? deps.guildFeeds.list(cmd.guildId) : Promise.resolve([]),
   ]);
   const guildFeedIds = guildFeeds.map((f) => f.id);
-  const configFeedUrls = deps.config.feeds.map((f) => f.url);
-  const items = stored.filter((i) => itemVisibleIn(i.feedId, guildFeedIds, configFeedUrls)).slice(0, count);
+  const items = stored
+    .filter((i) => itemVisibleIn(i.feedId, guildFeedIds, deps.config.feeds))
+    .slice(0, count);
   if (!items.length)
     return {
       data: {
