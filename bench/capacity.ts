@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { addClientMiddleware } from '../lambdas/store/store';
 
 /** DynamoDB on-demand request units consumed through one client, as DynamoDB would bill them. */
 export interface CapacityMeter {
@@ -28,27 +29,29 @@ interface MeteredInput {
  */
 export function meterCapacity(client: DynamoDBClient): CapacityMeter {
   const meter: CapacityMeter = { rru: 0, wru: 0 };
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const command = context.commandName ?? '';
-      const isRead = READS.has(command);
-      if (!isRead && !WRITES.has(command)) return next(args);
-      const input = args.input as MeteredInput;
-      input.ReturnConsumedCapacity = 'TOTAL';
-      const minimum = isRead ? (input.ConsistentRead ? 1 : 0.5) : 1;
-      let units = minimum;
-      try {
-        const result = await next(args);
-        const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity
-          ?.CapacityUnits;
-        units = Math.max(consumed ?? minimum, minimum);
-        return result;
-      } finally {
-        if (isRead) meter.rru += units;
-        else meter.wru += units + indexWrites(input, units);
-      }
-    },
-    { step: 'initialize', name: 'benchCapacityMeter', override: true },
+  addClientMiddleware(client, (stack) =>
+    stack.add(
+      (next, context) => async (args) => {
+        const command = context.commandName ?? '';
+        const isRead = READS.has(command);
+        if (!isRead && !WRITES.has(command)) return next(args);
+        const input = args.input as MeteredInput;
+        input.ReturnConsumedCapacity = 'TOTAL';
+        const minimum = isRead ? (input.ConsistentRead ? 1 : 0.5) : 1;
+        let units = minimum;
+        try {
+          const result = await next(args);
+          const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } })
+            .ConsumedCapacity?.CapacityUnits;
+          units = Math.max(consumed ?? minimum, minimum);
+          return result;
+        } finally {
+          if (isRead) meter.rru += units;
+          else meter.wru += units + indexWrites(input, units);
+        }
+      },
+      { step: 'initialize', name: 'benchCapacityMeter', override: true },
+    ),
   );
   return meter;
 }

@@ -38,7 +38,7 @@ import { runReplayCommand } from '../local/replay/cli';
 
 const USAGE = `usage: goxwatch <command> [options]
   start [--once] [--port <n>] [--transport gateway|http]   run the bot locally (npm start); --once: one cycle, then exit
-  replay [--speed <n>] [--from <date>] [--to <date>] [--prices <csv> [--symbol XEM/JPY]] [--news <rss>] [--step <min>]
+  replay [--speed <n>] [--from <date>] [--to <date>] [--prices <csv> [--symbol XEM/JPY]] [--news <rss>] [--step <min>] [--every-step]
                                      replay January 2018 offline (npm run replay)
   register-commands [--guild <id>]   register the slash commands (needs DISCORD_APPLICATION_ID and the token)
   cmd <command> [sub] [name:value] [--locale ja] [--save chart.png]
@@ -87,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
         prices: { type: 'string' },
         symbol: { type: 'string' },
         step: { type: 'string' },
+        'every-step': { type: 'boolean' },
         news: { type: 'string' },
         reason: { type: 'string' },
         incident: { type: 'string' },
@@ -128,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
         ...(values.prices !== undefined ? { prices: values.prices } : {}),
         ...(values.symbol !== undefined ? { symbol: values.symbol } : {}),
         ...(values.step !== undefined ? { step: values.step } : {}),
+        ...(values['every-step'] ? { everyStep: true } : {}),
         ...(values.news !== undefined ? { news: values.news } : {}),
       });
     case 'register-commands':

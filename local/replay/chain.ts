@@ -95,13 +95,20 @@ export function loadTheftChain(dataDir: string): {
   return { transfers, openingBalances, accounts: named.size + made };
 }
 
-export async function startReplayNemNode(opts: {
-  clock: Clock;
-  dataDir: string;
-}): Promise<NemNode & { transfers: number }> {
+export interface ReplayNemNode extends NemNode {
+  transfers: number;
+  /** Transfers (any account) the node starts serving in (after, upTo]: the chain changed iff > 0. */
+  transfersAppearing(after: number, upTo: number): number;
+}
+
+export async function startReplayNemNode(opts: { clock: Clock; dataDir: string }): Promise<ReplayNemNode> {
   const chain = loadTheftChain(opts.dataDir);
   const node = await startNemNode({ chain, clock: opts.clock, record: false });
-  return Object.assign(node, { transfers: chain.transfers.length });
+  return Object.assign(node, {
+    transfers: chain.transfers.length,
+    transfersAppearing: (after: number, upTo: number) =>
+      chain.transfers.filter((t) => t.at > after && t.at <= upTo).length,
+  });
 }
 
 /**

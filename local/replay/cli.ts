@@ -21,6 +21,8 @@ export interface ReplayCommandOptions {
   news?: string;
   dataDir?: string;
   step?: string;
+  /** Run every job at every step (no quiet runs skipped). */
+  everyStep?: boolean;
 }
 
 /**
@@ -65,6 +67,7 @@ export async function runReplayCommand(opts: ReplayCommandOptions): Promise<numb
       ...(opts.news ? { newsRss: opts.news } : {}),
       ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
       ...(step !== undefined ? { stepMinutes: step } : {}),
+      ...(opts.everyStep ? { everyStep: true } : {}),
       ...(opts.config ? { baseConfig: opts.config } : {}),
       ...(token && channelId
         ? {

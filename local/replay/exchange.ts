@@ -1,7 +1,7 @@
 import { startLoopbackServer } from '../../testkit/loopback';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../lambdas/domain/clock';
-import { candleAt, type Candle, type PriceSeries } from './prices';
+import { candleAt, lastOpenAtOrBefore, type Candle, type PriceSeries } from './prices';
 
 /**
  * A loopback Poloniex for the replay: the REST endpoints ccxt 4.5.84's poloniex driver calls
@@ -40,8 +40,19 @@ export function poloniexMarketId(symbol: string): string {
   return symbol.replace('/', '_');
 }
 
+/** Per series, priceScale's answer: a scan of every candle, asked on every ticker. */
+const scales = new WeakMap<PriceSeries, number>();
+
 /** Decimal places that keep about 5 significant digits at the series' smallest price. */
 function priceScale(series: PriceSeries): number {
+  const known = scales.get(series);
+  if (known !== undefined) return known;
+  const scale = scanPriceScale(series);
+  scales.set(series, scale);
+  return scale;
+}
+
+function scanPriceScale(series: PriceSeries): number {
   let min = Infinity;
   for (const c of series.candles) min = Math.min(min, c.low, c.close);
   if (!Number.isFinite(min) || min <= 0) return 8;
@@ -99,9 +110,13 @@ export function poloniexTicker(series: PriceSeries, now: number): Json | undefin
   const last = candleAt(series, now);
   if (!last) return undefined;
   const from = now - 24 * 3_600_000;
-  const window: Candle[] = series.candles.filter(
-    (c) => c.time + series.intervalMs > from && c.time + series.intervalMs <= now,
-  );
+  // The candles closed in (from, now], found from the newest back (the series is sorted by time).
+  const window: Candle[] = [];
+  for (let i = lastOpenAtOrBefore(series.candles, now - series.intervalMs); i >= 0; i--) {
+    const c = series.candles[i] as Candle;
+    if (c.time + series.intervalMs <= from) break;
+    window.unshift(c);
+  }
   if (window.length === 0) window.push(last);
   const first = window[0] as Candle;
   const scale = priceScale(series);

@@ -347,7 +347,8 @@ export function loadUserSeries(path: string, symbol: string): { series: PriceSer
 }
 
 /** Index of the last candle whose open time is ≤ t, or -1. */
-function lastOpenAtOrBefore(candles: Candle[], t: number): number {
+/** Index of the last candle opened at or before `t` (candles sorted by time), -1 when none. */
+export function lastOpenAtOrBefore(candles: Candle[], t: number): number {
   let lo = 0;
   let hi = candles.length - 1;
   let found = -1;

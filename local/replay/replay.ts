@@ -24,7 +24,7 @@ import { createContainer } from '../../lambdas/app/container';
 import { chainCycle, createChainReader } from '../../lambdas/app/chain-cycle';
 import { CHAIN_FILE, CHAIN_MINUTE_POLLS, chainPollTimes, startReplayNemNode } from './chain';
 import { startReplayExchange } from './exchange';
-import { readTimelineFile, startReplayFeed } from './feed';
+import { itemsAppearing, readTimelineFile, startReplayFeed } from './feed';
 import {
   DEFAULT_DATA_DIR,
   candleContaining,
@@ -51,6 +51,8 @@ export const REPLAY_DEFAULTS = {
   newsFile: 'coincheck-2018.rss',
   /** Symbol of a user price CSV when none is given. */
   userSymbol: 'XEM/JPY',
+  /** A quiet job still runs at least this often (simulated ms), see `everyStep`. */
+  quietHeartbeatMs: 6 * HOUR,
 } as const;
 
 export interface ReplayOptions {
@@ -78,6 +80,15 @@ export interface ReplayOptions {
   discord?: { token: string; apiBase: string; channelId: string };
   /** Simulated minutes between job runs (default 15). */
   stepMinutes?: number;
+  /**
+   * Run the news job and the hourly chain poll at every step. By default a quiet run is skipped:
+   * one whose input has not changed since the job's last clean run (no timeline item, no
+   * transfer appeared), with nothing pending. Such a run only re-reads state and records a 304 or
+   * an empty poll, so the messages are the same either way (test/integration/replay.test.ts
+   * compares them); a quiet job still runs every REPLAY_DEFAULTS.quietHeartbeatMs. Price polls
+   * always run: each poll is a sample the drop rules count.
+   */
+  everyStep?: boolean;
   /** Language of the replay channel (default: the config's, Japanese). */
   language?: Language;
   /**
@@ -137,6 +148,8 @@ export interface ReplaySummary {
   steps: number;
   priceRuns: number;
   newsRuns: number;
+  /** Quiet runs skipped (see ReplayOptions.everyStep). */
+  quietSkipped: { news: number; chain: number };
   /** Every rule that fired (several rules firing in one poll go out as one message). */
   priceAlerts: ReplayAlert[];
   /** Price alert messages queued for the replay channel. */
@@ -350,6 +363,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       steps: 0,
       priceRuns: 0,
       newsRuns: 0,
+      quietSkipped: { news: 0, chain: 0 },
       priceAlerts: [],
       priceMessages: 0,
       newsPosts: 0,
@@ -409,16 +423,44 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       summary.pending = d.stillPending;
     };
 
+    // Quiet runs (ReplayOptions.everyStep): when each job last ran, and whether that run left
+    // nothing to retry or continue (no error, no skipped or failing feed, no account just followed).
+    const lastRun = {
+      news: { at: undefined as number | undefined, clean: false },
+      chain: { at: undefined as number | undefined, clean: false },
+    };
+    const isQuiet = (job: keyof typeof lastRun, appeared: (after: number) => number, at: number) => {
+      const { at: ranAt, clean } = lastRun[job];
+      return (
+        !opts.everyStep &&
+        ranAt !== undefined &&
+        clean &&
+        leftPending === 0 &&
+        at - ranAt < REPLAY_DEFAULTS.quietHeartbeatMs &&
+        appeared(ranAt) === 0
+      );
+    };
+
     let lastChainPoll: number | undefined;
     for (let t = from; t <= to; t += stepMs) {
       // The chain first, minute by minute where the theft happened: each poll under its own time.
       if (chainReader && summary.chain)
         for (const at of chainPollTimes(lastChainPoll, t)) {
+          const minutePoll = at >= CHAIN_MINUTE_POLLS.from && at <= CHAIN_MINUTE_POLLS.to;
+          if (!minutePoll && isQuiet('chain', (after) => nemNode.transfersAppearing(after, at), at)) {
+            lastChainPoll = at;
+            summary.quietSkipped.chain++;
+            continue;
+          }
           clock.set(at);
           stepHeader = `\n── ${jst(at)} (${utc(at)}) ──`;
           headed = false;
           const { chain: r, delivery } = await chainCycle(bot, chainReader, cycle);
           lastChainPoll = at;
+          lastRun.chain = {
+            at,
+            clean: !r.errors.length && !r.unavailable && !r.followed.length && !r.newTransfers,
+          };
           summary.chain.polls++;
           summary.jobErrors += r.errors.length;
           summary.chain.movements += r.posted;
@@ -454,10 +496,22 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
           .join(', ');
         delivered(t, delivery);
       }
-      if (t >= nextNews) {
+      if (t >= nextNews && isQuiet('news', (after) => itemsAppearing(timeline, after, t), t)) {
+        nextNews += newsEvery;
+        summary.quietSkipped.news++;
+      } else if (t >= nextNews) {
         nextNews += newsEvery;
         summary.newsRuns++;
         const { news: r, delivery } = await newsCycle(bot, cycle);
+        lastRun.news = {
+          at: t,
+          clean:
+            !r.errors.length &&
+            !r.feedsSkipped.length &&
+            !r.feedsFailed &&
+            r.feedsDue === r.feedsConfigured &&
+            !r.itemsNew,
+        };
         summary.jobErrors += r.errors.length;
         summary.newsPosts += r.newsPosted;
         summary.unconfirmed += r.unconfirmedPosted;
@@ -526,6 +580,11 @@ function summaryLines(s: Omit<ReplaySummary, 'lines'> & { hackAt: number; stepMi
         `    ${jst(a.at)}  ${a.symbol} ${a.ruleId}  ${formatPrice(a.price)} (${a.changePercent.toFixed(1)} %)`,
     ),
     `  news posts: ${s.newsPosts}`,
+    ...(s.quietSkipped.news + s.quietSkipped.chain
+      ? [
+          `  quiet runs skipped (nothing new since the job's last clean run; --every-step runs them): news ${s.quietSkipped.news}, chain ${s.quietSkipped.chain}`,
+        ]
+      : []),
     ...chainLines(s.chain),
     `  refund stage changes: ${s.refundChanges.length}`,
     ...s.refundChanges.map((c) => `    ${jst(c.at)}  ${c.from} → ${c.to}`),

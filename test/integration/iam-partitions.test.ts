@@ -13,6 +13,7 @@ import { generateTestKeys, signedHeaders } from '../support/interactions';
 import { rssFeed } from '../support/feed-builders';
 import { startFeedServer, type FeedServer } from '../../testkit/feed-server';
 import { storedFeedId } from '../../lambdas/store/guild-feeds';
+import { addClientMiddleware } from '../../lambdas/store/store';
 
 /**
  * The IAM grant of the interactions function (dynamodb:LeadingKeys in lib/goxwatch-stack.ts) is
@@ -39,14 +40,16 @@ it('every partition the slash commands write is one the stack grants the interac
   feeds.route('/rss', (_req, res) => res.end(rssFeed('A feed', [{ title: 'Coincheck NEM', guid: 'a' }])));
   const feedUrl = feeds.url('/rss');
   const written = new Set<string>();
-  t.store.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as { Item?: { pk?: { S?: string } }; Key?: { pk?: { S?: string } } };
-      const pk = input.Item?.pk?.S ?? input.Key?.pk?.S;
-      if (pk && /^(PutItem|UpdateItem|DeleteItem)Command$/.test(context.commandName ?? '')) written.add(pk);
-      return next(args);
-    },
-    { step: 'initialize', name: 'recordWrittenPartitions' },
+  addClientMiddleware(t.store.client, (stack) =>
+    stack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Item?: { pk?: { S?: string } }; Key?: { pk?: { S?: string } } };
+        const pk = input.Item?.pk?.S ?? input.Key?.pk?.S;
+        if (pk && /^(PutItem|UpdateItem|DeleteItem)Command$/.test(context.commandName ?? '')) written.add(pk);
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordWrittenPartitions' },
+    ),
   );
   const keys = generateTestKeys();
   const config = DEFAULT_CONFIG;

@@ -257,3 +257,36 @@ describe('offline replay posting to Discord', () => {
     }
   });
 });
+
+describe('quiet runs', () => {
+  it('skipping news runs and chain polls with nothing new prints what running every job every step prints', async () => {
+    // Five days with news items, a dispersal on the chain (new accounts followed) and quiet hours.
+    const replay = async (everyStep: boolean) => {
+      const printed: string[] = [];
+      const summary = await runReplay({
+        speed: 0,
+        from: '2018-01-26T00:00:00Z',
+        to: '2018-01-31T00:00:00Z',
+        progress: 'lines',
+        everyStep,
+        print: (l) => printed.push(l),
+      });
+      return {
+        summary,
+        messages: printed.slice(
+          0,
+          printed.findIndex((l) => l.startsWith('Replay summary')),
+        ),
+      };
+    };
+    const quiet = await replay(false);
+    const every = await replay(true);
+    expect(quiet.summary.quietSkipped.news).toBeGreaterThan(300);
+    expect(quiet.summary.quietSkipped.chain).toBeGreaterThan(50);
+    expect(every.summary.quietSkipped).toEqual({ news: 0, chain: 0 });
+    expect(boxes(quiet.messages).length).toBeGreaterThan(10);
+    expect(quiet.messages).toEqual(every.messages);
+    expect(quiet.summary.chain?.followed).toBe(every.summary.chain?.followed);
+    expect(quiet.summary.delivered).toBe(every.summary.delivered);
+  }, 600_000);
+});

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, DAY } from '../../lambdas/domain/clock';
-import { ttlAfter } from '../../lambdas/store/store';
+import { addClientMiddleware, ttlAfter } from '../../lambdas/store/store';
 import { startTestStore } from '../../testkit/dynamo';
 import { dynaliteDependency } from '../../local/embedded-dynamo';
 
@@ -50,6 +50,30 @@ describe('store on dynalite', () => {
       expect(await t.store.put({ pk: 'A', sk: '1', v: 1 }, { ifAbsent: true })).toBe(true);
       expect(await t.store.put({ pk: 'A', sk: '1', v: 2 }, { ifAbsent: true })).toBe(false);
       expect((await t.store.get('A', '1'))?.v).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('middleware added after a command was sent runs for its next request (the cached chain is dropped)', async () => {
+    const t = await startTestStore(clock);
+    try {
+      await t.store.get('A', '1');
+      await t.store.get('A', '1');
+      const before = t.store.requests;
+      const seen: string[] = [];
+      addClientMiddleware(t.store.client, (stack) =>
+        stack.add(
+          (next, context) => async (args) => {
+            seen.push(context.commandName ?? '?');
+            return next(args);
+          },
+          { step: 'initialize', name: 'testSeen' },
+        ),
+      );
+      await t.store.get('A', '1');
+      expect(seen).toEqual(['GetItemCommand']);
+      expect(t.store.requests - before).toBe(1);
     } finally {
       await t.close();
     }

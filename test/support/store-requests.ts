@@ -1,4 +1,4 @@
-import type { Store } from '../../lambdas/store/store';
+import { addClientMiddleware, type Store } from '../../lambdas/store/store';
 
 interface Sent {
   /** The command without "Command": Query, GetItem, UpdateItem, BatchWriteItem … */
@@ -18,19 +18,21 @@ interface KeyedInput {
 /** Every request the store sends from now on, in order, with its partitions (a test's view of its I/O). */
 export function recordRequests(store: Store): Sent[] {
   const sent: Sent[] = [];
-  store.client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as KeyedInput;
-      const pks = [
-        input.Key?.pk?.S ?? input.Item?.pk?.S ?? input.ExpressionAttributeValues?.[':pk']?.S,
-        ...Object.values(input.RequestItems ?? {})
-          .flat()
-          .map((r) => r.PutRequest?.Item?.pk?.S ?? r.DeleteRequest?.Key?.pk?.S),
-      ].filter((pk): pk is string => pk !== undefined);
-      sent.push({ command: (context.commandName ?? '').replace(/Command$/, ''), pks });
-      return next(args);
-    },
-    { step: 'initialize', name: 'recordRequests', override: true },
+  addClientMiddleware(store.client, (stack) =>
+    stack.add(
+      (next, context) => async (args) => {
+        const input = args.input as KeyedInput;
+        const pks = [
+          input.Key?.pk?.S ?? input.Item?.pk?.S ?? input.ExpressionAttributeValues?.[':pk']?.S,
+          ...Object.values(input.RequestItems ?? {})
+            .flat()
+            .map((r) => r.PutRequest?.Item?.pk?.S ?? r.DeleteRequest?.Key?.pk?.S),
+        ].filter((pk): pk is string => pk !== undefined);
+        sent.push({ command: (context.commandName ?? '').replace(/Command$/, ''), pks });
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordRequests', override: true },
+    ),
   );
   return sent;
 }
