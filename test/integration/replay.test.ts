@@ -7,8 +7,8 @@ import { startDiscordServer } from '../../testkit/discord-server';
  * timeline on the loopback feed (real fetch + rss-parser), the real price, news and delivery
  * jobs on dynalite, printing what the bot would post.
  *
- * The whole default range (2018-01-20 → 03-15, 5,185 steps) takes about 150 s on this 2-core
- * machine (about 30 ms of DynamoDB work per step), so the test replays the two stretches of it
+ * The whole default range (2018-01-20 → 03-15, 5,185 steps) takes about 45 s on this 2-core
+ * machine (one price poll a step, ~4 DynamoDB requests), so the test replays the two stretches of it
  * where the incident happens, on one store: the hack and the refund terms (01-25 → 01-29), then,
  * after a restart six weeks later, the refunds (03-11 → 03-12). The second run continues from
  * the first one's state, as `npm start` does after downtime.
