@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, DAY } from '../../lambdas/domain/clock';
-import { addClientMiddleware, ttlAfter } from '../../lambdas/store/store';
+import { request } from 'node:http';
+import { Store, addClientMiddleware, dynamoClient, ttlAfter } from '../../lambdas/store/store';
+import { startLoopbackServer } from '../../testkit/loopback';
 import { startTestStore } from '../../testkit/dynamo';
 import { dynaliteDependency } from '../../local/embedded-dynamo';
 
@@ -75,6 +77,57 @@ describe('store on dynalite', () => {
       expect(seen).toEqual(['GetItemCommand']);
       expect(t.store.requests - before).toBe(1);
     } finally {
+      await t.close();
+    }
+  });
+
+  it("a scoped store's abort cancels its request on the socket and sends none after, though the client caches its chains", async () => {
+    const t = await startTestStore(clock);
+    // The network edge made slow: each request reaches dynalite 200 ms after it arrives.
+    let arrived = 0;
+    let cancelled = 0;
+    const slow = await startLoopbackServer(
+      (req, res, body) => {
+        arrived++;
+        res.on('close', () => {
+          if (!res.writableFinished) cancelled++;
+        });
+        setTimeout(() => {
+          if (res.destroyed) return;
+          const upstream = request(t.dynamo.endpoint, { method: 'POST', headers: req.headers }, (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          });
+          upstream.end(body);
+        }, 200);
+      },
+      { record: false },
+    );
+    const client = dynamoClient(slow.baseUrl);
+    try {
+      const store = new Store(client, 'goxwatch-test', clock);
+      await store.get('A', '1'); // an unscoped read first: the GetItem chain is cached without a signal
+      const budget = new AbortController();
+      const scoped = store.withAbortSignal(budget.signal);
+      const reads = (async () => {
+        for (let i = 0; i < 5; i++) await scoped.get('A', String(i));
+      })();
+      const settled = reads.then(
+        () => 'finished',
+        (err: unknown) => (err as Error).name,
+      );
+      while (arrived < 2) await new Promise((r) => setTimeout(r, 5));
+      budget.abort();
+      expect(await settled).toBe('AbortError');
+      await new Promise((r) => setTimeout(r, 400));
+      expect(arrived).toBe(2); // the unscoped read, then the one in flight at the abort: none after
+      expect(cancelled).toBe(1); // that one was cancelled on its socket, not left to finish
+      expect(await scoped.get('A', '1').catch((err: Error) => err.name)).toBe('AbortError');
+      expect(arrived).toBe(2);
+      expect(await store.get('A', '1')).toBeUndefined(); // the unscoped store is not affected
+    } finally {
+      client.destroy();
+      await slow.close();
       await t.close();
     }
   });
