@@ -590,7 +590,7 @@ function summaryLines(s: Omit<ReplaySummary, 'lines'> & { hackAt: number; stepMi
     ...s.refundChanges.map((c) => `    ${jst(c.at)}  ${c.from} → ${c.to}`),
     ...(s.unconfirmed ? [`  reported, unconfirmed (stage not moved): ${s.unconfirmed}`] : []),
     `  messages ${s.delivered > 0 && s.pending === 0 ? 'delivered' : 'delivered so far'}: ${s.delivered}${s.pending ? `, ${s.pending} still pending` : ''}${s.jobErrors ? `; ${s.jobErrors} job error(s)` : ''}`,
-    `  the hack began ${jst(s.hackAt)}; the refund: ${s.refund.rate} ${s.refund.currency} per ${s.refund.asset} ${s.refund.referenceVenue && s.refund.referenceWindow ? ` (reference ${s.refund.referenceVenue} ${s.refund.asset}/${s.refund.currency}, ${jst(Date.parse(s.refund.referenceWindow.from))} → ${jst(Date.parse(s.refund.referenceWindow.to))})` : ''}`,
+    `  the hack began ${jst(s.hackAt)}; the refund: ${s.refund.rate} ${s.refund.currency} per ${s.refund.asset}${s.refund.referenceVenue && s.refund.referenceWindow ? ` (reference ${s.refund.referenceVenue} ${s.refund.asset}/${s.refund.currency}, ${jst(Date.parse(s.refund.referenceWindow.from))} → ${jst(Date.parse(s.refund.referenceWindow.to))})` : ''}`,
   ];
   for (const p of s.priceAtHack) {
     const quote = p.symbol.split('/')[1] ?? '';
