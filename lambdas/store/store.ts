@@ -13,9 +13,37 @@ import {
   type AttributeValue,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Clock } from '../domain/clock';
 import { TABLE, createTableInput } from './table';
+
+/** The abort signal of the scoped store (Store.withAbortSignal) whose request is being sent. */
+const requestSignal = new AsyncLocalStorage<AbortSignal>();
+
+interface HttpHandle {
+  handle(request: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+}
+const scopedClients = new WeakSet<DynamoDBClient>();
+
+/**
+ * Requests sent in a scoped store's requestSignal carry its abort signal to the client's HTTP
+ * handler. Given to `send` itself, a signal would make the client resolve the command's middleware
+ * again and drop its cache (cacheMiddleware serves only sends without options). The handler
+ * cancels an aborted request on its socket and refuses one sent after the abort (a retry included:
+ * an abort is not retried), as with the signal given to `send`.
+ */
+function abortFromScope(client: DynamoDBClient): void {
+  if (scopedClients.has(client)) return;
+  scopedClients.add(client);
+  // The resolved config's handler type is a union of smithy's; only `handle` is used here.
+  const http = client.config.requestHandler as unknown as HttpHandle;
+  const handle = http.handle.bind(http);
+  http.handle = (request, options) => {
+    const signal = requestSignal.getStore();
+    return handle(request, signal ? { ...options, abortSignal: signal } : options);
+  };
+}
 
 /** Every stored item has these keys; the rest is the item's own data. */
 export interface Keyed {
@@ -56,6 +84,7 @@ export class Store {
     readonly tableName: string,
     private readonly clock: Clock,
   ) {
+    abortFromScope(client);
     addClientMiddleware(client, (stack) =>
       stack.add(
         (next) => async (args) => {
@@ -70,11 +99,8 @@ export class Store {
   /** The same for a store and its scoped copies: the key of per-table caches (price-repo). */
   readonly identity: object = this;
 
-  /**
-   * Per-request options; a scoped copy (withAbortSignal) carries its abort signal here. Undefined
-   * otherwise: the client reuses a command's resolved middleware only for a send without options.
-   */
-  private sendOptions: { abortSignal: AbortSignal } | undefined = undefined;
+  /** A scoped copy's (withAbortSignal) signal; its requests carry it to the HTTP handler. */
+  private signal: AbortSignal | undefined;
 
   /**
    * This store, whose item requests are cancelled when `signal` aborts: the interactions endpoint
@@ -83,8 +109,13 @@ export class Store {
    */
   withAbortSignal(signal: AbortSignal): Store {
     const scoped = Object.create(this) as Store;
-    scoped.sendOptions = { abortSignal: signal };
+    scoped.signal = signal;
     return scoped;
+  }
+
+  /** A send under this store's abort signal, when it has one (see abortFromScope). */
+  private inScope<T>(send: () => Promise<T>): Promise<T> {
+    return this.signal ? requestSignal.run(this.signal, send) : send();
   }
 
   private isLive(item: Record<string, unknown>): boolean {
@@ -93,9 +124,10 @@ export class Store {
   }
 
   async get<T extends Item>(pk: string, sk: string): Promise<T | undefined> {
-    const out = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: marshall({ pk, sk }), ConsistentRead: true }),
-      this.sendOptions,
+    const out = await this.inScope(() =>
+      this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: marshall({ pk, sk }), ConsistentRead: true }),
+      ),
     );
     if (!out.Item) return undefined;
     const item = unmarshall(out.Item);
@@ -119,7 +151,7 @@ export class Store {
         : {}),
     };
     try {
-      await this.client.send(new PutItemCommand(input), this.sendOptions);
+      await this.inScope(() => this.client.send(new PutItemCommand(input)));
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;
@@ -140,9 +172,8 @@ export class Store {
       for (let attempt = 0; requests.length; attempt++) {
         if (attempt === 4) throw new Error(`${requests.length} item(s) left unprocessed by BatchWriteItem`);
         if (attempt) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-        const out = await this.client.send(
-          new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }),
-          this.sendOptions,
+        const out = await this.inScope(() =>
+          this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } })),
         );
         requests = (out.UnprocessedItems?.[this.tableName] ?? []).flatMap((r) =>
           r.PutRequest?.Item ? [{ PutRequest: { Item: r.PutRequest.Item } }] : [],
@@ -200,18 +231,19 @@ export class Store {
       .filter(Boolean)
       .join(' ');
     try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall({ pk, sk }),
-          UpdateExpression: expression,
-          ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
-          ExpressionAttributeValues: Object.keys(values).length
-            ? marshall(values, { removeUndefinedValues: true })
-            : undefined,
-          ConditionExpression: conditions.length ? conditions.join(' AND ') : undefined,
-        }),
-        this.sendOptions,
+      await this.inScope(() =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: marshall({ pk, sk }),
+            UpdateExpression: expression,
+            ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+            ExpressionAttributeValues: Object.keys(values).length
+              ? marshall(values, { removeUndefinedValues: true })
+              : undefined,
+            ConditionExpression: conditions.length ? conditions.join(' AND ') : undefined,
+          }),
+        ),
       );
       return true;
     } catch (err) {
@@ -231,30 +263,31 @@ export class Store {
     by: number,
     expiresAt?: number,
   ): Promise<number> {
-    const out = await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshall({ pk, sk }),
-        UpdateExpression: `ADD #n :by${expiresAt !== undefined ? ' SET #exp = :exp' : ''}`,
-        ExpressionAttributeNames: {
-          '#n': attribute,
-          ...(expiresAt !== undefined ? { '#exp': TABLE.ttlAttribute } : {}),
-        },
-        ExpressionAttributeValues: marshall({
-          ':by': by,
-          ...(expiresAt !== undefined ? { ':exp': expiresAt } : {}),
+    const out = await this.inScope(() =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ pk, sk }),
+          UpdateExpression: `ADD #n :by${expiresAt !== undefined ? ' SET #exp = :exp' : ''}`,
+          ExpressionAttributeNames: {
+            '#n': attribute,
+            ...(expiresAt !== undefined ? { '#exp': TABLE.ttlAttribute } : {}),
+          },
+          ExpressionAttributeValues: marshall({
+            ':by': by,
+            ...(expiresAt !== undefined ? { ':exp': expiresAt } : {}),
+          }),
+          ReturnValues: 'UPDATED_NEW',
         }),
-        ReturnValues: 'UPDATED_NEW',
-      }),
+      ),
     );
     const value = out.Attributes ? unmarshall(out.Attributes)[attribute] : undefined;
     return typeof value === 'number' ? value : by;
   }
 
   async delete(pk: string, sk: string): Promise<void> {
-    await this.client.send(
-      new DeleteItemCommand({ TableName: this.tableName, Key: marshall({ pk, sk }) }),
-      this.sendOptions,
+    await this.inScope(() =>
+      this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: marshall({ pk, sk }) })),
     );
   }
 
@@ -288,7 +321,7 @@ export class Store {
         ExclusiveStartKey: startKey,
         Limit: opts.limit ? Math.max(opts.limit - items.length, 1) : undefined,
       };
-      const out = await this.client.send(new QueryCommand(input), this.sendOptions);
+      const out = await this.inScope(() => this.client.send(new QueryCommand(input)));
       for (const raw of out.Items ?? []) {
         const item = unmarshall(raw);
         if (this.isLive(item)) items.push(item as T);
