@@ -1,6 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createContainer } from '../lambdas/app/container';
-import { performance } from 'node:perf_hooks';
+import {
+  PerformanceObserver,
+  constants as perfConstants,
+  performance,
+  type PerformanceEntry,
+} from 'node:perf_hooks';
 import { buildCommandInteraction, publicKeyHex, signInteraction } from '../local/dev-client';
 import { startEmbeddedDynamo } from '../local/embedded-dynamo';
 import { Store, dynamoClient } from '../lambdas/store/store';
@@ -21,6 +26,12 @@ export interface CommandLatency {
   p99Ms: number;
   /** The slowest run, shown beside p99 (with 200 runs, p99 is the second slowest). */
   maxMs: number;
+  /**
+   * Young-generation collections (scavenges) per 100 runs, and their pause in ms per 100 runs
+   * (endpoint rows): the garbage a command leaves is what makes its slow tail. The process also
+   * holds dynalite, whose garbage counts here too.
+   */
+  scavengesPer100?: { count: number; pauseMs: number };
   /**
    * The command's first run in this process (endpoint rows): code not yet compiled by V8 and
    * caches empty. Timed and reported, but not in p50/p99, which are a warm instance's; a fresh
@@ -117,7 +128,21 @@ export async function benchInteractions(runs = 50): Promise<CommandLatency[]> {
       const firstRunMs = await runCommand(line);
       const times: number[] = [];
       const before = { requests: store.requests, rru: capacity.rru, wru: capacity.wru };
+      const scavenges = { count: 0, pauseMs: 0 };
+      const countScavenges = (entries: PerformanceEntry[]) => {
+        for (const e of entries)
+          if (
+            (e as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MINOR
+          ) {
+            scavenges.count++;
+            scavenges.pauseMs += e.duration;
+          }
+      };
+      const gc = new PerformanceObserver((list) => countScavenges(list.getEntries()));
+      gc.observe({ entryTypes: ['gc'] });
       for (let r = 0; r < runs; r++) times.push(await runCommand(line));
+      countScavenges(gc.takeRecords());
+      gc.disconnect();
       times.sort((a, b) => a - b);
       results.push({
         command: `/${line}`,
@@ -127,6 +152,7 @@ export async function benchInteractions(runs = 50): Promise<CommandLatency[]> {
         p50Ms: percentile(times, 50),
         p99Ms: percentile(times, 99),
         maxMs: times[times.length - 1] ?? NaN,
+        scavengesPer100: { count: (scavenges.count * 100) / runs, pauseMs: (scavenges.pauseMs * 100) / runs },
         storeRequests: (store.requests - before.requests) / runs,
         rru: (capacity.rru - before.rru) / runs,
         wru: (capacity.wru - before.wru) / runs,
