@@ -30,10 +30,6 @@ export async function startEmbeddedDynamo(dataDir?: string): Promise<EmbeddedDyn
   const dynalite = require('dynalite') as (opts: Record<string, unknown>) => DynaliteServer;
   closeIteratorsOnReturn();
   if (dataDir) await probeDataDir(dataDir);
-  // In memory, dynalite (memory-level) keeps every key and value as a small Buffer, a slice of a
-  // shared 8 KB pool slab, and one live slice keeps its whole slab: a long run grew by slabs, not
-  // data (the 3-month replay peaked near 1 GB). Unpooled, each keeps only its own bytes.
-  else Buffer.poolSize = 0;
   const server = dynalite({
     ...(dataDir ? { path: dataDir } : {}),
     createTableMs: 0,

@@ -293,6 +293,12 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
 
   const clock = new ManualClock(from);
   const logger = new MemoryLogger();
+  // In memory, dynalite (memory-level) keeps every key and value as a small Buffer, a slice of a
+  // shared 8 KB pool slab, and one live slice keeps its whole slab: the 3-month replay grew by
+  // slabs, not data (it peaked near 1 GB). Unpooled, each keeps only its own bytes. The setting is
+  // process-wide and makes every small Buffer dearer (the endpoint bench's commands ran ~25 %
+  // slower under it), so only the replay's long in-memory run takes it.
+  if (!opts.storeEndpoint && !opts.dataDir) Buffer.poolSize = 0;
   const dynamo = opts.storeEndpoint ? undefined : await startEmbeddedDynamo(opts.dataDir);
   const client = dynamoClient(opts.storeEndpoint ?? dynamo?.endpoint);
   // A daily series polled every 15 minutes would report each day's change as a 1 h fall: the
