@@ -97,8 +97,8 @@ export function loadTheftChain(dataDir: string): {
 
 export interface ReplayNemNode extends NemNode {
   transfers: number;
-  /** Transfers (any account) the node starts serving in (after, upTo]: the chain changed iff > 0. */
-  transfersAppearing(after: number, upTo: number): number;
+  /** Each transfer (any account) with the time the node starts serving it. */
+  appearing: readonly { at: number }[];
 }
 
 export async function startReplayNemNode(opts: { clock: Clock; dataDir: string }): Promise<ReplayNemNode> {
@@ -106,8 +106,7 @@ export async function startReplayNemNode(opts: { clock: Clock; dataDir: string }
   const node = await startNemNode({ chain, clock: opts.clock, record: false });
   return Object.assign(node, {
     transfers: chain.transfers.length,
-    transfersAppearing: (after: number, upTo: number) =>
-      chain.transfers.filter((t) => t.at > after && t.at <= upTo).length,
+    appearing: chain.transfers,
   });
 }
 

@@ -151,11 +151,6 @@ export function feedAt(
   return { xml: `${head}\n${body}${timeline.tail.replace(/^\s*/, '  ')}`, visible };
 }
 
-/** How many timeline items (on any feed) appear in (after, upTo]: the feeds changed iff > 0. */
-export function itemsAppearing(timeline: Timeline, after: number, upTo: number): number {
-  return timeline.items.filter((i) => i.at > after && i.at <= upTo).length;
-}
-
 export interface ReplayFeed {
   /** The timeline's own feed (items without a `<source>`). */
   url: string;

@@ -24,7 +24,7 @@ import { createContainer } from '../../lambdas/app/container';
 import { chainCycle, createChainReader } from '../../lambdas/app/chain-cycle';
 import { CHAIN_FILE, CHAIN_MINUTE_POLLS, chainPollTimes, startReplayNemNode } from './chain';
 import { startReplayExchange } from './exchange';
-import { itemsAppearing, readTimelineFile, startReplayFeed } from './feed';
+import { readTimelineFile, startReplayFeed } from './feed';
 import {
   DEFAULT_DATA_DIR,
   candleContaining,
@@ -435,7 +435,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       news: { at: undefined as number | undefined, clean: false },
       chain: { at: undefined as number | undefined, clean: false },
     };
-    const isQuiet = (job: keyof typeof lastRun, appeared: (after: number) => number, at: number) => {
+    // `input`: what the job reads (timeline items, transfers), each with the time it appears.
+    const isQuiet = (job: keyof typeof lastRun, input: readonly { at: number }[], at: number) => {
       const { at: ranAt, clean } = lastRun[job];
       return (
         !opts.everyStep &&
@@ -443,7 +444,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
         clean &&
         leftPending === 0 &&
         at - ranAt < REPLAY_DEFAULTS.quietHeartbeatMs &&
-        appeared(ranAt) === 0
+        !input.some((i) => i.at > ranAt && i.at <= at)
       );
     };
 
@@ -453,7 +454,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       if (chainReader && summary.chain)
         for (const at of chainPollTimes(lastChainPoll, t)) {
           const minutePoll = at >= CHAIN_MINUTE_POLLS.from && at <= CHAIN_MINUTE_POLLS.to;
-          if (!minutePoll && isQuiet('chain', (after) => nemNode.transfersAppearing(after, at), at)) {
+          if (!minutePoll && isQuiet('chain', nemNode.appearing, at)) {
             lastChainPoll = at;
             summary.quietSkipped.chain++;
             continue;
@@ -502,7 +503,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
           .join(', ');
         delivered(t, delivery);
       }
-      if (t >= nextNews && isQuiet('news', (after) => itemsAppearing(timeline, after, t), t)) {
+      if (t >= nextNews && isQuiet('news', timeline.items, t)) {
         nextNews += newsEvery;
         summary.quietSkipped.news++;
       } else if (t >= nextNews) {
