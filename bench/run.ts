@@ -39,6 +39,7 @@ const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const ms = (v: number) => (v >= 100 ? `${Math.round(v).toLocaleString('en-US')} ms` : `${v.toFixed(1)} ms`);
 const int = (v: number) => Math.round(v).toLocaleString('en-US');
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 const units = (u: { rru: number; wru: number }) => `${fmtUnits(u.rru)} RRU + ${fmtUnits(u.wru)} WRU`;
 const fmtUnits = (v: number) =>
   v.toLocaleString('en-US', { maximumFractionDigits: Number.isInteger(v) ? 0 : 1 });
@@ -109,6 +110,12 @@ async function main(): Promise<void> {
         'Lambda bundle',
         'Interactions cold start, split',
         `full load ${ms(coldStart.fullMs)} = runtime SDK ${ms(coldStart.sdkMs)} (floor) + ours ${ms(coldStart.oursMs)} (SDK preloaded); first /price answered ${ms(coldStart.firstResponseMs)} after the require began (medians of ${BUNDLE_RUNS})`,
+      ]);
+    if (coldStart)
+      rows.push([
+        'Lambda bundle',
+        'Interactions, SDK bundled (not deployed)',
+        `${kb(coldStart.sdkBundled.bytes)}, cold load ${ms(coldStart.sdkBundled.fullMs)} (median of ${BUNDLE_RUNS}): what bundling the DynamoDB client would trade, see ADR 0015`,
       ]);
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -290,7 +297,14 @@ async function main(): Promise<void> {
   const replay = await benchReplay();
   const goals = goalRows({
     cost: costs[0]!,
-    ...(interactionsBundle ? { interactionsBundle } : {}),
+    ...(interactionsBundle
+      ? {
+          interactionsBundle: {
+            ...interactionsBundle,
+            ...(coldStart ? { split: { sdkMs: coldStart.sdkMs, oursMs: coldStart.oursMs } } : {}),
+          },
+        }
+      : {}),
     commands: measured,
     replay,
   });
@@ -301,7 +315,7 @@ async function main(): Promise<void> {
   const method = [
     `Whole bench: ${totalSeconds.toFixed(0)} s. Fixed inputs throughout (fixture feeds, fixed prices, fixed clocks); times are medians where several runs are cheap.`,
     `Bundles: the real app synthesized with esbuild (testkit/synth.ts) into a temp dir; size of index.js; cold load = require() of the bundle in a fresh node process with --enable-source-maps as in Lambda (node's own start excluded), median of ${BUNDLE_RUNS}; packages read from each bundle's source map.`,
-    `Interactions cold start split (bench/cold-start.ts), each in a fresh node process: "runtime SDK" = require() of the @aws-sdk modules the bundle requires at load (${coldStart?.sdkModules.join(', ') ?? 'not measured'}) and nothing else: the floor, since the goal leaves the SDK to the runtime; "ours" = the bundle's require with those already loaded; "first /price" = require + the handler answering a signed /price Function URL event (dynalite in memory with a day of hourly XEM/JPY, a loopback Lambda API taking the hand-off). The cold-load goal row is the full figure, floor included${coldStart ? ` (floor here ${ms(coldStart.sdkMs)})` : ''}.`,
+    `Interactions cold start split (bench/cold-start.ts), each in a fresh node process: "runtime SDK" = require() of the @aws-sdk modules the bundle requires at load (${coldStart?.sdkModules.join(', ') ?? 'not measured'}) and nothing else: the floor, since the goal leaves the SDK to the runtime; "ours" = the bundle's require with those already loaded; "first /price" = require + the handler answering a signed /price Function URL event (dynalite in memory with a day of hourly XEM/JPY, a loopback Lambda API taking the hand-off). The cold-load goal row is the full figure, floor included${coldStart ? ` (floor here ${ms(coldStart.sdkMs)})` : ''}. "SDK bundled (not deployed)" = the same entry built by esbuild as GoxwatchFunction builds it but with @aws-sdk/client-dynamodb inside, tree-shaken from its ES modules (the lazily required Lambda and SSM clients stay external), loaded as the full figure is: the other side of the trade in ADR 0015.`,
     'Price poll: runPriceJob with real ccxt (createPriceSources defaults, throttle on) against the loopback zaif/binance/upbit servers and an in-memory dynalite holding a day of one-minute consensus per symbol (what the 24 h rule needs); markets loaded and the day of series read by a warm-up poll, so the measured polls are those of a warm process (it reads only the points since its last poll); median of 5 polls (3 for 100 sources). Sources are symbol × venue, symbol-major: XEM/BTC plus made-up T01..T33/BTC on zaif, binance, upbit; 10 = 3 symbols × 3 venues + 1, 100 = 33 × 3 + 1. "tickers" = until the last ticker arrived: ccxt spaces the requests to one venue by its rateLimit × the cost of the endpoint (zaif: 100 ms a ticker, the slowest here), and its leaky bucket does not credit idle time, so even the first ticker of a poll waits one interval. "invocation" = the whole Price handler: the poll, its delivery pass and its metric reads.',
     "DynamoDB request units: ReturnConsumedCapacity from dynalite (DynamoDB's rounding: 4 KB reads, half for eventually consistent; 1 KB writes), plus what dynalite leaves out: the minimum charge of an empty read, 1 WRU for a write refused by its condition, and the gsi1 index write when an item enters or leaves the sparse index (bench/capacity.ts). Updates to items already in gsi1 are not charged again here, so pending-entry retries are slightly under-counted.",
     `News: ${FEEDS} feeds on the loopback feed server (every readable fixture feed in test/fixtures/feeds, 38 files from 0.1 KB to 1.6 MB, the first 12 again under a second URL), the job's defaults (4 at a time); each cycle in its own child process so peak RSS (process.resourceUsage().maxRSS) is its own; cold = first fetch (bodies parsed, items stored, nothing posted), warm = five minutes later, every feed 304. DynamoDB requests are the News handler's invocation (job, delivery pass, pending count).`,

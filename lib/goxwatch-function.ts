@@ -15,7 +15,7 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..');
  * dependency bump). Must stay in step with NODE_TARGET below.
  */
 export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
-const NODE_TARGET = 'node24';
+export const NODE_TARGET = 'node24';
 
 /**
  * The AWS SDK clients are provided by the Lambda Node.js runtime, so they stay out of the bundle
