@@ -82,7 +82,7 @@ const FUTURE =
 const HEDGE =
   /未定|\banticipat|\bpending\b|検討|見通し|見込み|可能性|予想|とみられ|と見られ|模様|かもしれ|不透明|めど|\bmay\b(?!\s+\d)|\bmight\b|\bcould\b|\blikely\b|\bconsider|\breportedly\b|\bpossib|\bpotential|\bhopes?\b|\bif\b|\brumou?r|\bspeculat|\bunclear\b|\bsubject to\b|\bnot (?:yet )?(?:been )?(?:finali[sz]ed|decided)/u;
 const NEGATION =
-  /(?:返金|補償|返還|返済|支払)(?:は|が|を|も)?(?:され|でき|行われ|行わ|し)?(?:ない|ず|ません)|なく|なし|ではない|できない|見送|拒否|否定|\bno (?:refund|compensation|reimbursement|repayment|plans?|date)\b|\bnot\b|n't\b|\bnever\b|\bwithout\b|\byet to\b|\bdenie[sd]\b|\bden(?:y|ies)\b|\bfalse\b|\bfake\b|\bscam\b/u;
+  /(?:返金|補償|返還|返済|支払)(?:は|が|を|も)?(?:され|でき|行われ|行わ|し)?(?:ない|ず|ません)|なく|なし|ではない|できない|見送|拒否|否定|\bno (?:refund|compensation|reimbursement|repayment|plans?|date)\b|\bnot\b|n't\b|\bnever\b|\bnothing\b|\bwithout\b|\byet to\b|\bdenie[sd]\b|\bden(?:y|ies)\b|\bfalse\b|\bfake\b|\bscam\b/u;
 const PAID =
   /(?:compensation|refunds?|reimbursements?|repayments?) (?:was|were|has been|have been) (?:given|made|paid|completed)|\bcompleted (?:\w+ ){0,2}(?:payout|distribution|repayment|refund) rounds?|(?:返金|補償|支払い?|払い戻し|返済|弁済)(?:が|を|は)?(?:全て|すべて)?(?:完了|終了|済み)|返金済|(?:has|have|had|were|was) (?:been )?(?:fully )?(?:paid|refunded|reimbursed|compensated|repaid|credited)|\bpaid out\b|\bfully paid\b|\bfinished (?:paying|refund|repay)|\bcompleted? (?:the )?(?:refund|repayment|reimbursement|distribution|payout)s?|(?:refunds?|repayments?|reimbursements?|distributions?|payouts?) (?:ha(?:ve|s) been |were |was )?completed/u;
 const PAYING =
@@ -98,6 +98,13 @@ const NOT_A_SCHEDULE_BEFORE =
   /時点|現在|as of|announced|\bsaid\b|\bsays\b|reported|published|updated|issued|hack|stolen|売買停止|effect|record date/u;
 /** ... and just after it: "1月28日に発表", "26日時点", "1月26日に流出". */
 const NOT_A_SCHEDULE_AFTER = /^\s*(?:に|の|、|,)?\s*(?:発表|公表|時点|現在|流出|発生|不正|付)/u;
+/**
+ * A deadline right before or after the date: "by March 31", "no later than", "3月31日までに".
+ * "Paid by March 31" is a promise about the latest day, not the day payment happens.
+ */
+const DEADLINE_BEFORE_DATE =
+  /(?:\bby|no later than|\bbefore|\buntil|\btill|\bthrough|\bwithin)\s+(?:the\s+)?(?:end of\s+)?$/u;
+const DEADLINE_AFTER_DATE = /^\s*(?:まで|以前|より前|前に|迄)/u;
 /** A sentence about a deadline or a postponement states no payment date. */
 const DEADLINE = /期限|締切|締め切り|延期|deadline|postpone|extended|\bdue date/u;
 
@@ -157,7 +164,13 @@ function paymentDateIn(t: string, publishedAt: number | undefined): string | und
   const verbs = [...t.matchAll(new RegExp(PAYMENT_VERB.source, 'gu'))].map((m) => m.index);
   for (const d of findDates(t, year)) {
     const before = t.slice(Math.max(0, d.index - 24), d.index);
-    if (NOT_A_SCHEDULE_BEFORE.test(before) || NOT_A_SCHEDULE_AFTER.test(t.slice(d.index + d.length)))
+    const after = t.slice(d.index + d.length);
+    if (
+      NOT_A_SCHEDULE_BEFORE.test(before) ||
+      NOT_A_SCHEDULE_AFTER.test(after) ||
+      DEADLINE_BEFORE_DATE.test(before) ||
+      DEADLINE_AFTER_DATE.test(after)
+    )
       continue;
     // The payment word must be next to the date: "distributions ... on May 30", "3月12日に返金".
     const near = verbs.some(
@@ -218,6 +231,37 @@ function isFuture(t: string): boolean {
   return !CLAUSE.test(t.slice(paying.index + paying[0].length, future.index));
 }
 
+/** Clause ends inside a sentence: ";", ", ", "、", a spaced dash. */
+const CLAUSE_BREAK = /[;；]\s*|,\s+|、|\s[-–—]\s/u;
+/** A clause that describes what came just before it: "Zaif, which has already paid its users". */
+const RELATIVE_CLAUSE = /^(?:which|who|whose|where)\b/u;
+/** The thief, not the exchange: "the hacker has paid out stolen NEM". */
+const THIEF = /\bhackers?\b|\battackers?\b|\bthie(?:f|ves)\b|\bcriminals?\b|犯人|ハッカー|犯行グループ/u;
+/** What only an exchange's refund is called (not "paid out", which a thief does too). */
+const REFUND_NOUN = /返金|補償|返還|返済|弁済|払い戻|払戻|refund|compensat|reimburs|repay|reparation/u;
+
+/**
+ * The sentence without its clauses about someone else: a clause naming another exchange or coin
+ * (and a "which/who" clause describing it), or one about the thief that says nothing of a refund.
+ * "Mt. Gox creditors have been repaid, unlike Coincheck users" is no payment by Coincheck, and
+ * "Bitpoint paid back its users on March 12; Coincheck is next" no date for it.
+ */
+function ownClauses(t: string, incident: IncidentConfig): string {
+  const clauses = t.split(CLAUSE_BREAK);
+  if (clauses.length < 2 && !THIEF.test(t)) return t;
+  const kept: string[] = [];
+  let droppedLast = false;
+  for (const clause of clauses) {
+    const elsewhere: boolean =
+      mentionsOtherVenue(clause, incident) ||
+      (THIEF.test(clause) && !REFUND_NOUN.test(clause)) ||
+      (droppedLast && RELATIVE_CLAUSE.test(clause.trim()));
+    if (!elsewhere) kept.push(clause);
+    droppedLast = elsewhere;
+  }
+  return kept.join(', ');
+}
+
 function isQuestion(sentence: string): boolean {
   const s = sentence.trim();
   return /[?？]\s*[」』"”)）]?$/u.test(s) || /[?？]/u.test(s) || /(?:のか|か)[」』]?$/u.test(s);
@@ -231,11 +275,14 @@ export interface SentenceContext {
 
 /** What one sentence says about the refund of this incident; undefined = no evidence. */
 export function classifySentence(sentence: string, ctx: SentenceContext): RefundSignal | undefined {
-  const t = normalizeText(sentence);
-  if (!REFUND_TERMS.test(t)) return undefined;
+  const whole = normalizeText(sentence);
+  if (!REFUND_TERMS.test(whole)) return undefined;
   if (isQuestion(sentence)) return undefined;
-  if (mentionsOtherVenue(t, ctx.incident) && !incidentTerms(ctx.incident).some((re) => re.test(t)))
+  if (mentionsOtherVenue(whole, ctx.incident) && !incidentTerms(ctx.incident).some((re) => re.test(whole)))
     return undefined;
+  // Only what the sentence says of this incident is evidence (the quote stays the whole sentence).
+  const t = ownClauses(whole, ctx.incident);
+  if (!REFUND_TERMS.test(t)) return undefined;
   const base = { sentence: sentence.trim() };
   if (NEGATION.test(t)) return undefined;
   const rate = rateIn(t, assetNames(ctx.incident));

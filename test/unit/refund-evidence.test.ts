@@ -86,6 +86,52 @@ describe('refund evidence per sentence', () => {
     expect(sentence('不正流出したビットポイントジャパン、サービス停止に伴う返金を開始')).toBeUndefined();
   });
 
+  it("another exchange's payment in the same sentence is not ours: only this incident's clauses count", () => {
+    const published = jst('2018-02-13T12:00:00');
+    expect(
+      sentence('Mt. Gox creditors have been repaid, unlike Coincheck users who are still waiting.'),
+    ).toBeUndefined();
+    expect(
+      sentence('Bitpoint paid back its users on March 12; Coincheck is next.', published),
+    ).toBeUndefined();
+    expect(
+      sentence('Unlike Zaif, which has already compensated its users, Coincheck has announced nothing.'),
+    ).toBeUndefined();
+    expect(sentence('ビットポイントは返金を完了、コインチェックは補償の詳細を発表した。')?.stage).toBe(
+      'announced',
+    );
+    // Our clause still counts when another exchange is only the comparison.
+    expect(
+      sentence('Coincheck users were compensated in 2018, while DMM Bitcoin users still wait.')?.stage,
+    ).toBe('paid');
+    expect(sentence('Coincheck, unlike Mt. Gox, has refunded its users.')?.stage).toBe('paid');
+  });
+
+  it("the thief paying coins out is no refund; the exchange refunding the thief's victims is", () => {
+    expect(
+      sentence('The hacker has paid out stolen NEM through the dark web; Coincheck users await refunds.'),
+    ).toBeUndefined();
+    expect(sentence('Coincheck has compensated the users who lost NEM to the hackers.')?.stage).toBe('paid');
+  });
+
+  it('a deadline ("by March 31", "までに") is no payment date', () => {
+    const published = jst('2018-02-13T12:00:00');
+    const byDeadline = sentence('Coincheck said it would refund users by March 31.', published);
+    expect(byDeadline).toMatchObject({ stage: 'announced' });
+    expect(byDeadline?.paymentDate).toBeUndefined();
+    expect(
+      sentence('コインチェックは3月31日までに返金すると発表した。', published)?.paymentDate,
+    ).toBeUndefined();
+    expect(
+      sentence('Coincheck will refund NEM holders no later than March 20.', published)?.paymentDate,
+    ).toBeUndefined();
+    // A start date is one: "from March 12".
+    expect(sentence('Coincheck will refund NEM holders from March 12.', published)).toMatchObject({
+      stage: 'scheduled',
+      paymentDate: '2018-03-12',
+    });
+  });
+
   it('a rate is read only from a sentence that ties it to one XEM', () => {
     expect(sentence('1XEM当たり88.549円を補償する。')).toMatchObject({ stage: 'terms-fixed', rate: 88.549 });
     expect(sentence('具体的な補償金額は88.549円×保有数となる。')?.rate).toBe(88.549);
