@@ -256,12 +256,36 @@ export interface KeywordMatch {
 export function matchIncident(text: string, incident: IncidentConfig): KeywordMatch {
   const normalized = normalizeText(text);
   const configured = distinctKeywords(incident);
-  const specific = configured.filter((k) => !isEventTerm(k) && keywordPattern(k).test(normalized));
+  // Beside another exchange or coin, a term counts only where it is the subject, not the
+  // yardstick: "Zaif hacked, months after Coincheck" is Zaif's story.
+  const elsewhere = mentionsOtherVenue(normalized, incident);
+  const specific = configured.filter(
+    (k) =>
+      !isEventTerm(k) && (elsewhere ? namedAsSubject(normalized, k) : keywordPattern(k).test(normalized)),
+  );
   const events = [...new Set([...configured.filter(isEventTerm), ...EVENT_TERMS])].filter((k) =>
     keywordPattern(k).test(normalized),
   );
   const keywords = [...new Set([...specific, ...events.filter((e) => configured.includes(e))])];
   return { matched: specific.length > 0 && events.length > 0, keywords, specific };
+}
+
+/** Words before a name that make it a reference point: "since", "months after", "bigger than". */
+const REFERENCE_BEFORE =
+  /(?:\bsince|\bafter|\bthan|\blike|\bunlike|\bfollowing|\bas with|\bsimilar to|\bcompared (?:to|with)|\bsurpass\w*|\bovertak\w*|\beclips\w*|\bdwarf\w*|\brecalls?|\bremind\w* of|\bechoe?s?)\s+(?:(?:the|its|a|an)\s+)?(?:[\w'’.$-]+\s+){0,2}$/u;
+/** ... and after it: "コインチェック事件から8カ月", "コインチェック以来", "Coincheck-style". */
+const REFERENCE_AFTER =
+  /^(?:の)?(?:ハッキング|流出)?(?:事件|騒動|問題)?(?:から|以来|以降|に続|に次|を上回|を超|並み|と同様|に匹敵|級)|^-(?:style|like|sized|scale)\b/u;
+
+/** Does the keyword occur at least once as the subject, not only as a reference point? */
+function namedAsSubject(normalized: string, keyword: string): boolean {
+  const pattern = new RegExp(keywordPattern(keyword).source, 'gu');
+  for (const m of normalized.matchAll(pattern)) {
+    const before = normalized.slice(Math.max(0, m.index - 40), m.index);
+    const after = normalized.slice(m.index + m[0].length, m.index + m[0].length + 16);
+    if (!REFERENCE_BEFORE.test(before) && !REFERENCE_AFTER.test(after)) return true;
+  }
+  return false;
 }
 
 /** A feed's link as a URL when it is http(s); undefined for javascript:, tag:, garbage. */

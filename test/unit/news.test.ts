@@ -67,6 +67,30 @@ describe('keyword matching', () => {
     );
   });
 
+  it("another exchange's hack that names Coincheck only as the yardstick is not ours", () => {
+    for (const headline of [
+      'Zaif hack: second major Japanese exchange breach since Coincheck',
+      "Japan's Zaif exchange hacked, $60 million stolen, months after Coincheck theft",
+      'DMM Bitcoin loses $305 million in hack, the biggest in Japan since the 2018 Coincheck hack',
+      "DMM Bitcoin hack is bigger than Coincheck's NEM theft",
+      'テックビューロ、Zaifで67億円流出　コインチェック事件から8カ月',
+    ])
+      expect({ headline, matched: matchIncident(headline, incident).matched }).toEqual({
+        headline,
+        matched: false,
+      });
+    // Coincheck as the subject still matches, beside another exchange or after one.
+    for (const headline of [
+      'After Mt. Gox, Coincheck suffers the biggest hack ever',
+      'Coincheck hack dwarfs Mt. Gox',
+      'Hackers stole NEM from Coincheck; Binance halts NEM deposits',
+    ])
+      expect({ headline, matched: matchIncident(headline, incident).matched }).toEqual({
+        headline,
+        matched: true,
+      });
+  });
+
   it('an incident term alone (no event) is not a match either: a price story about NEM', () => {
     expect(matchIncident('NEM price rallies 12% as markets recover', incident).matched).toBe(false);
   });
