@@ -132,6 +132,34 @@ describe('refund evidence per sentence', () => {
     });
   });
 
+  it("users demanding a refund at a rate is a dispute, not the exchange's terms", () => {
+    expect(sentence('Users demand Coincheck refund them at 88.549 yen per XEM.')).toMatchObject({
+      stage: 'disputed',
+    });
+    expect(sentence('Users demanded that Coincheck repay them in XEM.')?.stage).toBe('disputed');
+  });
+
+  it('users receiving refunds, "is refunding" and 本日開始 are payments under way; 実施済み is done', () => {
+    for (const text of [
+      'Coincheck customers received compensation on Monday.',
+      'Coincheck is refunding users.',
+      'Coincheck compensation paid to 260,000 customers.',
+      'コインチェック、補償金の支払いを本日開始',
+    ])
+      expect({ text, stage: sentence(text)?.stage }).toEqual({ text, stage: 'paying' });
+    expect(sentence('コインチェック、NEM補償は3月12日に実施済み', jst('2018-03-13T12:00:00'))?.stage).toBe(
+      'paid',
+    );
+    // Not yet, or not now: no payment.
+    expect(sentence('Coincheck users have not received refunds.')).toBeUndefined();
+    expect(sentence('Coincheck users yet to receive refunds.')).toBeUndefined();
+    expect(sentence('Coincheck is refunding users next week.')?.stage).not.toBe('paying');
+  });
+
+  it('"completes refund" is paid, as "completed the refund" is', () => {
+    expect(sentence('Coincheck completes refund of 46 billion yen.')?.stage).toBe('paid');
+  });
+
   it('a rate is read only from a sentence that ties it to one XEM', () => {
     expect(sentence('1XEM当たり88.549円を補償する。')).toMatchObject({ stage: 'terms-fixed', rate: 88.549 });
     expect(sentence('具体的な補償金額は88.549円×保有数となる。')?.rate).toBe(88.549);
