@@ -153,6 +153,7 @@ describe('refund evidence per sentence', () => {
     // Not yet, or not now: no payment.
     expect(sentence('Coincheck users have not received refunds.')).toBeUndefined();
     expect(sentence('Coincheck users yet to receive refunds.')).toBeUndefined();
+    expect(sentence('Coincheck users receive refund notices by email.')?.stage).not.toBe('paying');
     expect(sentence('Coincheck is refunding users next week.')?.stage).not.toBe('paying');
   });
 
