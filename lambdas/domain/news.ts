@@ -256,13 +256,10 @@ export interface KeywordMatch {
 export function matchIncident(text: string, incident: IncidentConfig): KeywordMatch {
   const normalized = normalizeText(text);
   const configured = distinctKeywords(incident);
-  // Beside another exchange or coin, a term counts only where it is the subject, not the
-  // yardstick: "Zaif hacked, months after Coincheck" is Zaif's story.
-  const elsewhere = mentionsOtherVenue(normalized, incident);
-  const specific = configured.filter(
-    (k) =>
-      !isEventTerm(k) && (elsewhere ? namedAsSubject(normalized, k) : keywordPattern(k).test(normalized)),
-  );
+  const names = configured.filter((k) => !isEventTerm(k));
+  const specific = mentionsOtherVenue(normalized, incident)
+    ? namesBesideOthers(normalized, names, incident)
+    : names.filter((k) => keywordPattern(k).test(normalized));
   const events = [...new Set([...configured.filter(isEventTerm), ...EVENT_TERMS])].filter((k) =>
     keywordPattern(k).test(normalized),
   );
@@ -276,6 +273,24 @@ const REFERENCE_BEFORE =
 /** ... and after it: "コインチェック事件から8カ月", "コインチェック以来", "Coincheck-style". */
 const REFERENCE_AFTER =
   /^(?:の)?(?:ハッキング|流出)?(?:事件|騒動|問題)?(?:から|以来|以降|に続|に次|を上回|を超|並み|と同様|に匹敵|級)|^-(?:style|like|sized|scale)\b/u;
+
+/**
+ * The incident's names in a text that also names another exchange or coin. A name counts only
+ * where it is the subject, not the yardstick ("Zaif hacked, months after Coincheck" is Zaif's
+ * story). The coin alone is not enough: "Bithumb hack: XRP, NEM stolen" is Bithumb's, while
+ * "Binance halts NEM deposits after Coincheck hack" is ours (the exchange is named, if only as
+ * the cause).
+ */
+function namesBesideOthers(normalized: string, names: string[], incident: IncidentConfig): string[] {
+  const coins = assetNames(incident).map(normalizeText);
+  const exchange = names.filter((k) => !coins.includes(k));
+  const subjects = names.filter((k) => namedAsSubject(normalized, k));
+  const exchangeNamed =
+    exchange.length === 0 ||
+    subjects.some((k) => exchange.includes(k)) ||
+    exchange.some((k) => keywordPattern(k).test(normalized));
+  return exchangeNamed ? subjects : [];
+}
 
 /** Does the keyword occur at least once as the subject, not only as a reference point? */
 function namedAsSubject(normalized: string, keyword: string): boolean {

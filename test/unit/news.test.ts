@@ -73,6 +73,8 @@ describe('keyword matching', () => {
       "Japan's Zaif exchange hacked, $60 million stolen, months after Coincheck theft",
       'DMM Bitcoin loses $305 million in hack, the biggest in Japan since the 2018 Coincheck hack',
       "DMM Bitcoin hack is bigger than Coincheck's NEM theft",
+      // The coin alone, beside another exchange, is that exchange's story.
+      'Bithumb hack: XRP, NEM stolen',
       'テックビューロ、Zaifで67億円流出　コインチェック事件から8カ月',
     ])
       expect({ headline, matched: matchIncident(headline, incident).matched }).toEqual({
@@ -84,6 +86,7 @@ describe('keyword matching', () => {
       'After Mt. Gox, Coincheck suffers the biggest hack ever',
       'Coincheck hack dwarfs Mt. Gox',
       'Hackers stole NEM from Coincheck; Binance halts NEM deposits',
+      'Binance halts NEM deposits after Coincheck hack',
     ])
       expect({ headline, matched: matchIncident(headline, incident).matched }).toEqual({
         headline,
