@@ -51,6 +51,8 @@ export interface BlindSpotInput {
   subscribedChannels?: number;
   /** Feeds added from Discord (/feeds add), with the incident each reports on (none = every incident). */
   storedFeeds?: readonly { id: string; incidentId?: string }[];
+  /** Of those, the ones whose server has no active channel taking news (they post only there). */
+  unheardFeeds?: readonly { id: string; guildId: string }[];
 }
 
 /** One reason a message would go nowhere, in both languages. */
@@ -85,6 +87,11 @@ export function blindSpots(input: BlindSpotInput): BlindSpot[] {
             ja: 'どの事件にもフィードが結び付いていません: ニュースは投稿されません（事件の feeds にフィード id を追加）',
           },
     );
+  for (const feed of input.unheardFeeds ?? [])
+    lines.push({
+      en: `feed ${feed.id}, added in server ${feed.guildId}: no channel of that server takes news, so its items are posted nowhere (/alerts subscribe kind:news there, or guildId on a config channel)`,
+      ja: `フィード ${feed.id}（サーバー ${feed.guildId} が追加）: そのサーバーにニュースを受け取るチャンネルがなく、記事はどこにも投稿されません（そのサーバーで /alerts subscribe kind:news、または設定のチャンネルに guildId）`,
+    });
   for (const symbol of seriesOf(config)) {
     if (!referenceFor(config, symbol)) {
       const { base, quote } = splitSymbol(symbol);

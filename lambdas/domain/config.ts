@@ -29,6 +29,11 @@ const channelSchema = z.strictObject({
   id: z.string().regex(/^\d{5,25}$/, 'must be a Discord channel id (digits)'),
   kinds: z.array(z.enum(MESSAGE_KINDS)).min(1, 'must list at least one of price, news, refund, chain'),
   language: z.enum(LANGUAGES).optional(),
+  /** The server the channel is in: the feeds that server adds with /feeds add post here too. */
+  guildId: z
+    .string()
+    .regex(/^\d{5,25}$/, 'must be a Discord server (guild) id (digits)')
+    .optional(),
 });
 
 const feedSchema = z.strictObject({

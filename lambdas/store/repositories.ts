@@ -2,7 +2,7 @@ import type { Clock } from '../domain/clock';
 import type { Config } from '../domain/config';
 import { blindSpots, type BlindSpot } from '../domain/config-summary';
 import { ChainRepo } from './chain-repo';
-import { GuildFeeds } from './guild-feeds';
+import { GuildFeeds, isEveryonesFeed } from './guild-feeds';
 import { JobRuns } from './job-runs';
 import { NewsRepo } from './news-repo';
 import { Outbox } from './outbox';
@@ -52,6 +52,13 @@ export async function blindSpotsNow(
   config: Config,
 ): Promise<BlindSpot[]> {
   const [subscriptions, storedFeeds] = await Promise.all([repos.subscriptions.all(), repos.guildFeeds.all()]);
-  const subscribedChannels = subscriptions.filter((s) => !s.disabledReason).length;
-  return blindSpots({ config, subscribedChannels, storedFeeds });
+  const active = subscriptions.filter((s) => !s.disabledReason);
+  const newsGuilds = new Set(
+    active.flatMap((s) => (s.guildId && s.kinds.includes('news') ? [s.guildId] : [])),
+  );
+  // A server's own feed posts only in that server's news channels (news-feeds.ts feedAudience).
+  const unheardFeeds = storedFeeds.filter(
+    (f) => !newsGuilds.has(f.guildId) && !isEveryonesFeed(f.id, config.feeds),
+  );
+  return blindSpots({ config, subscribedChannels: active.length, storedFeeds, unheardFeeds });
 }

@@ -56,6 +56,7 @@ export class Subscriptions {
       byChannel.set(c.id, {
         channelId: c.id,
         kinds: c.kinds,
+        ...(c.guildId ? { guildId: c.guildId } : {}),
         ...(c.language ? { language: c.language } : {}),
       });
     }

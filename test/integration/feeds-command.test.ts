@@ -60,15 +60,20 @@ beforeEach(async () => {
     feeds: [{ id: 'config-feed', url: feeds.url('/config.rss') }],
     incidents: [{ ...COINCHECK_NEM_2018, feeds: ['config-feed'] }],
   };
+  wire(config);
+  await container.subscriptions.put({ channelId: GUILD_NEWS, guildId: GUILD, kinds: ['news'] });
+  await container.subscriptions.put({ channelId: OTHER_NEWS, guildId: OTHER_GUILD, kinds: ['news'] });
+});
+
+/** The container and the local endpoint + worker for this config, on the test's store. */
+function wire(config: Config): void {
   container = createContainer({ config, store: t.store, clock, logger: new MemoryLogger() });
   local = localInteractions(container, {
     publicKey: keys.publicKeyHex,
     followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
     budgetMs: 20_000,
   });
-  await container.subscriptions.put({ channelId: GUILD_NEWS, guildId: GUILD, kinds: ['news'] });
-  await container.subscriptions.put({ channelId: OTHER_NEWS, guildId: OTHER_GUILD, kinds: ['news'] });
-});
+}
 
 afterEach(async () => {
   await recorder.close();
@@ -128,6 +133,7 @@ describe('/feeds', () => {
     expect(added.text).toContain(
       `Added feed ${storedFeedId(url)} "Server news" (1 items now), matched against every incident.`,
     );
+    expect(added.text).toContain(`New items are posted in <#${GUILD_NEWS}>.`);
     expect(feeds.count('/server.rss')).toBe(1);
 
     // The first run is the feed's baseline: what it listed when added is not news.
@@ -188,6 +194,30 @@ describe('/feeds', () => {
     }
   });
 
+  it("a config channel that names its server (guildId) gets that server's own feed too, and the answer says so", async () => {
+    wire({
+      ...container.config,
+      channels: [{ id: NEWS_CHANNEL, kinds: ['news'], language: 'en', guildId: GUILD }],
+    });
+    const url = feeds.url('/server.rss');
+    const added = await send(`add url:${url}`);
+    expect(added.text).toContain(`New items are posted in <#${NEWS_CHANNEL}> <#${GUILD_NEWS}>.`);
+    await newsRun();
+    items = [
+      { title: 'Coincheck to refund NEM holders', guid: 'n1', pubDate: 'Sat, 27 Jan 2018 01:00:00 GMT' },
+      ...items,
+    ];
+    expect((await newsRun()).newsPosted).toBe(1);
+    const posted = (await container.outbox.pending()).filter((e) => e.kind === 'news');
+    expect(posted.map((e) => e.channelId).sort()).toEqual([NEWS_CHANNEL, GUILD_NEWS].sort());
+  });
+
+  it('a feed added in a server with no news channel is added, and the answer says nothing will be posted', async () => {
+    const added = await send(`add url:${feeds.url('/server.rss')}`, MANAGE, '100000000000000077');
+    expect(added.text).toContain(`Added feed ${storedFeedId(feeds.url('/server.rss'))}`);
+    expect(added.text).toContain('No channel of this server takes news yet, so nothing will be posted');
+  });
+
   it('a removed feed is no longer fetched', async () => {
     const url = feeds.url('/server.rss');
     await send(`add url:${url}`);
@@ -225,12 +255,7 @@ describe('/feeds', () => {
       feeds: [],
       incidents: [{ ...COINCHECK_NEM_2018, feeds: [] }],
     };
-    container = createContainer({ config, store: t.store, clock, logger: new MemoryLogger() });
-    local = localInteractions(container, {
-      publicKey: keys.publicKeyHex,
-      followUp: () => createFetchFollowUp({ apiBase: recorder.apiBase }),
-      budgetMs: 20_000,
-    });
+    wire(config);
     const unlinked = 'no incident matches any feed';
     expect((await ask('status')).text).toContain(unlinked);
     expect((await blindSpotsNow(container, config)).map((l) => l.en).join('\n')).toContain(unlinked);
@@ -239,6 +264,22 @@ describe('/feeds', () => {
     expect(await container.guildFeeds.list(GUILD)).toHaveLength(1);
     expect((await ask('status')).text).not.toContain(unlinked);
     expect((await blindSpotsNow(container, config)).map((l) => l.en)).toEqual([]);
+  });
+
+  it("/status says when a server's own feed has no channel of that server to post in, until one subscribes", async () => {
+    const lonely = '100000000000000077';
+    const url = feeds.url('/server.rss');
+    await send(`add url:${url}`, MANAGE, lonely);
+    const unheard = `feed ${storedFeedId(url)}, added in server ${lonely}: no channel of that server takes news`;
+    const spots = async () => (await blindSpotsNow(container, container.config)).map((l) => l.en).join('\n');
+    expect(await spots()).toContain(unheard);
+    expect((await ask('status')).text).toContain(unheard);
+
+    await container.subscriptions.put({ channelId: '100000000000000078', guildId: lonely, kinds: ['news'] });
+    expect(await spots()).not.toContain(unheard);
+    // GUILD has its news channel: its own copy of the same URL was never unheard.
+    await send(`add url:${url}`);
+    expect(await spots()).not.toContain('no channel of that server takes news');
   });
 
   it("two servers add the same URL: one feed fetched once a run; one server's remove leaves the other's read", async () => {

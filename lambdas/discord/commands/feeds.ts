@@ -11,6 +11,7 @@ import {
   stringOption,
 } from './shared';
 import { say } from '../../domain/i18n';
+import type { Language } from '../../domain/config';
 
 // ---- /feeds -------------------------------------------------------------------------------------
 
@@ -127,12 +128,27 @@ async function addFeed(cmd: ParsedCommand, deps: CommandDeps, guildId: string): 
     );
   const title = check.title ? ` "${escapeUntrusted(check.title)}"` : '';
   const about = incident ? incident.id : say(lang, { en: 'every incident', ja: 'すべての事件' });
-  return reply(
-    say(lang, {
-      en: `Added feed ${feed.id}${title} (${check.items} items now), matched against ${about}. The next news run reads it; its current items are the baseline, new ones are posted.`,
-      ja: `フィード ${feed.id}${title} を追加しました（現在 ${check.items} 件、対象: ${about}）。次回のニュース取得から読みます。今ある記事は基準とし、新しい記事を投稿します。`,
-    }),
-  );
+  const added = say(lang, {
+    en: `Added feed ${feed.id}${title} (${check.items} items now), matched against ${about}. The next news run reads it; its current items are the baseline.`,
+    ja: `フィード ${feed.id}${title} を追加しました（現在 ${check.items} 件、対象: ${about}）。次回のニュース取得から読みます。今ある記事は基準とします。`,
+  });
+  return reply(`${added} ${await whereNewsGoes(deps, guildId, lang)}`);
+}
+
+/**
+ * Where a server's own feed posts: its channels that take news (enqueue's `guilds` target). Said
+ * in the answer, since with none the feed is read and nothing is ever posted.
+ */
+async function whereNewsGoes(deps: CommandDeps, guildId: string, lang: Language): Promise<string> {
+  const channels = (await deps.subscriptions.channelsFor('news')).filter((c) => c.guildId === guildId);
+  if (channels.length) {
+    const list = channels.map((c) => `<#${c.channelId}>`).join(' ');
+    return say(lang, { en: `New items are posted in ${list}.`, ja: `新しい記事は ${list} に投稿します。` });
+  }
+  return say(lang, {
+    en: 'No channel of this server takes news yet, so nothing will be posted: run /alerts subscribe kind:news in one (a channel from the config file needs its guildId).',
+    ja: 'このサーバーにはニュースを受け取るチャンネルがまだないため、何も投稿されません。チャンネルで /alerts subscribe kind:news を実行してください（設定ファイルのチャンネルには guildId が必要です）。',
+  });
 }
 
 async function listFeeds(cmd: ParsedCommand, deps: CommandDeps, guildId: string): Promise<string> {
