@@ -269,7 +269,7 @@ export function matchIncident(text: string, incident: IncidentConfig): KeywordMa
 
 /** Words before a name that make it a reference point: "since", "months after", "bigger than". */
 const REFERENCE_BEFORE =
-  /(?:\bsince|\bafter|\bthan|\blike|\bunlike|\bfollowing|\bas with|\bsimilar to|\bcompared (?:to|with)|\bsurpass\w*|\bovertak\w*|\beclips\w*|\bdwarf\w*|\brecalls?|\bremind\w* of|\bechoe?s?)\s+(?:(?:the|its|a|an)\s+)?(?:[\w'’.$-]+\s+){0,2}$/u;
+  /(?:\bsince|\bafter|\bthan|(?<![-\w])like|\bunlike|\bfollowing|\bas with|\bsimilar to|\bcompared (?:to|with)|\bsurpass\w*|\bovertak\w*|\beclips\w*|\bdwarf\w*|\brecalls?|\bremind\w* of|\bechoe?s?)\s+(?:(?:the|its|a|an)\s+)?(?:[\w'’.$-]+\s+)?$/u;
 /** ... and after it: "コインチェック事件から8カ月", "コインチェック以来", "Coincheck-style". */
 const REFERENCE_AFTER =
   /^(?:の)?(?:ハッキング|流出)?(?:事件|騒動|問題)?(?:から|以来|以降|に続|に次|を上回|を超|並み|と同様|に匹敵|級)|^-(?:style|like|sized|scale)\b/u;

@@ -87,6 +87,9 @@ describe('keyword matching', () => {
       'Coincheck hack dwarfs Mt. Gox',
       'Hackers stole NEM from Coincheck; Binance halts NEM deposits',
       'Binance halts NEM deposits after Coincheck hack',
+      // "-like" and a reference two words back are not yardsticks for the name after them.
+      'Mt. Gox-like hack hits Coincheck',
+      "Hack like Mt. Gox's hits Coincheck",
     ])
       expect({ headline, matched: matchIncident(headline, incident).matched }).toEqual({
         headline,

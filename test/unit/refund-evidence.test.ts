@@ -157,6 +157,11 @@ describe('refund evidence per sentence', () => {
     expect(sentence('Coincheck is refunding users next week.')?.stage).not.toBe('paying');
   });
 
+  it('"to fully compensate" and 全額保証へ announce a refund', () => {
+    expect(sentence('Coincheck to fully compensate users for stolen NEM.')?.stage).toBe('announced');
+    expect(sentence('コインチェック、顧客資産を全額保証へ')?.stage).toBe('announced');
+  });
+
   it('"completes refund" is paid, as "completed the refund" is', () => {
     expect(sentence('Coincheck completes refund of 46 billion yen.')?.stage).toBe('paid');
   });
