@@ -262,9 +262,16 @@ function ownClauses(t: string, incident: IncidentConfig): string {
   return kept.join(', ');
 }
 
+/** A headline that asks or explains without a question mark: "When will Coincheck refund users". */
+const INTERROGATIVE_START = /^(?:how|when|what|why|will|would|can|could|does|is|are|should|who)\b/iu;
+
 function isQuestion(sentence: string): boolean {
   const s = sentence.trim();
-  return /[?？]\s*[」』"”)）]?$/u.test(s) || /[?？]/u.test(s) || /(?:のか|か)[」』]?$/u.test(s);
+  return (
+    /[?？]/u.test(s) ||
+    /(?:のか|か)[」』]?$/u.test(s) ||
+    INTERROGATIVE_START.test(s.replace(/^[^\p{L}]+/u, ''))
+  );
 }
 
 export interface SentenceContext {

@@ -157,6 +157,12 @@ describe('refund evidence per sentence', () => {
     expect(sentence('Coincheck is refunding users next week.')?.stage).not.toBe('paying');
   });
 
+  it('a headline that asks or explains without a question mark is no evidence', () => {
+    expect(sentence('When will Coincheck refund users')).toBeUndefined();
+    expect(sentence('How Coincheck users receive refunds')).toBeUndefined();
+    expect(sentence('Is Coincheck refunding users')).toBeUndefined();
+  });
+
   it('"to fully compensate" and 全額保証へ announce a refund', () => {
     expect(sentence('Coincheck to fully compensate users for stolen NEM.')?.stage).toBe('announced');
     expect(sentence('コインチェック、顧客資産を全額保証へ')?.stage).toBe('announced');
