@@ -373,6 +373,8 @@ export function refundDoubt(item: EvidenceText, incident: IncidentConfig): strin
     const t = normalizeText(sentence);
     if (!REFUND_TERMS.test(t) || isQuestion(sentence)) return false;
     if (mentionsOtherVenue(t, incident) && !incidentTerms(incident).some((re) => re.test(t))) return false;
-    return NEGATION.test(t) || HEDGE.test(t);
+    // Another exchange's undecided refund is no doubt about ours.
+    const own = ownClauses(t, incident);
+    return REFUND_TERMS.test(own) && (NEGATION.test(own) || HEDGE.test(own));
   });
 }

@@ -228,6 +228,18 @@ describe('doubt: a hedge or denial about the refund (what lets an official sourc
       ),
     ).toBeUndefined();
   });
+
+  it("another exchange's undecided refund in the same sentence is no doubt about ours", () => {
+    expect(
+      refundDoubt(
+        { title: 'Coincheck began refunding NEM holders, while Zaif has not decided on refunds', body: '' },
+        incident,
+      ),
+    ).toBeUndefined();
+    expect(
+      refundDoubt({ title: 'Coincheck has not decided on refunds, unlike Zaif', body: '' }, incident),
+    ).toBe('Coincheck has not decided on refunds, unlike Zaif');
+  });
 });
 
 describe('the whole text, before the excerpt cap', () => {
