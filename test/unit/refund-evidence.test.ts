@@ -150,7 +150,9 @@ describe('refund evidence per sentence', () => {
     expect(sentence('コインチェック、NEM補償は3月12日に実施済み', jst('2018-03-13T12:00:00'))?.stage).toBe(
       'paid',
     );
+    expect(sentence('同社によると、補償金は既に顧客の口座に入金された。')?.stage).toBe('paying');
     // Not yet, or not now: no payment.
+    expect(sentence('ネム保有者への補償は完了していない。')).toBeUndefined();
     expect(sentence('Coincheck users have not received refunds.')).toBeUndefined();
     expect(sentence('Coincheck users yet to receive refunds.')).toBeUndefined();
     expect(sentence('Coincheck users receive refund notices by email.')?.stage).not.toBe('paying');
