@@ -100,6 +100,9 @@ describe('refund evidence per sentence', () => {
     expect(sentence('ビットポイントは返金を完了、コインチェックは補償の詳細を発表した。')?.stage).toBe(
       'announced',
     );
+    expect(
+      sentence('ザイフは9月に返金を開始したが、コインチェックは補償について発表していない。'),
+    ).toBeUndefined();
     // Our clause still counts when another exchange is only the comparison.
     expect(
       sentence('Coincheck users were compensated in 2018, while DMM Bitcoin users still wait.')?.stage,
@@ -152,6 +155,9 @@ describe('refund evidence per sentence', () => {
     );
     expect(sentence('同社によると、補償金は既に顧客の口座に入金された。')?.stage).toBe('paying');
     // Not yet, or not now: no payment.
+    expect(sentence('Coincheck said the compensation would be paid out of its own capital.')?.stage).toBe(
+      'announced',
+    );
     expect(sentence('ネム保有者への補償は完了していない。')).toBeUndefined();
     expect(sentence('Coincheck users have not received refunds.')).toBeUndefined();
     expect(sentence('Coincheck users yet to receive refunds.')).toBeUndefined();
