@@ -74,7 +74,7 @@ export function splitSentences(text: string): string[] {
 }
 
 const REFUND_TERMS =
-  /返金|補償|全額(?:を)?保証|保証する|\bpa(?:y|id|ying) back\b|\brepaid\b|\b(?:start|began|begin|begun)\w* paying\b|払い戻し|払戻|返還|返済|弁済|refund|compensat|reimburs|repay|reparation|distribut|payout|paid out|creditors? (?:will )?receive/u;
+  /返金|補償|全額(?:を)?保証|保証する|\bpa(?:y|id|ying) back\b|\brepaid\b|\b(?:start|began|begin|begun)\w* paying\b|払い戻し|払戻|返還|返済|弁済|refund|compensat|reimburs|repay|reparation|distribut|payout|paid out|creditors? (?:will )?receive|\bcover(?:s|ed|ing)? (?:all |the |of |their |users'? |customers'? |any )*loss(?:es)?\b|損失(?:は|を)?(?:すべて|全て|全額)?カバー/u;
 const DISPUTE =
   /訴訟|提訴|異議|紛争|損害賠償|賠償を求め|lawsuit|\bsued?\b|\bsues\b|class action|\bseek(?:ing|s)? (?:the )?(?:reimbursement|refund|compensation|repayment)|\b(?:request|ask|demand)(?:ing|s|ed)? (?:for )?(?:a |an )?(?:refund|reimbursement|compensation|amount)|\bdemand(?:ing|s|ed)? (?:that )?[\w'’.-]+(?: [\w'’.-]+)? (?:refund|compensate|reimburse|repay|pay back)/u;
 const FUTURE =
@@ -84,13 +84,13 @@ const HEDGE =
 const NEGATION =
   /(?:返金|補償|返還|返済|支払)(?:は|が|を|も)?(?:され|でき|行われ|行わ|し)?(?:ない|ず|ません)|なく|なし|ではない|できない|(?:完了|終了|開始|実施|支払い?|入金|返金|補償|返済|弁済|返還|発表|公表|表明|決定)(?:して|されて)(?:いない|いません|おらず)|見送|拒否|否定|\bno (?:refund|compensation|reimbursement|repayment|plans?|date)\b|\bnot\b|n't\b|\bnever\b|\bnothing\b|\bwithout\b|\byet to\b|\bdenie[sd]\b|\bden(?:y|ies)\b|\bfalse\b|\bfake\b|\bscam\b/u;
 const PAID =
-  /(?:compensation|refunds?|reimbursements?|repayments?) (?:was|were|has been|have been) (?:given|made|paid|completed)|\bcompleted (?:\w+ ){0,2}(?:payout|distribution|repayment|refund) rounds?|(?:返金|補償|支払い?|払い戻し|返済|弁済)(?:が|を|は)?(?:全て|すべて)?(?:完了|終了|済み)|返金済|(?:返金|補償|支払い?|返済|弁済)[^。]{0,16}実施済|(?:has|have|had|were|was) (?:been )?(?:fully )?(?:paid|refunded|reimbursed|compensated|repaid|credited)|\bpaid out\b(?! of\b)|\bfully paid\b|\bfinished (?:paying|refund|repay)|\bcomplet(?:e|es|ed) (?:the |its |their )?(?:refund|repayment|reimbursement|distribution|payout)s?|(?:refunds?|repayments?|reimbursements?|distributions?|payouts?) (?:ha(?:ve|s) been |were |was )?completed/u;
+  /(?:compensation|refunds?|reimbursements?|repayments?) (?:was|were|has been|have been) (?:given|made|paid|completed)|\bcompleted (?:\w+ ){0,2}(?:payout|distribution|repayment|refund) rounds?|(?:返金|補償|支払い?|払い戻し|返済|弁済)(?:が|を|は)?(?:全て|すべて)?(?:完了|終了|済み)|返金済|(?:返金|補償|支払い?|返済|弁済)[^。]{0,16}実施済|(?:has|have|had|were|was) (?:been )?(?:fully )?(?:paid|refunded|reimbursed|compensated|repaid|credited)|\bpaid out\b(?! of\b)|\b(?:has|have|had) (?:already )?(?:fully )?covered (?:all |the |of )*loss(?:es)?\b|\bfully paid\b|\bfinished (?:paying|refund|repay)|\bcomplet(?:e|es|ed) (?:the |its |their )?(?:refund|repayment|reimbursement|distribution|payout)s?|(?:refunds?|repayments?|reimbursements?|distributions?|payouts?) (?:ha(?:ve|s) been |were |was )?completed/u;
 const PAYING =
   /(?:返金|補償|支払い?|払い戻し|返済|弁済)(?:を|が|は)?(?:本日|今日|きょう)?(?:より|から)?(?:開始|実施し|始め|始ま)|\breceiv(?:e|es|ed|ing) (?:their |a |the |full )?(?:refund|compensation|reimbursement|repayment|payout|distribution)s?\b(?! (?:notices?|e-?mails?|forms?|applications?|claims?|requests?|details|letters?|plans?|information|instructions|updates?|codes?)\b)|\b(?:is|are) (?:now )?(?:refunding|repaying|reimbursing|compensating)\b|入金(?:され|し)(?:た|ました)|振り?込(?:まれ|ん)(?:だ|た|ました)|\b(?:compensation|refunds?|reimbursements?|repayments?) paid to\b|本日(?:より|から)?(?:返金|補償)|\bbegan\b|\bbegun\b|\bhas begun\b|\bbegins?\b|\bstarted (?:paying|refund|reimburs|to pay|to refund|to repay|compensat|repay|distribut)|\bstarts? (?:paying|refund|repay|distribut)|\bcommenced\b|\binitiated\b|\bare being (?:paid|refunded|repaid)|\bpayouts? (?:began|begin|started)|\bstarted (?:the )?(?:refund|repayment|distribution|payout)s?/u;
 const PARTIAL =
-  /一部(?:の)?(?:返金|補償|支払|顧客|ユーザー|利用者)|\bpartial(?:ly)?\b|\bpartly\b|\bsome (?:holders|users|customers|creditors) (?:have|had|were|was|received|got)\b|\b(?:first|second|third|fourth|initial|next) (?:round|tranche|batch|group|distribution|repayment)s?\b|\b(?:two|three|four|five|\d) (?:payout|distribution|repayment) rounds\b/u;
+  /一部(?:の)?(?:返金|補償|支払|顧客|ユーザー|利用者)|\bpartial(?:ly)?\b|\bpartly\b|\bsome (?:holders|users|customers|creditors) (?:have|had|were|was|received|got)\b|\b(?:first|second|third|fourth|initial|next) (?:round|tranche|batch|group|wave|distribution|repayment)s?\b|\b(?:two|three|four|five|\d) (?:payout|distribution|repayment) rounds\b/u;
 const ANNOUNCE =
-  /発表|方針|決定|表明|明らかに|返金する|返金いたします|補償する|補償いたします|保証する|返金へ|(?:で|に)返金$|announc|\b(?:repayments?|refunds?|distributions?|payouts?|reimbursements?) (?:to|will) (?:start|begin|commence)|\b(?:repayments?|refunds?|reparations?|distributions?|payouts?) will be made|\bwill (?:refund|compensate|reimburse|repay|be (?:refunded|repaid|reimbursed|compensated))|\bto (?:fully |partially |partly )?(?:refund|compensate|reimburse|repay)\b|(?:補償|保証|返還|弁済)へ|\bplans? to\b|\bpledge|\bpromis|\bvow|\bconfirm(?:s|ed)?\b|\bto begin (?:compensat|refund|repay|reimburs|paying)|\bintention to (?:start|begin|refund|repay|compensate|reimburse)|\bwould (?:be )?(?:refund|compensat|reimburs|repay|paid back|paid|pay)|(?:返金|補償)(?:が|を)?実施され(?:ます|る)/u;
+  /発表|方針|決定|表明|明らかに|返金する|返金いたします|補償する|補償いたします|保証する|返金へ|(?:で|に)返金$|announc|\b(?:repayments?|refunds?|distributions?|payouts?|reimbursements?) (?:to|will) (?:start|begin|commence)|\b(?:repayments?|refunds?|reparations?|distributions?|payouts?) will be made|\bwill (?:fully |partially )?(?:refund|compensate|reimburse|repay|cover|be (?:fully )?(?:refunded|repaid|reimbursed|compensated|covered))|保証いたします|カバーする|\bto (?:fully |partially |partly )?(?:refund|compensate|reimburse|repay)\b|(?:補償|保証|返還|弁済)へ|\bplans? to\b|\bpledge|\bpromis|\bvow|\bconfirm(?:s|ed)?\b|\bto begin (?:compensat|refund|repay|reimburs|paying)|\bintention to (?:start|begin|refund|repay|compensate|reimburse)|\bwould (?:be )?(?:refund|compensat|reimburs|repay|paid back|paid|pay)|(?:返金|補償)(?:が|を)?実施され(?:ます|る)/u;
 const PAYMENT_VERB =
   /返金|補償|支払|払い戻し|払戻|返済|弁済|実施|refund|\bpa(?:y|id)\b|paying|payment|compensat|reimburs|repay|distribut|payout|reparation/u;
 /** Words just before a date that make it an "as of", announcement or event date. */
@@ -269,6 +269,8 @@ function isQuestion(sentence: string): boolean {
   const s = sentence.trim();
   return (
     /[?？]/u.test(s) ||
+    // "whether it will be repaid in bitcoin": the open question, not an answer.
+    /かどうか|\bwhether\b/u.test(s) ||
     /(?:のか|か)[」』]?$/u.test(s) ||
     INTERROGATIVE_START.test(s.replace(/^[^\p{L}]+/u, ''))
   );

@@ -6,7 +6,7 @@ import {
   refundDoubt,
   splitSentences,
 } from '../../lambdas/domain/refund-evidence';
-import { evaluateStages, loadLabelled } from '../../bench/truth';
+import { HELD_OUT, evaluateStages, loadLabelled } from '../../bench/truth';
 
 const incident = COINCHECK_NEM_2018;
 const jst = (iso: string) => Date.parse(`${iso}+09:00`);
@@ -171,6 +171,17 @@ describe('refund evidence per sentence', () => {
     expect(sentence('Is Coincheck refunding users')).toBeUndefined();
   });
 
+  it('covering the losses is a refund: "will cover all losses" announced, "has covered all of the loss" paid', () => {
+    expect(sentence('Coincheck says it will cover all losses for NEM holders.')?.stage).toBe('announced');
+    expect(sentence('Coincheck will fully reimburse the affected funds.')?.stage).toBe('announced');
+    expect(sentence('Coincheck has already covered all of the loss of NEM.')?.stage).toBe('paid');
+    // The first wave of several is partial, not paid.
+    expect(sentence('Coincheck has reimbursed its first wave of customers.')?.stage).toBe('partial');
+    // "Whether" is the open question, not its answer.
+    expect(sentence('ただし、コインチェックがNEMで返金するかどうかは決定していない。')).toBeUndefined();
+    expect(sentence('It is unclear whether Coincheck will refund users in NEM.')).toBeUndefined();
+  });
+
   it('"to fully compensate" and 全額保証へ announce a refund', () => {
     expect(sentence('Coincheck to fully compensate users for stolen NEM.')?.stage).toBe('announced');
     expect(sentence('コインチェック、顧客資産を全額保証へ')?.stage).toBe('announced');
@@ -300,5 +311,27 @@ describe('the labelled set of real sentences', () => {
   it('is precise: at least 0.95 exactly right (the issue goal), and every wrong stage is below the true one', () => {
     expect(result.precision).toBeGreaterThanOrEqual(0.95);
     expect(result.truthfulPrecision).toBe(1);
+  });
+});
+
+describe('the held-out set (real text labelled blind, PROVENANCE.md)', () => {
+  const file = loadLabelled(HELD_OUT);
+  const labelled = loadLabelled();
+  const result = evaluateStages(file);
+
+  it('is real, quoted from sources of its own: no URL or text shared with the labelled set', () => {
+    expect(result.real).toBe(file.items.length);
+    const labelledUrls = new Set(Object.values(labelled.sources).map((s) => s.url));
+    const labelledTexts = new Set(labelled.items.map((i) => i.text));
+    for (const item of file.items) {
+      expect(file.sources[item.source]).toBeDefined();
+      expect(file.incidents[item.about ?? item.incident]).toBeDefined();
+      expect(labelledUrls.has(file.sources[item.source]?.url ?? null)).toBe(false);
+      expect(labelledTexts.has(item.text)).toBe(false);
+    }
+  });
+
+  it('makes no false move to scheduled, paying, partial or paid on text the rules were not written for', () => {
+    expect(result.falseMoves).toEqual([]);
   });
 });
