@@ -182,6 +182,18 @@ describe('refund evidence per sentence', () => {
     expect(sentence('It is unclear whether Coincheck will refund users in NEM.')).toBeUndefined();
   });
 
+  it('Japanese returns and receipts: 返還を始めた paying, 受け取った with 未払い partial, 受け取っていない nothing', () => {
+    expect(sentence('コインチェックが顧客資産の返還を始めたのは3月。')?.stage).toBe('paying');
+    expect(
+      sentence(
+        'コインチェックの顧客の多くが補償を受け取ったと明らかにしているが、未払いのケースも残るという。',
+      )?.stage,
+    ).toBe('partial');
+    expect(sentence('コインチェックの顧客はまだ補償を受け取っていない。')).toBeUndefined();
+    expect(sentence('コインチェックは流出相当分を調達し、全額を顧客に返す。')?.stage).toBe('announced');
+    expect(sentence('Coincheck reimburses NEM holders.')?.stage).toBe('paying');
+  });
+
   it('"to fully compensate" and 全額保証へ announce a refund', () => {
     expect(sentence('Coincheck to fully compensate users for stolen NEM.')?.stage).toBe('announced');
     expect(sentence('コインチェック、顧客資産を全額保証へ')?.stage).toBe('announced');
