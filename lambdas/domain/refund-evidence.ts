@@ -237,6 +237,9 @@ const CLAUSE_BREAK = /[;；]\s*|,\s+|、|\s[-–—]\s/u;
 const RELATIVE_CLAUSE = /^(?:which|who|whose|where)\b/u;
 /** The thief, not the exchange: "the hacker has paid out stolen NEM". */
 const THIEF = /\bhackers?\b|\battackers?\b|\bthie(?:f|ves)\b|\bcriminals?\b|犯人|ハッカー|犯行グループ/u;
+/** What else an exchange distributes or pays out: "begins distributing staking rewards". */
+const REWARD =
+  /\bstaking\b|\brewards?\b|\bairdrops?\b|\bdividends?\b|\binterest\b|\bbonus(?:es)?\b|\bcashback\b|報酬|エアドロップ|配当|利息|特典|キャンペーン/u;
 /** What only an exchange's refund is called (not "paid out", which a thief does too). */
 const REFUND_NOUN = /返金|補償|返還|返済|弁済|払い戻|払戻|refund|compensat|reimburs|repay|reparation/u;
 
@@ -292,6 +295,8 @@ export function classifySentence(sentence: string, ctx: SentenceContext): Refund
   // Only what the sentence says of this incident is evidence (the quote stays the whole sentence).
   const t = ownClauses(whole, ctx.incident);
   if (!REFUND_TERMS.test(t)) return undefined;
+  // Rewards are distributed and paid out too: without a refund word it is not about the refund.
+  if (REWARD.test(t) && !REFUND_NOUN.test(t)) return undefined;
   const base = { sentence: sentence.trim() };
   if (NEGATION.test(t)) return undefined;
   const rate = rateIn(t, assetNames(ctx.incident));

@@ -194,6 +194,15 @@ describe('refund evidence per sentence', () => {
     expect(sentence('Coincheck reimburses NEM holders.')?.stage).toBe('paying');
   });
 
+  it('rewards distributed or paid out are no refund: "begins distributing staking rewards to XEM holders"', () => {
+    expect(sentence('Coincheck begins distributing staking rewards to XEM holders.')).toBeUndefined();
+    expect(sentence('Coincheck has paid out the NEM airdrop to users.')).toBeUndefined();
+    // A refund beside a reward is still a refund.
+    expect(sentence('Coincheck began refunding NEM holders, with a bonus for those who wait.')?.stage).toBe(
+      'paying',
+    );
+  });
+
   it('"to fully compensate" and 全額保証へ announce a refund', () => {
     expect(sentence('Coincheck to fully compensate users for stolen NEM.')?.stage).toBe('announced');
     expect(sentence('コインチェック、顧客資産を全額保証へ')?.stage).toBe('announced');
