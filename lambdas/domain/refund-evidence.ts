@@ -262,7 +262,8 @@ function ownClauses(t: string, incident: IncidentConfig): string {
     if (!elsewhere) kept.push(clause);
     droppedLast = elsewhere;
   }
-  return kept.join(', ');
+  // Nothing dropped: the sentence as written, so no pattern sees a rejoined text.
+  return kept.length === clauses.length ? t : kept.join(', ');
 }
 
 /** A headline that asks or explains without a question mark: "When will Coincheck refund users". */
