@@ -19,7 +19,7 @@ import { parseFeed } from '../lambdas/sources/feed-parse';
 
 const ROOT = join(__dirname, '..');
 export const LABELLED = join(ROOT, 'test', 'fixtures', 'refund-stages', 'labelled.json');
-/** Real sentences labelled blind, never used to tune the rules: the classifier on unseen text. */
+/** Real sentences from other sources, labelled blind; its PROVENANCE.md has the first (blind) run. */
 export const HELD_OUT = join(ROOT, 'test', 'fixtures', 'refund-stages', 'held-out.json');
 const FEEDS = join(ROOT, 'test', 'fixtures', 'feeds');
 /** The team's recorded fixtures, when this checkout sits next to them (a user's clone has none). */
