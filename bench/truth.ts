@@ -23,7 +23,7 @@ export const LABELLED = join(ROOT, 'test', 'fixtures', 'refund-stages', 'labelle
 export const HELD_OUT = join(ROOT, 'test', 'fixtures', 'refund-stages', 'held-out.json');
 const FEEDS = join(ROOT, 'test', 'fixtures', 'feeds');
 /** The team's recorded fixtures, when this checkout sits next to them (a user's clone has none). */
-const SHARED_FEEDS = join(ROOT, '..', '..', 'shared', 'fixtures', 'feeds');
+const SHARED_FEEDS = join(ROOT, '..', 'shared', 'fixtures', 'feeds');
 
 type Expected = RefundStage | 'none';
 

@@ -285,10 +285,7 @@ function namesBesideOthers(normalized: string, names: string[], incident: Incide
   const coins = assetNames(incident).map(normalizeText);
   const exchange = names.filter((k) => !coins.includes(k));
   const subjects = names.filter((k) => namedAsSubject(normalized, k));
-  const exchangeNamed =
-    exchange.length === 0 ||
-    subjects.some((k) => exchange.includes(k)) ||
-    exchange.some((k) => keywordPattern(k).test(normalized));
+  const exchangeNamed = exchange.length === 0 || exchange.some((k) => keywordPattern(k).test(normalized));
   return exchangeNamed ? subjects : [];
 }
 

@@ -287,15 +287,24 @@ export interface SentenceContext {
 }
 
 /** What one sentence says about the refund of this incident; undefined = no evidence. */
-export function classifySentence(sentence: string, ctx: SentenceContext): RefundSignal | undefined {
+/**
+ * What a sentence says about this incident's refund, normalised: its own clauses (ownClauses),
+ * or undefined when it is no statement about the refund of this incident at all (no refund
+ * word, a question, or only another exchange or coin named). The one gate for stages and doubt.
+ */
+function refundStatement(sentence: string, incident: IncidentConfig): string | undefined {
   const whole = normalizeText(sentence);
-  if (!REFUND_TERMS.test(whole)) return undefined;
-  if (isQuestion(sentence)) return undefined;
-  if (mentionsOtherVenue(whole, ctx.incident) && !incidentTerms(ctx.incident).some((re) => re.test(whole)))
+  if (!REFUND_TERMS.test(whole) || isQuestion(sentence)) return undefined;
+  if (mentionsOtherVenue(whole, incident) && !incidentTerms(incident).some((re) => re.test(whole)))
     return undefined;
+  const own = ownClauses(whole, incident);
+  return REFUND_TERMS.test(own) ? own : undefined;
+}
+
+export function classifySentence(sentence: string, ctx: SentenceContext): RefundSignal | undefined {
   // Only what the sentence says of this incident is evidence (the quote stays the whole sentence).
-  const t = ownClauses(whole, ctx.incident);
-  if (!REFUND_TERMS.test(t)) return undefined;
+  const t = refundStatement(sentence, ctx.incident);
+  if (t === undefined) return undefined;
   // Rewards are distributed and paid out too: without a refund word it is not about the refund.
   if (REWARD.test(t) && !REFUND_NOUN.test(t)) return undefined;
   const base = { sentence: sentence.trim() };
@@ -378,11 +387,8 @@ export function classifyRefundEvidence(
 export function refundDoubt(item: EvidenceText, incident: IncidentConfig): string | undefined {
   const sentences = [item.title.trim(), ...splitSentences(item.body ?? '')].filter(Boolean);
   return sentences.find((sentence) => {
-    const t = normalizeText(sentence);
-    if (!REFUND_TERMS.test(t) || isQuestion(sentence)) return false;
-    if (mentionsOtherVenue(t, incident) && !incidentTerms(incident).some((re) => re.test(t))) return false;
     // Another exchange's undecided refund is no doubt about ours.
-    const own = ownClauses(t, incident);
-    return REFUND_TERMS.test(own) && (NEGATION.test(own) || HEDGE.test(own));
+    const own = refundStatement(sentence, incident);
+    return own !== undefined && (NEGATION.test(own) || HEDGE.test(own));
   });
 }
